@@ -1,0 +1,98 @@
+// Package app is the gameday command line: it builds the concrete
+// providers, hands them to the engine and the console, and maps errors to
+// exit codes. It is the only package that constructs clients.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK             = 0 // hypothesis held (or the command succeeded)
+	ExitViolated       = 1 // hypothesis violated, or the steady state did not hold
+	ExitAborted        = 2 // aborted by a stop condition or a signal
+	ExitInvalid        = 3 // invalid scenario, flags or configuration
+	ExitRollbackFailed = 4 // a rollback could not be confirmed
+)
+
+// Version is set at build time by -ldflags "-X .../app.Version=v1.2.3".
+var Version = "dev"
+
+// exitError carries an exit code through cobra's error return.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode wraps err so that Main exits with code.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// invalid wraps err as a usage or configuration error (exit 3).
+func invalid(err error) error { return withCode(ExitInvalid, err) }
+
+// Main runs the command line and returns the process exit code.
+func Main() int {
+	if code, ok := runChild(os.Args[1:]); ok {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "gameday:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "gameday:", err)
+	return ExitInvalid
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gameday",
+		Short:         "A terminal console for chaos-engineering game days",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
+	root.AddCommand(
+		newSandboxCmd(),
+		newLoadCmd(),
+		newVersionCmd(),
+	)
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the gameday version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "gameday", Version)
+			return nil
+		},
+	}
+}

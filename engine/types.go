@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// Phase is where a run is. Every switch on it is exhaustive.
+type Phase int
+
+// The phases of a run, in order. A run ends in Done (with a verdict) or
+// Aborted.
+const (
+	Ready Phase = iota
+	Baseline
+	Injecting
+	Observing
+	RollingBack
+	Recovering
+	Done
+	Aborted
+)
+
+var phaseNames = [...]string{"ready", "baseline", "injecting", "observing", "rolling back", "recovering", "done", "aborted"}
+
+// String returns the phase's name as the console and the journal show it.
+func (p Phase) String() string {
+	if p < 0 || int(p) >= len(phaseNames) {
+		return "unknown"
+	}
+	return phaseNames[p]
+}
+
+// Ended reports whether p is a final phase.
+func (p Phase) Ended() bool { return p == Done || p == Aborted }
+
+// FaultState is where one fault is in its life.
+type FaultState int
+
+// The states of a fault.
+const (
+	FaultPending FaultState = iota // planned, not yet requested
+	FaultRequested
+	FaultInjecting
+	FaultActive
+	FaultRollingBack
+	FaultRolledBack
+	FaultRollbackFailed // manual action needed
+	FaultSkipped        // never injected (steady state failed, run aborted first)
+	FaultInjectFailed   // inject failed and nothing was applied
+)
+
+var faultStateNames = [...]string{"pending", "requested", "injecting", "active", "rolling back", "rolled back", "rollback failed", "skipped", "inject failed"}
+
+// String returns the state's name.
+func (s FaultState) String() string {
+	if s < 0 || int(s) >= len(faultStateNames) {
+		return "unknown"
+	}
+	return faultStateNames[s]
+}
+
+// MayBeActive reports whether a fault in state s may still affect the
+// target, so that abort and recover must roll it back.
+func (s FaultState) MayBeActive() bool {
+	switch s {
+	case FaultRequested, FaultInjecting, FaultActive, FaultRollingBack, FaultRollbackFailed:
+		return true
+	}
+	return false
+}
+
+// Verdict is the outcome of a run.
+type Verdict string
+
+// The verdicts, with the exit code each maps to in cmd.
+const (
+	VerdictHeld           Verdict = "held"            // exit 0
+	VerdictViolated       Verdict = "violated"        // exit 1
+	VerdictAborted        Verdict = "aborted"         // exit 2
+	VerdictNotSteady      Verdict = "not steady"      // exit 1: baseline failed, nothing injected
+	VerdictRollbackFailed Verdict = "rollback failed" // exit 4
+)
+
+// FaultStatus is the observed state of one fault, as the console shows it.
+type FaultStatus struct {
+	Fault     scenarios.Fault      `json:"fault"`
+	State     FaultState           `json:"state"`
+	Targets   []providers.Target   `json:"targets,omitempty"`
+	Injection *providers.Injection `json:"injection,omitempty"`
+	// InjectedAt and EndsAt are zero until the fault is active.
+	InjectedAt time.Time `json:"injected_at,omitempty"`
+	EndsAt     time.Time `json:"ends_at,omitempty"`
+	// Manual is the exact command to finish a rollback that failed.
+	Manual string `json:"manual,omitempty"`
+	// Verification is set after a verified rollback.
+	Verification *providers.Verification `json:"verification,omitempty"`
+	Err          string                  `json:"error,omitempty"`
+}
+
+// RecordType names a kind of journal record.
+type RecordType string
+
+// The journal's record types.
+const (
+	RecPlan    RecordType = "plan"    // first record: the plan and the environment
+	RecPhase   RecordType = "phase"   // a phase change
+	RecFault   RecordType = "fault"   // a fault state change (intent to inject comes first)
+	RecSample  RecordType = "sample"  // one second of metrics
+	RecNote    RecordType = "note"    // an observation typed by a person
+	RecAbort   RecordType = "abort"   // an abort and its reason
+	RecVerdict RecordType = "verdict" // last record of a run
+	RecRecover RecordType = "recover" // appended by gameday recover
+)
+
+// NoteKind marks a note as a success (leading "+"), an improvement
+// (leading "-"), or a plain observation.
+type NoteKind string
+
+// The note kinds.
+const (
+	Observation NoteKind = "observation"
+	Success     NoteKind = "success"
+	Improvement NoteKind = "improvement"
+)
+
+// Note is a timestamped observation.
+type Note struct {
+	Kind NoteKind `json:"kind"`
+	Text string   `json:"text"`
+}
+
+// Environment says where a run ran.
+type Environment struct {
+	Provider string             `json:"provider"`
+	Targets  []providers.Target `json:"targets,omitempty"`
+	Version  string             `json:"version"`
+	DryRun   bool               `json:"dry_run,omitempty"`
+}
+
+// Check is one steady-state check of one metric in one phase.
+type Check struct {
+	Phase  string           `json:"phase"` // "baseline", "fault", "recovery"
+	Metric scenarios.Metric `json:"metric"`
+	Value  float64          `json:"value"`
+	Bound  scenarios.Bound  `json:"bound"`
+	Holds  bool             `json:"holds"`
+}
+
+// Outcome is the verdict of a run with its reason and checks.
+type Outcome struct {
+	Verdict Verdict `json:"verdict"`
+	Reason  string  `json:"reason"`
+	Checks  []Check `json:"checks,omitempty"`
+}
+
+// Record is one line of the journal and one event on the run's channel.
+// Exactly one of the pointer fields is set, matching Type.
+type Record struct {
+	Seq     int               `json:"seq"`
+	At      time.Time         `json:"at"`
+	Type    RecordType        `json:"type"`
+	Plan    *scenarios.Plan   `json:"plan,omitempty"`
+	Env     *Environment      `json:"env,omitempty"`
+	Phase   string            `json:"phase,omitempty"`
+	Fault   *FaultStatus      `json:"fault,omitempty"`
+	Sample  *providers.Sample `json:"sample,omitempty"`
+	Note    *Note             `json:"note,omitempty"`
+	Reason  string            `json:"reason,omitempty"`
+	Outcome *Outcome          `json:"outcome,omitempty"`
+}

@@ -1,0 +1,207 @@
+// Package providers holds the vocabulary shared by the engine and every
+// backend that touches a real system: fault kinds, selections, injections,
+// metric samples, and the small interfaces a backend implements.
+//
+// Each backend lives in its own package under providers/ and imports only
+// this package. The engine talks to backends through these interfaces alone;
+// only cmd builds concrete clients and hands them in.
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Kind names a fault the way a scenario file does. Every provider maps the
+// kinds it supports to its own mechanism (see DESIGN.md's fault table).
+type Kind string
+
+// The six classic fault kinds. Providers may add native kinds of their own.
+const (
+	InstanceStop     Kind = "instance-stop"
+	Latency          Kind = "latency"
+	CPUStress        Kind = "cpu-stress"
+	MemoryStress     Kind = "memory-stress"
+	DBFailure        Kind = "db-failure"
+	DependencyOutage Kind = "dependency-outage"
+)
+
+// Kinds lists the six classic kinds in the order the seed presents them.
+var Kinds = []Kind{InstanceStop, Latency, CPUStress, MemoryStress, DBFailure, DependencyOutage}
+
+// Selection says how many of the matching targets a fault hits: a percentage
+// (like AWS FIS PERCENT(10)) or a fixed count. Exactly one is set; a zero
+// Selection means "all targets the kind applies to" for kinds that have a
+// single target (a database, a dependency).
+type Selection struct {
+	Percent float64 `json:"percent,omitempty" yaml:"percent,omitempty"`
+	Count   int     `json:"count,omitempty" yaml:"count,omitempty"`
+}
+
+// Of returns how many of n targets the selection picks. A percentage rounds
+// up, so 10% of 4 replicas is 1 (FIS does the same); the result never
+// exceeds n. A zero selection picks all n.
+func (s Selection) Of(n int) int {
+	switch {
+	case n <= 0:
+		return 0
+	case s.Count > 0:
+		return min(s.Count, n)
+	case s.Percent > 0:
+		return min(int(math.Ceil(float64(n)*s.Percent/100-1e-9)), n)
+	default:
+		return n
+	}
+}
+
+// String renders the selection as a scenario author wrote it.
+func (s Selection) String() string {
+	switch {
+	case s.Count > 0:
+		return fmt.Sprintf("count %d", s.Count)
+	case s.Percent > 0:
+		return fmt.Sprintf("%g%%", s.Percent)
+	default:
+		return "all"
+	}
+}
+
+// Params are a fault's parameters. Which fields apply depends on the kind;
+// the scenario loader rejects the others.
+type Params struct {
+	// Delay and Jitter apply to latency: each request is delayed by Delay
+	// plus a uniform random amount in [0, Jitter).
+	Delay  time.Duration `json:"delay,omitempty"`
+	Jitter time.Duration `json:"jitter,omitempty"`
+	// Workers and Load apply to cpu-stress: Workers burners, each busy
+	// Load percent of the time.
+	Workers int `json:"workers,omitempty"`
+	Load    int `json:"load,omitempty"`
+	// MemoryMB applies to memory-stress: memory held and touched.
+	MemoryMB int `json:"memory_mb,omitempty"`
+	// Mode selects a variant: instance-stop "kill" (default) or "pause";
+	// dependency-outage "blackhole" (default) or "error"; db-failure "stop"
+	// (default).
+	Mode string `json:"mode,omitempty"`
+}
+
+// Fault is one fault of a plan, resolved from the scenario file.
+type Fault struct {
+	// ID is unique within a plan ("f1", "f2", …) and names the fault in the
+	// journal and on the console's number keys.
+	ID        string    `json:"id"`
+	Kind      Kind      `json:"kind"`
+	Selection Selection `json:"selection"`
+	Params    Params    `json:"params"`
+}
+
+// Target is one thing a fault can hit: a replica, a task, a pod, a database.
+type Target struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Injection describes what an Inject applied, with enough to undo it later,
+// even from another process (gameday recover reads it back from the
+// journal). It is written to the journal, so it holds no secrets.
+type Injection struct {
+	FaultID  string   `json:"fault_id"`
+	Provider string   `json:"provider"`
+	Kind     Kind     `json:"kind"`
+	Targets  []Target `json:"targets,omitempty"`
+	// Handles are the provider's own identifiers of what it applied (sandbox
+	// hook IDs, Chaos Mesh resource names, FIS experiment IDs).
+	Handles []string `json:"handles,omitempty"`
+	// ExpiresAt is when the system that applied the fault ends it by itself
+	// if nobody rolls it back.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ErrNotApplied is wrapped by an Inject error when the provider knows that
+// nothing was changed. Any other Inject error means the target may still be
+// affected, and the engine rolls the Injection back.
+var ErrNotApplied = errors.New("fault not applied")
+
+// Provider injects and rolls back faults on one kind of system.
+//
+// Every method must honour ctx: the engine calls them off the UI loop with a
+// deadline, and a call that outlives its context is treated as failed.
+type Provider interface {
+	// Name is the provider's name as scenario files spell it ("sandbox").
+	Name() string
+	// Supports reports whether the provider implements kind.
+	Supports(kind Kind) bool
+	// Targets resolves f's selection against the system as it is now and
+	// returns the targets Inject would hit, without changing anything. It
+	// is what the plan card and dry run show. No match is not an error.
+	Targets(ctx context.Context, f Fault) ([]Target, error)
+	// Inject applies f for at most ttl. The TTL is a contract: the system
+	// that applies the fault must end it by itself when ttl passes, even if
+	// the caller dies (the sandbox expires its hooks; Chaos Mesh has
+	// duration; FIS experiments have a duration). The returned Injection
+	// describes whatever was applied, even when err is not nil; if err
+	// wraps ErrNotApplied nothing was changed.
+	Inject(ctx context.Context, f Fault, ttl time.Duration) (Injection, error)
+	// Rollback undoes inj. It is idempotent: rolling back what already
+	// expired or was rolled back succeeds.
+	Rollback(ctx context.Context, inj Injection) error
+	// ManualRollback returns the exact command a person can run to finish
+	// rolling back inj by hand when Rollback cannot be confirmed.
+	ManualRollback(inj Injection) string
+}
+
+// Verifier is implemented by providers that can check, after a rollback,
+// that a fault is really gone.
+type Verifier interface {
+	// Verify reports whether inj has left no trace: the sandbox checks its
+	// hook state and replica count; Kubernetes that the resource is gone and
+	// pods ready; AWS the experiment state and running count.
+	Verify(ctx context.Context, inj Injection) (Verification, error)
+}
+
+// Verification is the outcome of Verify.
+type Verification struct {
+	Clean   bool     `json:"clean"`
+	Details []string `json:"details,omitempty"`
+}
+
+// Planner is implemented by providers that can say, for a dry run, every
+// call Inject and Rollback would make, without making them.
+type Planner interface {
+	Plan(ctx context.Context, f Fault, ttl time.Duration) ([]string, error)
+}
+
+// RunningCounter is implemented by whatever knows how many instances are
+// running and healthy: the sandbox's load balancer, Kubernetes ready pods,
+// ECS runningCount.
+type RunningCounter interface {
+	Running(ctx context.Context) (int, error)
+}
+
+// Sample is one one-second window of metrics, stamped with the end of the
+// window. Latencies are in milliseconds. Running is -1 when unknown.
+type Sample struct {
+	At         time.Time        `json:"at"`
+	P50        float64          `json:"p50_ms"`
+	P95        float64          `json:"p95_ms"`
+	P99        float64          `json:"p99_ms"`
+	Requests   int64            `json:"requests"`
+	Errors     int64            `json:"errors"`
+	ErrorRate  float64          `json:"error_rate"`
+	Throughput float64          `json:"throughput_rps"`
+	InFlight   int              `json:"in_flight"`
+	Running    int              `json:"running"`
+	ErrorsBy   map[string]int64 `json:"errors_by,omitempty"`
+}
+
+// MetricSource delivers the metrics of a run, one Sample per second.
+type MetricSource interface {
+	// Samples streams one Sample for each completed one-second window until
+	// ctx is done, then closes the channel. A slow reader must not stall
+	// the source: samples it cannot deliver are dropped, never queued
+	// without bound.
+	Samples(ctx context.Context) <-chan Sample
+}
