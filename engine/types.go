@@ -171,3 +171,20 @@ type Record struct {
 	Reason  string            `json:"reason,omitempty"`
 	Outcome *Outcome          `json:"outcome,omitempty"`
 }
+
+// Snapshot is a consistent copy of a run's observed state, for the console.
+type Snapshot struct {
+	Plan         *scenarios.Plan    `json:"plan"`
+	Phase        Phase              `json:"phase"`
+	Started      time.Time          `json:"started"`       // zero before Start
+	PhaseStarted time.Time          `json:"phase_started"` // when Phase began
+	PhaseEnds    time.Time          `json:"phase_ends"`    // when a timed phase is due to end; zero otherwise
+	Faults       []FaultStatus      `json:"faults"`
+	Samples      []providers.Sample `json:"samples"`  // most recent last, bounded
+	Timeline     []Record           `json:"timeline"` // every record except samples, bounded
+	// Holding is false as soon as the latest sample breaches a steady-state
+	// bound; Breaches says which ("p95_ms 612 > 200").
+	Holding  bool     `json:"holding"`
+	Breaches []string `json:"breaches,omitempty"`
+	Outcome  *Outcome `json:"outcome,omitempty"` // set when the run has ended
+}
