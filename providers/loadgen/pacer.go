@@ -62,15 +62,27 @@ func (p *Pacer) Due(n uint64) time.Duration {
 // Pace says how long to wait, at elapsed time since the start, before
 // sending the next hit, given that hits hits have been sent. A zero wait
 // means the hit is due now (or overdue: the caller sends it at once and it
-// keeps its due time). Stop is true when the next hit would be due at or
-// after Duration. While paused, Pace returns a long wait and no stop.
+// keeps its due time). When the next hit would be due at or after Duration,
+// Pace waits until Duration (a rate change may still bring hits before it)
+// and then returns stop. While paused, Pace waits until Duration (or a long time
+// if there is none) and stops once it has passed.
 func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (wait time.Duration, stop bool) {
 	if p.rate <= 0 {
+		if p.Duration > 0 {
+			if elapsed >= p.Duration {
+				return 0, true
+			}
+			return min(maxWait, p.Duration-elapsed), false
+		}
 		return maxWait, false
 	}
 	due := p.Due(hits)
 	if p.Duration > 0 && due >= p.Duration {
-		return 0, true
+		// Nothing more is due, unless the rate changes before the end.
+		if elapsed >= p.Duration {
+			return 0, true
+		}
+		return p.Duration - elapsed, false
 	}
 	if due <= elapsed {
 		return 0, false
