@@ -1,0 +1,681 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gameday-tui/gameday/providers"
+)
+
+// The fields of each mapping, in the order "expected one of" lists them.
+var (
+	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "steady_state", "phases", "max_percent", "max_count", "faults", "stop_conditions"}
+	topRequired     = []string{"title", "hypothesis", "blast_radius", "rollback", "target", "steady_state", "phases", "faults"}
+	loadFields      = []string{"rate", "path", "timeout"}
+	boundFields     = []string{"min", "max"}
+	phaseFields     = []string{"baseline", "fault", "recovery"}
+	faultFields     = []string{"id", "kind", "selection", "start_after", "duration", "manual", "params"}
+	selectionFields = []string{"percent", "count"}
+	stopFields      = []string{"metric", "above", "below", "for"}
+	paramNames      = []string{"delay", "jitter", "workers", "load", "memory_mb", "mode"}
+)
+
+// kindParams lists the params each classic kind takes. Provider-native kinds
+// are not listed and may use any of paramNames.
+var kindParams = map[providers.Kind][]string{
+	providers.InstanceStop:     {"mode"},
+	providers.Latency:          {"delay", "jitter"},
+	providers.CPUStress:        {"workers", "load"},
+	providers.MemoryStress:     {"memory_mb"},
+	providers.DBFailure:        {"mode"},
+	providers.DependencyOutage: {"mode"},
+}
+
+// kindModes lists the valid params.mode values of the classic kinds that
+// have one; the first is the default.
+var kindModes = map[providers.Kind][]string{
+	providers.InstanceStop:     {"kill", "pause"},
+	providers.DBFailure:        {"stop"},
+	providers.DependencyOutage: {"blackhole", "error"},
+}
+
+// nodeBudget bounds the mapping entries one file may make the decoder
+// visit, so that merge keys (<<) through aliases cannot fan out without end.
+const nodeBudget = 100_000
+
+// decoder is the first pass: YAML nodes to a Plan. It records where each
+// value came from (pos), which values were present and well-formed
+// (given), and which were missing or malformed (bad), for the checks.
+type decoder struct {
+	path   string
+	opts   Options
+	errs   Errors
+	pos    map[string]*yaml.Node
+	given  map[string]bool
+	bad    map[string]bool
+	budget int
+}
+
+func newDecoder(path string, opts Options) *decoder {
+	return &decoder{
+		path:   path,
+		opts:   opts,
+		pos:    map[string]*yaml.Node{},
+		given:  map[string]bool{},
+		bad:    map[string]bool{},
+		budget: nodeBudget,
+	}
+}
+
+// errorAt records a mistake at n (nil: no position).
+func (d *decoder) errorAt(n *yaml.Node, format string, args ...any) {
+	e := &Error{Path: d.path, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	d.errs = append(d.errs, e)
+}
+
+// fail records a mistake in the value at path at, so the checks skip it.
+func (d *decoder) fail(at string, n *yaml.Node, format string, args ...any) {
+	d.bad[at] = true
+	d.errorAt(n, format, args...)
+}
+
+// ok records that the value at path at was present and well-formed.
+func (d *decoder) ok(at string, n *yaml.Node) {
+	d.pos[at] = n
+	d.given[at] = true
+}
+
+// join builds the path of a field: join("faults[0]", "kind").
+func join(at, name string) string {
+	if at == "" {
+		return name
+	}
+	return at + "." + name
+}
+
+// base is the last name of a path: "faults[0].selection.percent" → "percent".
+func base(at string) string {
+	if i := strings.LastIndexByte(at, '.'); i >= 0 {
+		at = at[i+1:]
+	}
+	if i := strings.IndexByte(at, '['); i >= 0 {
+		at = at[:i]
+	}
+	return at
+}
+
+// resolve follows an alias to its anchored node.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// describe says what a node is, for "expected X, got Y".
+func describe(n *yaml.Node) string {
+	n = resolve(n)
+	switch {
+	case n == nil:
+		return "nothing"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Kind == yaml.DocumentNode:
+		return "a document"
+	case n.Kind == yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "nothing (null)"
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return n.Value
+	}
+	v := n.Value
+	if r := []rune(v); len(r) > 40 {
+		v = string(r[:40]) + "…"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// pair is one key and value of a mapping.
+type pair struct{ key, val *yaml.Node }
+
+// mapping checks that n is a mapping and returns its entries, with merge
+// keys (<<) expanded and duplicate keys reported.
+func (d *decoder) mapping(at string, n *yaml.Node, what string) ([]pair, bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		d.fail(at, n, "expected a mapping for %s, got %s", what, describe(n))
+		return nil, false
+	}
+	d.pos[at] = n
+	var out []pair
+	d.collect(n, &out, map[string]*yaml.Node{}, 0)
+	return out, true
+}
+
+func (d *decoder) collect(n *yaml.Node, out *[]pair, seen map[string]*yaml.Node, depth int) {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if d.budget--; d.budget < 0 {
+			if d.budget == -1 {
+				d.errorAt(n, "the scenario has too many entries (aliases and merge keys expand to more than %d)", nodeBudget)
+			}
+			return
+		}
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		rk := resolve(k)
+		if rk == nil || rk.Kind != yaml.ScalarNode {
+			d.errorAt(k, "expected a field name, got %s", describe(k))
+			continue
+		}
+		if first, dup := seen[rk.Value]; dup {
+			// Keys merged in with << give way to explicit ones silently;
+			// a key written twice in one mapping is a mistake.
+			if depth == 0 {
+				d.errorAt(k, "duplicate key %q (first at line %d)", rk.Value, first.Line)
+			}
+			continue
+		}
+		seen[rk.Value] = k
+		*out = append(*out, pair{k, v})
+	}
+	for _, m := range merges {
+		m = resolve(m)
+		switch {
+		case depth >= 4:
+			d.errorAt(m, "merge keys (<<) nest too deeply")
+		case m != nil && m.Kind == yaml.MappingNode:
+			d.collect(m, out, seen, depth+1)
+		case m != nil && m.Kind == yaml.SequenceNode:
+			for _, e := range m.Content {
+				if e = resolve(e); e != nil && e.Kind == yaml.MappingNode {
+					d.collect(e, out, seen, depth+1)
+				} else {
+					d.errorAt(e, "a merge key (<<) takes a mapping or a list of mappings, got %s", describe(e))
+				}
+			}
+		default:
+			d.errorAt(m, "a merge key (<<) takes a mapping or a list of mappings, got %s", describe(m))
+		}
+	}
+}
+
+// fields decodes the mapping n whose allowed keys are names: it reports
+// unknown keys (with the closest known one) and missing required ones (at
+// the mapping), and returns the present entries by key. A null value counts
+// as absent for an optional key and as a mistake for a required one.
+func (d *decoder) fields(at string, n *yaml.Node, what string, names, required []string) (map[string]pair, bool) {
+	pairs, ok := d.mapping(at, n, what)
+	if !ok {
+		return nil, false
+	}
+	m := map[string]pair{}
+	for _, p := range pairs {
+		name := resolve(p.key).Value
+		if !slices.Contains(names, name) {
+			d.errorAt(p.key, "unknown field %q in %s%s", name, what, suggest(name, names))
+			continue
+		}
+		if isNull(p.val) {
+			if slices.Contains(required, name) {
+				d.fail(join(at, name), p.val, "%s needs a value", name)
+			}
+			continue
+		}
+		m[name] = p
+	}
+	for _, name := range required {
+		if _, present := m[name]; !present && !d.bad[join(at, name)] {
+			d.fail(join(at, name), resolve(n), "missing required field %q in %s", name, what)
+		}
+	}
+	return m, true
+}
+
+// str decodes a text value. Any scalar counts as text (a title may be
+// "2024"); mappings and lists do not.
+func (d *decoder) str(at string, n *yaml.Node) (string, bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		d.fail(at, n, "%s: expected text, got %s", base(at), describe(n))
+		return "", false
+	}
+	d.ok(at, n)
+	if isNull(n) {
+		return "", true
+	}
+	return strings.TrimSpace(n.Value), true
+}
+
+// duration decodes a Go duration ("500ms", "2m", "1m30s").
+func (d *decoder) duration(at string, n *yaml.Node) (time.Duration, bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		d.fail(at, n, "%s: expected a duration like 30s, got %s", base(at), describe(n))
+		return 0, false
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		d.fail(at, n, "%s: expected a duration like 30s, got %s without a unit (write %ss, %sms or %sm)", base(at), n.Value, n.Value, n.Value, n.Value)
+		return 0, false
+	}
+	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if err != nil {
+		d.fail(at, n, "%s: expected a duration like 30s, 500ms or 1m30s, got %s", base(at), describe(n))
+		return 0, false
+	}
+	d.ok(at, n)
+	return v, true
+}
+
+// number decodes a finite number.
+func (d *decoder) number(at string, n *yaml.Node) (float64, bool) {
+	n = resolve(n)
+	var v float64
+	if n == nil || n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") || n.Decode(&v) != nil {
+		d.fail(at, n, "%s: expected a number, got %s", base(at), describe(n))
+		return 0, false
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		d.fail(at, n, "%s: expected a finite number, got %s", base(at), n.Value)
+		return 0, false
+	}
+	d.ok(at, n)
+	return v, true
+}
+
+// integer decodes a whole number.
+func (d *decoder) integer(at string, n *yaml.Node) (int, bool) {
+	n = resolve(n)
+	var v int
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+		d.fail(at, n, "%s: expected a whole number, got %s", base(at), describe(n))
+		return 0, false
+	}
+	d.ok(at, n)
+	return v, true
+}
+
+// boolean decodes true or false.
+func (d *decoder) boolean(at string, n *yaml.Node) (bool, bool) {
+	n = resolve(n)
+	var v bool
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
+		d.fail(at, n, "%s: expected true or false, got %s", base(at), describe(n))
+		return false, false
+	}
+	d.ok(at, n)
+	return v, true
+}
+
+// sequence checks that n is a list and returns its items.
+func (d *decoder) sequence(at string, n *yaml.Node, what string) ([]*yaml.Node, bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		d.fail(at, n, "expected a list of %s, got %s", what, describe(n))
+		return nil, false
+	}
+	d.ok(at, n)
+	return n.Content, true
+}
+
+// plan decodes the scenario mapping.
+func (d *decoder) plan(root *yaml.Node) *Plan {
+	p := &Plan{Path: d.path}
+	root = resolve(root)
+	if root == nil || root.Kind != yaml.MappingNode {
+		d.errorAt(root, "expected a mapping of scenario fields (title, hypothesis, …), got %s", describe(root))
+		d.bad[""] = true
+		return p
+	}
+	f, _ := d.fields("", root, "the scenario", topFields, topRequired)
+	text := func(name string, dst *string) {
+		if e, ok := f[name]; ok {
+			*dst, _ = d.str(name, e.val)
+		}
+	}
+	text("title", &p.Title)
+	text("description", &p.Description)
+	text("hypothesis", &p.Hypothesis)
+	text("blast_radius", &p.BlastRadius)
+	text("rollback", &p.Rollback)
+	if e, ok := f["target"]; ok {
+		d.target(e.val, &p.Target)
+	}
+	if e, ok := f["load"]; ok {
+		p.Load = d.load(e.val)
+	}
+	if e, ok := f["steady_state"]; ok {
+		p.SteadyState = d.steadyState(e.val)
+	}
+	if e, ok := f["phases"]; ok {
+		d.phases(e.val, &p.Phases)
+	}
+	if e, ok := f["max_percent"]; ok {
+		p.MaxPercent, _ = d.number("max_percent", e.val)
+	}
+	if e, ok := f["max_count"]; ok {
+		p.MaxCount, _ = d.integer("max_count", e.val)
+	}
+	if e, ok := f["faults"]; ok {
+		p.Faults = d.faults(e.val, p.Target.Provider)
+	}
+	if e, ok := f["stop_conditions"]; ok {
+		p.StopConditions = d.stopConditions(e.val)
+	}
+	return p
+}
+
+// target decodes the target mapping: provider, name, environment, and the
+// provider's own fields, which the checks compare with the provider's spec.
+func (d *decoder) target(n *yaml.Node, t *Target) {
+	pairs, ok := d.mapping("target", n, "target")
+	if !ok {
+		return
+	}
+	sawProvider := false
+	for _, p := range pairs {
+		key := resolve(p.key).Value
+		at := join("target", key)
+		switch key {
+		case "provider":
+			sawProvider = true
+			t.Provider, _ = d.str(at, p.val)
+		case "name":
+			t.Name, _ = d.str(at, p.val)
+		case "environment":
+			t.Environment, _ = d.str(at, p.val)
+		default:
+			v, ok := d.str(at, p.val)
+			if !ok {
+				continue
+			}
+			if t.Fields == nil {
+				t.Fields = map[string]string{}
+			}
+			t.Fields[key] = v
+			// An unknown field is reported at its key.
+			d.pos[at] = p.key
+		}
+	}
+	if !sawProvider {
+		d.fail("target.provider", resolve(n), "missing required field \"provider\" in target%s", knownList("; known providers", d.providerNames()))
+	}
+}
+
+func (d *decoder) providerNames() []string {
+	names := make([]string, 0, len(d.opts.Providers))
+	for name := range d.opts.Providers {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (d *decoder) load(n *yaml.Node) *Load {
+	f, ok := d.fields("load", n, "load", loadFields, []string{"rate"})
+	if !ok {
+		return nil
+	}
+	l := &Load{}
+	if e, ok := f["rate"]; ok {
+		l.Rate, _ = d.number("load.rate", e.val)
+	}
+	if e, ok := f["path"]; ok {
+		l.Path, _ = d.str("load.path", e.val)
+	}
+	if e, ok := f["timeout"]; ok {
+		l.Timeout, _ = d.duration("load.timeout", e.val)
+	}
+	return l
+}
+
+// steadyState decodes the thresholds. Unknown metric names are kept, at
+// their key's position, for the checks to report with the known ones.
+func (d *decoder) steadyState(n *yaml.Node) map[Metric]Bound {
+	pairs, ok := d.mapping("steady_state", n, "steady_state")
+	if !ok {
+		return nil
+	}
+	out := map[Metric]Bound{}
+	for _, p := range pairs {
+		m := Metric(resolve(p.key).Value)
+		at := join("steady_state", string(m))
+		if !slices.Contains(Metrics, m) {
+			out[m] = Bound{}
+			d.pos[at] = p.key
+			continue
+		}
+		if isNull(p.val) {
+			d.fail(at, p.val, "%s needs min and/or max, e.g. { max: 200 }", m)
+			continue
+		}
+		f, ok := d.fields(at, p.val, string(m), boundFields, nil)
+		if !ok {
+			continue
+		}
+		var b Bound
+		for _, name := range boundFields {
+			if e, ok := f[name]; ok {
+				if v, ok := d.number(join(at, name), e.val); ok {
+					if name == "min" {
+						b.Min = &v
+					} else {
+						b.Max = &v
+					}
+				}
+			}
+		}
+		out[m] = b
+	}
+	return out
+}
+
+func (d *decoder) phases(n *yaml.Node, ph *Phases) {
+	f, ok := d.fields("phases", n, "phases", phaseFields, phaseFields)
+	if !ok {
+		return
+	}
+	for name, dst := range map[string]*time.Duration{"baseline": &ph.Baseline, "fault": &ph.Fault, "recovery": &ph.Recovery} {
+		if e, ok := f[name]; ok {
+			*dst, _ = d.duration(join("phases", name), e.val)
+		}
+	}
+}
+
+func (d *decoder) faults(n *yaml.Node, provider string) []Fault {
+	items, ok := d.sequence("faults", n, "faults")
+	if !ok {
+		return nil
+	}
+	out := make([]Fault, 0, len(items))
+	for i, item := range items {
+		at := fmt.Sprintf("faults[%d]", i)
+		f := Fault{}
+		f.ID = fmt.Sprintf("f%d", i+1)
+		d.fault(at, item, &f)
+		out = append(out, f)
+	}
+	return out
+}
+
+func (d *decoder) fault(at string, n *yaml.Node, f *Fault) {
+	fs, ok := d.fields(at, n, "a fault", faultFields, []string{"kind"})
+	if !ok {
+		return
+	}
+	if e, ok := fs["id"]; ok {
+		if id, ok := d.str(join(at, "id"), e.val); ok {
+			f.ID = id
+		}
+	}
+	kindOK := false
+	if e, ok := fs["kind"]; ok {
+		var k string
+		k, kindOK = d.str(join(at, "kind"), e.val)
+		f.Kind = providers.Kind(k)
+	}
+	if e, ok := fs["selection"]; ok {
+		sat := join(at, "selection")
+		if sf, ok := d.fields(sat, e.val, "selection", selectionFields, nil); ok {
+			d.given[sat] = true
+			if e, ok := sf["percent"]; ok {
+				f.Selection.Percent, _ = d.number(join(sat, "percent"), e.val)
+			}
+			if e, ok := sf["count"]; ok {
+				f.Selection.Count, _ = d.integer(join(sat, "count"), e.val)
+			}
+		}
+	}
+	if e, ok := fs["start_after"]; ok {
+		f.StartAfter, _ = d.duration(join(at, "start_after"), e.val)
+	}
+	if e, ok := fs["duration"]; ok {
+		f.Duration, _ = d.duration(join(at, "duration"), e.val)
+	}
+	if e, ok := fs["manual"]; ok {
+		f.Manual, _ = d.boolean(join(at, "manual"), e.val)
+	}
+	if e, ok := fs["params"]; ok {
+		allowed := paramNames
+		if kp, classic := kindParams[f.Kind]; kindOK && classic {
+			allowed = kp
+		}
+		d.params(join(at, "params"), e.val, f.Kind, allowed, &f.Params)
+	}
+}
+
+// params decodes a fault's params; keys that belong to another kind are
+// reported here, with what this kind takes.
+func (d *decoder) params(at string, n *yaml.Node, kind providers.Kind, allowed []string, p *providers.Params) {
+	pairs, ok := d.mapping(at, n, "params")
+	if !ok {
+		return
+	}
+	for _, e := range pairs {
+		name := resolve(e.key).Value
+		pat := join(at, name)
+		switch {
+		case !slices.Contains(allowed, name) && slices.Contains(paramNames, name):
+			d.errorAt(e.key, "params field %q does not apply to %s; %s takes: %s", name, kind, kind, strings.Join(allowed, ", "))
+			continue
+		case !slices.Contains(allowed, name):
+			d.errorAt(e.key, "unknown field %q in params%s", name, suggest(name, allowed))
+			continue
+		case isNull(e.val):
+			continue
+		}
+		switch name {
+		case "delay":
+			p.Delay, _ = d.duration(pat, e.val)
+		case "jitter":
+			p.Jitter, _ = d.duration(pat, e.val)
+		case "workers":
+			p.Workers, _ = d.integer(pat, e.val)
+		case "load":
+			p.Load, _ = d.integer(pat, e.val)
+		case "memory_mb":
+			p.MemoryMB, _ = d.integer(pat, e.val)
+		case "mode":
+			p.Mode, _ = d.str(pat, e.val)
+		}
+	}
+}
+
+func (d *decoder) stopConditions(n *yaml.Node) []StopCondition {
+	items, ok := d.sequence("stop_conditions", n, "stop conditions")
+	if !ok {
+		return nil
+	}
+	out := make([]StopCondition, 0, len(items))
+	for i, item := range items {
+		at := fmt.Sprintf("stop_conditions[%d]", i)
+		var sc StopCondition
+		if f, ok := d.fields(at, item, "a stop condition", stopFields, []string{"metric"}); ok {
+			if e, ok := f["metric"]; ok {
+				m, _ := d.str(join(at, "metric"), e.val)
+				sc.Metric = Metric(m)
+			}
+			for _, name := range []string{"above", "below"} {
+				if e, ok := f[name]; ok {
+					if v, ok := d.number(join(at, name), e.val); ok {
+						if name == "above" {
+							sc.Above = &v
+						} else {
+							sc.Below = &v
+						}
+					}
+				}
+			}
+			if e, ok := f["for"]; ok {
+				sc.For, _ = d.duration(join(at, "for"), e.val)
+			}
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// check runs the second pass (the checks of Plan.Validate) on what the
+// first pass decoded, skipping values it already found malformed and
+// placing each finding at the node its path came from.
+func (d *decoder) check(p *Plan) {
+	c := &checker{
+		opts: d.opts,
+		skip: func(at string) bool {
+			for k := range d.bad {
+				if k == at || strings.HasPrefix(at, k+".") || strings.HasPrefix(at, k+"[") ||
+					strings.HasPrefix(k, at+".") || strings.HasPrefix(k, at+"[") || k == "" {
+					return true
+				}
+			}
+			return false
+		},
+		given: func(at string, _ bool) bool { return d.given[at] },
+		report: func(at, msg string) {
+			d.errorAt(d.position(at), "%s", msg)
+		},
+	}
+	c.plan(p)
+}
+
+// position finds the node for path at, or the nearest enclosing one.
+func (d *decoder) position(at string) *yaml.Node {
+	for {
+		if n, ok := d.pos[at]; ok {
+			return n
+		}
+		if at == "" {
+			return nil
+		}
+		i := strings.LastIndexAny(at, ".[")
+		if i < 0 {
+			at = ""
+		} else {
+			at = at[:i]
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package scenarios
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gameday-tui/gameday/providers"
+)
+
+// Production reports whether the target is marked environment: production,
+// which a facilitator must confirm by typing the target's name.
+func (t Target) Production() bool {
+	return strings.EqualFold(strings.TrimSpace(t.Environment), "production")
+}
+
+// Kinds returns the fault kinds of the plan in fault order, each once.
+func (p *Plan) Kinds() []providers.Kind {
+	var out []providers.Kind
+	for _, f := range p.Faults {
+		if !slices.Contains(out, f.Kind) {
+			out = append(out, f.Kind)
+		}
+	}
+	return out
+}
+
+// WithPhases returns a copy of the plan with the non-zero phases of ph in
+// place of its own, for a quick run (run --baseline 5s --fault 10s). A
+// fault whose window no longer fits in the new fault phase has its
+// start_after and duration scaled by new/old fault phase, so the schedule
+// keeps its shape; windows that still fit are kept as they are. The copy
+// shares nothing mutable with p.
+func (p *Plan) WithPhases(ph Phases) *Plan {
+	q := *p
+	if p.Load != nil {
+		l := *p.Load
+		q.Load = &l
+	}
+	q.SteadyState = maps.Clone(p.SteadyState)
+	q.Target.Fields = maps.Clone(p.Target.Fields)
+	q.StopConditions = slices.Clone(p.StopConditions)
+	q.Faults = slices.Clone(p.Faults)
+	if ph.Baseline > 0 {
+		q.Phases.Baseline = ph.Baseline
+	}
+	if ph.Recovery > 0 {
+		q.Phases.Recovery = ph.Recovery
+	}
+	if ph.Fault <= 0 || ph.Fault == p.Phases.Fault {
+		return &q
+	}
+	old, now := p.Phases.Fault, ph.Fault
+	q.Phases.Fault = now
+	for i := range q.Faults {
+		f := &q.Faults[i]
+		if f.StartAfter+f.Duration <= now && f.StartAfter < now {
+			continue
+		}
+		if old > 0 {
+			ratio := float64(now) / float64(old)
+			f.StartAfter = time.Duration(float64(f.StartAfter) * ratio)
+			f.Duration = time.Duration(float64(f.Duration) * ratio)
+		}
+		// Clamp what rounding (or a zero old phase) left outside.
+		if f.Duration > 0 {
+			f.Duration = min(max(f.Duration, time.Millisecond), now)
+			f.StartAfter = min(f.StartAfter, now-f.Duration)
+		} else {
+			f.StartAfter = min(f.StartAfter, now-1)
+		}
+		f.StartAfter = max(f.StartAfter, 0)
+	}
+	return &q
+}

@@ -1,0 +1,316 @@
+// Package scenarios holds the scenario schema, its strict loader and the
+// scenario files that ship with gameday.
+//
+// A scenario file is one YAML document (see DESIGN.md, "The scenario file").
+// Parse decodes it through yaml.Node so that every mistake is reported with
+// the file, line and column where it is, and what was expected; it collects
+// every mistake of a file, not only the first, and returns no Plan at all
+// when there is one, so nothing can run from an invalid file.
+//
+// Decoding happens in two passes. The first walks the YAML nodes and knows
+// about shapes: unknown or duplicate fields, wrong types, missing required
+// fields, malformed durations. The second (the checks behind Plan.Validate)
+// knows about meaning: ranges, fault kinds a provider has, a fault window
+// inside the fault phase. Both passes report into the same list; the second
+// one is also what Plan.Validate runs on a plan built in code.
+//
+// Defaults worth knowing:
+//   - fault ids are f1, f2, … in file order unless a fault sets id;
+//   - a fault without selection hits every target its kind applies to,
+//     except instance-stop, which must say how many (stopping every
+//     instance by omission is never what an author meant);
+//   - a fault without duration lasts until the end of the fault phase;
+//   - a stop condition without for trips on the first sample beyond it.
+package scenarios
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gameday-tui/gameday/providers"
+)
+
+// MaxFileSize is the largest scenario file Parse accepts. Real scenarios are
+// a few kilobytes; the cap keeps a wrong file (a log, a binary) from being
+// read into memory and parsed.
+const MaxFileSize = 1 << 20
+
+// ProviderSpec says what a provider accepts in a scenario: the fault kinds
+// it implements, and the target fields it reads beyond the common ones.
+type ProviderSpec struct {
+	Kinds []providers.Kind
+	// Fields are the provider-specific target keys (cluster, namespace,
+	// region, …). The keys provider, name and environment are common to
+	// every provider and need not be listed.
+	Fields []string
+}
+
+// Options tell the loader which providers exist. The command line builds
+// them from the providers it was compiled with.
+type Options struct {
+	// Providers maps a provider name, as scenario files spell it, to what
+	// it accepts. A nil map means DefaultOptions().Providers.
+	Providers map[string]ProviderSpec
+}
+
+// DefaultOptions knows the built-in sandbox provider with all six classic
+// fault kinds.
+func DefaultOptions() Options {
+	return Options{Providers: map[string]ProviderSpec{
+		"sandbox": {Kinds: slices.Clone(providers.Kinds)},
+	}}
+}
+
+func (o Options) withDefaults() Options {
+	if o.Providers == nil {
+		return DefaultOptions()
+	}
+	return o
+}
+
+// commonTargetFields are the target keys every provider accepts.
+var commonTargetFields = []string{"provider", "name", "environment"}
+
+// Error is one mistake in a scenario file. Line and Column are 1-based; a
+// zero Line means the mistake has no single place (an empty file), a zero
+// Column that only the line is known (a YAML syntax error).
+type Error struct {
+	Path   string
+	Line   int
+	Column int
+	Msg    string
+}
+
+// Error renders the mistake as "path:line:col: msg", the form editors and
+// terminals turn into a link.
+func (e *Error) Error() string {
+	switch {
+	case e.Line <= 0:
+		return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+	case e.Column <= 0:
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
+}
+
+// Errors are every mistake found in one scenario file, in file order.
+type Errors []*Error
+
+// Error joins the mistakes, one per line.
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the mistakes, so errors.As finds an *Error.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// As lets errors.As fill an Errors target from the *Errors Parse returns.
+func (es *Errors) As(target any) bool {
+	if t, ok := target.(*Errors); ok && es != nil {
+		*t = *es
+		return true
+	}
+	return false
+}
+
+// sorted orders the mistakes by position and drops exact repeats (a
+// mapping reached through two aliases reports its mistakes once).
+func (es Errors) sorted() Errors {
+	slices.SortStableFunc(es, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return slices.CompactFunc(es, func(a, b *Error) bool { return *a == *b })
+}
+
+// Parse decodes and checks one scenario file; path is only used in errors
+// and in Plan.Path. When the file has any mistake Parse returns a nil Plan
+// and an *Errors listing all of them.
+func Parse(path string, data []byte, opts Options) (*Plan, error) {
+	d := newDecoder(path, opts.withDefaults())
+	if root := d.document(data); root != nil {
+		p := d.plan(root)
+		d.check(p)
+		if len(d.errs) == 0 {
+			return p, nil
+		}
+	}
+	errs := d.errs.sorted()
+	return nil, &errs
+}
+
+// LoadFile reads and parses the scenario file at path. An invalid file
+// gives an *Errors; a file that cannot be read gives the read error.
+func LoadFile(path string, opts Options) (*Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario %s: %w", path, err)
+	}
+	return Parse(path, data, opts)
+}
+
+// yamlLine pulls the line out of yaml.v3's "yaml: line 3: …" errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// document parses data as exactly one YAML document and returns its root
+// node, or nil after recording why it cannot.
+func (d *decoder) document(data []byte) *yaml.Node {
+	if len(data) > MaxFileSize {
+		d.errorAt(nil, "the file is %d bytes; a scenario file is at most %d (is this the right file?)", len(data), MaxFileSize)
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	switch err := decodeYAML(dec, &doc); {
+	case errors.Is(err, io.EOF):
+		d.errorAt(nil, "the file is empty; a scenario needs at least title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults")
+		return nil
+	case err != nil:
+		d.yamlError(data, err)
+		return nil
+	}
+	var extra yaml.Node
+	switch err := decodeYAML(dec, &extra); {
+	case err == nil:
+		at := &extra
+		if len(extra.Content) > 0 {
+			at = extra.Content[0]
+		}
+		d.errorAt(at, "a second YAML document starts here; a scenario file holds exactly one (remove the \"---\" or split the file)")
+	case !errors.Is(err, io.EOF):
+		d.yamlError(data, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		d.errorAt(&doc, "the file holds no scenario; expected a mapping with title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults")
+		return nil
+	}
+	return doc.Content[0]
+}
+
+// decodeYAML runs the YAML parser, turning a panic inside it into an error:
+// a hostile file must give a message, never a crash.
+func decodeYAML(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+// parserProblems are the problems yaml.v3's parser (not its scanner)
+// reports. For these it gives a 0-based line; yamlError corrects it. The
+// true ones are reported where the enclosing mapping or list starts (or at
+// the token that broke it), so the message says to look from there on.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"did not find expected <document start>": false,
+	"did not find expected <stream-start>":   false,
+	"found duplicate %TAG directive":         false,
+	"found duplicate %YAML directive":        false,
+	"found incompatible YAML document":       false,
+	"found undefined tag handle":             false,
+}
+
+var unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+
+// yamlError records a YAML syntax error with the best line (and column)
+// that can be recovered from yaml.v3's message.
+func (d *decoder) yamlError(data []byte, err error) {
+	msg := err.Error()
+	e := &Error{Path: d.path, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	d.errs = append(d.errs, e)
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		problem := m[2]
+		if enclosing, ok := parserProblems[problem]; ok {
+			e.Line++
+			if enclosing {
+				problem += " (check the indentation and brackets from this line on)"
+			}
+		}
+		// At the end of the stream yaml.v3 counts a line the file does
+		// not have.
+		if last := lastLine(data); e.Line > last {
+			e.Line = last
+			problem += " at the end of the file"
+		}
+		e.Msg = "invalid YAML: " + problem
+		return
+	}
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			e.Line, e.Column = position(data, i)
+		}
+		return
+	}
+	if i, ok := badCharacter(data); ok {
+		e.Line, e.Column = position(data, i)
+		return
+	}
+	// yaml.v3 leaves the line out when its 0-based line is 0.
+	e.Line = 1
+}
+
+// lastLine is the number of the file's last line.
+func lastLine(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return max(n, 1)
+}
+
+// position turns a byte offset into a 1-based line and column (in runes).
+func position(data []byte, off int) (line, col int) {
+	before := data[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return line, col
+}
+
+// badCharacter finds the first byte YAML does not allow: invalid UTF-8 or a
+// control character other than tab and line breaks.
+func badCharacter(data []byte) (int, bool) {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1,
+			r < 0x20 && r != '\t' && r != '\n' && r != '\r',
+			r >= 0x7f && r < 0xa0 && r != 0x85,
+			r >= 0xd800 && r < 0xe000, r == 0xfffe, r == 0xffff:
+			return i, true
+		}
+		i += size
+	}
+	return 0, false
+}

@@ -1,0 +1,149 @@
+package scenarios
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+//go:embed sandbox/*.yaml
+var shipped embed.FS
+
+// EmbeddedPrefix starts the Path of every shipped plan:
+// "embedded:sandbox/latency.yaml".
+const EmbeddedPrefix = "embedded:"
+
+// File is one scenario file's name and contents.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// ShippedFiles returns the scenario files built into gameday, sorted by
+// path, each with a Path like "embedded:sandbox/latency.yaml".
+func ShippedFiles() []File {
+	var out []File
+	// The embedded tree is fixed at build time and the tests read all of
+	// it, so a walk error cannot happen at run time.
+	_ = fs.WalkDir(shipped, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !isScenarioName(p) {
+			return err
+		}
+		data, err := shipped.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, File{Path: EmbeddedPrefix + p, Data: data})
+		return nil
+	})
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// Shipped parses the built-in scenarios with DefaultOptions. It panics if
+// one is invalid, which the package's tests rule out, like
+// regexp.MustCompile on a constant.
+func Shipped() []*Plan {
+	files := ShippedFiles()
+	out := make([]*Plan, 0, len(files))
+	for _, f := range files {
+		p, err := Parse(f.Path, f.Data, DefaultOptions())
+		if err != nil {
+			panic(fmt.Sprintf("scenarios: shipped scenario is invalid:\n%v", err))
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func isScenarioName(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// SearchDirs returns where user scenarios are looked for, in order:
+// ./scenarios, the extra directories (from --scenarios), and the user's
+// config directory (os.UserConfigDir()/gameday/scenarios). Directories that
+// do not exist are left out silently, and each directory is listed once.
+func SearchDirs(extra []string) []string {
+	candidates := append([]string{"scenarios"}, extra...)
+	if dir, err := os.UserConfigDir(); err == nil {
+		candidates = append(candidates, filepath.Join(dir, "gameday", "scenarios"))
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, dir := range candidates {
+		key := filepath.Clean(dir)
+		if abs, err := filepath.Abs(dir); err == nil {
+			key = abs
+		}
+		if seen[key] {
+			continue
+		}
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		seen[key] = true
+		out = append(out, dir)
+	}
+	return out
+}
+
+// Discover returns the shipped scenarios followed by every *.yaml and *.yml
+// file directly in each of dirs, in the order of dirs and by file name
+// within each. A file that cannot be read or parsed adds an error (an
+// *Errors for an invalid file) and is left out; the others are still
+// returned. A directory that does not exist is skipped silently.
+func Discover(dirs []string, opts Options) ([]*Plan, []error) {
+	var plans []*Plan
+	var errs []error
+	for _, f := range ShippedFiles() {
+		p, err := Parse(f.Path, f.Data, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		plans = append(plans, p)
+	}
+	seen := map[string]bool{}
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read scenario directory: %w", err))
+			continue
+		}
+		for _, e := range entries { // os.ReadDir sorts by name
+			if !isScenarioName(e.Name()) {
+				continue
+			}
+			p := filepath.Join(dir, e.Name())
+			key := p
+			if abs, err := filepath.Abs(p); err == nil {
+				key = abs
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				continue
+			}
+			plan, err := LoadFile(p, opts)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			plans = append(plans, plan)
+		}
+	}
+	return plans, errs
+}
