@@ -1,0 +1,19 @@
+//go:build unix && !linux
+
+package sandbox
+
+import (
+	"os"
+	"syscall"
+)
+
+// childSysProcAttr puts a child in its own process group. There is no
+// Pdeathsig outside Linux: children notice their parent's death by the end
+// of their standard input and by polling their parent process ID.
+func childSysProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// pauseProcess stops p (SIGSTOP).
+func pauseProcess(p *os.Process) error { return p.Signal(syscall.SIGSTOP) }
+
+// resumeProcess continues p (SIGCONT).
+func resumeProcess(p *os.Process) error { return p.Signal(syscall.SIGCONT) }
