@@ -147,6 +147,9 @@ type Check struct {
 	Value  float64          `json:"value"`
 	Bound  scenarios.Bound  `json:"bound"`
 	Holds  bool             `json:"holds"`
+	// Samples is how many one-second samples Value aggregates; 0 means
+	// there was no data, and the check does not hold.
+	Samples int `json:"samples"`
 }
 
 // Outcome is the verdict of a run with its reason and checks.

@@ -1,0 +1,774 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+	"golang.org/x/sync/errgroup"
+)
+
+// faultRun is the engine's working state of one fault: the observed status
+// it journals, plus what is in flight. Owned by the machine goroutine.
+type faultRun struct {
+	plan scenarios.Fault
+	st   FaultStatus
+	// gen counts injections of this fault, so that a timer or a result of
+	// an earlier injection is recognised as stale.
+	gen int
+	// order is the run-wide injection order, for reverse-order rollback.
+	order     int
+	injectErr string
+	// In flight: at most one of these is true at a time.
+	injecting, rollingBack, verifying bool
+	cancelInject                      context.CancelFunc
+}
+
+// Events the machine goroutine receives from timers and provider calls.
+type (
+	phaseEndEv   struct{ gen int }
+	faultStartEv struct{ f *faultRun }
+	faultEndEv   struct {
+		f   *faultRun
+		gen int
+	}
+	injectDoneEv struct {
+		f   *faultRun
+		gen int
+		inj providers.Injection
+		err error
+	}
+	rollbackDoneEv struct {
+		f      *faultRun
+		err    error
+		manual string
+	}
+	verifyDoneEv struct {
+		f      *faultRun
+		v      providers.Verification
+		err    error
+		manual string
+	}
+)
+
+// machine is the run's state machine. One goroutine (run) owns it; the
+// observed state it journals is what Run.Snapshot shows.
+type machine struct {
+	r     *Run
+	evc   chan any
+	phase Phase
+	// timedGen identifies the current timed phase; a phase timer from an
+	// earlier phase (or cancelled by abort) carries an older one.
+	timedGen int
+	faultEnd time.Time // when the fault phase is due to end (monotonic clock)
+	faults   []*faultRun
+	byID     map[string]*faultRun
+	injSeq   int
+	stops    []*stopWatch
+	timers   []*time.Timer
+
+	aborting    bool
+	abortReason string
+	hasFinal    bool  // the run will end as soon as no call is in flight
+	final       Phase // Done or Aborted
+	notSteady   *Outcome
+	finished    bool
+}
+
+func newMachine(r *Run) *machine {
+	m := &machine{r: r, evc: make(chan any, 16), byID: map[string]*faultRun{}}
+	for _, f := range r.plan.Faults {
+		fr := &faultRun{plan: f, st: FaultStatus{Fault: f, State: FaultPending}}
+		m.faults = append(m.faults, fr)
+		m.byID[f.ID] = fr
+	}
+	return m
+}
+
+// run is the machine's goroutine.
+func (m *machine) run(ctx context.Context) {
+	r := m.r
+	defer close(r.done)
+	mctx, stopMetrics := context.WithCancel(context.Background())
+	defer stopMetrics()
+	samples := r.opts.Metrics.Samples(mctx)
+	abortCh, ctxDone := r.abortCh, ctx.Done()
+
+	m.enterBaseline()
+	for !m.finished {
+		select {
+		case s, ok := <-samples:
+			if !ok {
+				samples = nil
+				continue
+			}
+			m.onSample(s)
+		case ev := <-m.evc:
+			m.onEvent(ev)
+		case req := <-r.cmds:
+			req.reply <- m.onInject(req.id)
+		case <-abortCh:
+			abortCh = nil
+			m.onAbort(r.abortReason)
+		case <-ctxDone:
+			ctxDone = nil
+			r.Abort("interrupted: " + context.Cause(ctx).Error())
+		}
+		m.advance()
+	}
+	for _, t := range m.timers {
+		t.Stop()
+	}
+}
+
+// send delivers an event to the machine goroutine, or drops it if the run
+// has ended.
+func (m *machine) send(ev any) {
+	select {
+	case m.evc <- ev:
+	case <-m.r.done:
+	}
+}
+
+// after sends ev after d.
+func (m *machine) after(d time.Duration, ev any) {
+	m.timers = append(m.timers, time.AfterFunc(max(d, 0), func() { m.send(ev) }))
+}
+
+// record journals rec; a journal that cannot be written aborts the run.
+func (m *machine) record(rec Record) (Record, error) {
+	back, err := m.r.record(rec)
+	if err != nil {
+		m.r.Abort("journal: " + err.Error())
+	}
+	return back, err
+}
+
+func (m *machine) recordFault(f *faultRun) error {
+	st := f.st
+	_, err := m.record(Record{Type: RecFault, Fault: &st})
+	return err
+}
+
+func (m *machine) setPhase(p Phase) {
+	if p == m.phase {
+		return
+	}
+	m.phase = p
+	m.record(Record{Type: RecPhase, Phase: p.String()})
+}
+
+func (m *machine) inFaultPhase() bool {
+	return (m.phase == Injecting || m.phase == Observing) && !m.aborting && !m.hasFinal
+}
+
+func (m *machine) onEvent(ev any) {
+	switch ev := ev.(type) {
+	case phaseEndEv:
+		if ev.gen == m.timedGen && !m.aborting && !m.hasFinal {
+			m.onPhaseEnd()
+		}
+	case faultStartEv:
+		if m.inFaultPhase() && ev.f.st.State == FaultPending && !ev.f.injecting {
+			_ = m.startInject(ev.f)
+		}
+	case faultEndEv:
+		if ev.gen == ev.f.gen && ev.f.st.State == FaultActive && !ev.f.rollingBack && m.inFaultPhase() {
+			m.rollback([]*faultRun{ev.f})
+		}
+	case injectDoneEv:
+		m.onInjectDone(ev)
+	case rollbackDoneEv:
+		m.onRollbackDone(ev)
+	case verifyDoneEv:
+		m.onVerifyDone(ev)
+	}
+}
+
+func (m *machine) onPhaseEnd() {
+	switch m.phase {
+	case Baseline:
+		m.endBaseline()
+	case Injecting, Observing:
+		m.setPhase(RollingBack)
+		m.skipPending()
+		m.cancelInjects()
+		m.sweep()
+	case Recovering:
+		m.setFinal(Done)
+	case Ready, RollingBack, Done, Aborted:
+	}
+}
+
+func (m *machine) enterBaseline() {
+	m.timedGen++
+	m.setPhase(Baseline)
+	m.after(m.r.plan.Phases.Baseline, phaseEndEv{m.timedGen})
+}
+
+// endBaseline checks the steady state on the baseline samples: if it does
+// not hold, nothing is injected and the run ends VerdictNotSteady.
+func (m *machine) endBaseline() {
+	r := m.r
+	r.mu.Lock()
+	checks := checkGroup(r.plan, GroupBaseline, r.groups.samples[GroupBaseline])
+	r.mu.Unlock()
+	var bad []string
+	for _, c := range checks {
+		if !c.Holds {
+			bad = append(bad, describeBreach(c))
+		}
+	}
+	if len(bad) > 0 {
+		m.notSteady = &Outcome{Verdict: VerdictNotSteady, Reason: strings.Join(bad, "; "), Checks: checks}
+		m.skipPending()
+		m.setFinal(Done)
+		return
+	}
+	m.enterFaultPhase()
+}
+
+func (m *machine) enterFaultPhase() {
+	plan := m.r.plan
+	m.timedGen++
+	m.faultEnd = time.Now().Add(plan.Phases.Fault)
+	m.stops = nil
+	for _, sc := range plan.StopConditions {
+		m.stops = append(m.stops, &stopWatch{sc: sc})
+	}
+	m.setPhase(Observing)
+	m.after(plan.Phases.Fault, phaseEndEv{m.timedGen})
+	for _, f := range m.faults {
+		if !f.plan.Manual && f.plan.StartAfter < plan.Phases.Fault {
+			m.after(f.plan.StartAfter, faultStartEv{f})
+		}
+	}
+}
+
+func (m *machine) enterRecovering() {
+	m.timedGen++
+	m.setPhase(Recovering)
+	m.after(m.r.plan.Phases.Recovery, phaseEndEv{m.timedGen})
+}
+
+func (m *machine) setFinal(p Phase) {
+	if m.hasFinal && m.final == Aborted {
+		return
+	}
+	m.hasFinal, m.final = true, p
+}
+
+func (m *machine) onSample(s providers.Sample) {
+	s = sanitize(s)
+	m.record(Record{Type: RecSample, Sample: &s})
+	if !m.inFaultPhase() {
+		return
+	}
+	for _, w := range m.stops {
+		if reason, fire := w.add(s); fire {
+			m.r.Abort(reason)
+			return
+		}
+	}
+}
+
+// onInject handles Run.Inject on the machine goroutine.
+func (m *machine) onInject(id string) error {
+	f, ok := m.byID[id]
+	if !ok {
+		ids := make([]string, len(m.faults))
+		for i, f := range m.faults {
+			ids[i] = f.plan.ID
+		}
+		return fmt.Errorf("inject %s: no such fault (the plan has %s)", id, strings.Join(ids, ", "))
+	}
+	if !m.inFaultPhase() {
+		what := m.phase.String()
+		if m.aborting {
+			what = "aborting"
+		}
+		return fmt.Errorf("inject %s: faults can be injected only during the fault phase (the run is %s)", id, what)
+	}
+	if f.injecting || f.rollingBack || f.verifying {
+		return fmt.Errorf("inject %s: the fault is busy (%s)", id, f.st.State)
+	}
+	switch f.st.State {
+	case FaultPending, FaultInjectFailed, FaultRolledBack:
+	default:
+		return fmt.Errorf("inject %s: the fault is already %s", id, f.st.State)
+	}
+	return m.startInject(f)
+}
+
+// life is how long a fault injected now stays: its Duration, cut at the end
+// of the fault phase (the whole rest of the phase when Duration is zero).
+func (m *machine) life(f *faultRun) time.Duration {
+	rest := max(time.Until(m.faultEnd), 0)
+	if d := f.plan.Duration; d > 0 && d < rest {
+		return d
+	}
+	return rest
+}
+
+// startInject journals the request and the intent to inject (synced), then
+// calls the provider on its own goroutine.
+func (m *machine) startInject(f *faultRun) error {
+	ttl := m.life(f) + TTLMargin
+	f.gen++
+	f.injectErr = ""
+	f.st = FaultStatus{Fault: f.plan, State: FaultRequested}
+	if err := m.recordFault(f); err != nil {
+		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
+		return fmt.Errorf("inject %s: journal: %w", f.plan.ID, err)
+	}
+	f.st.State = FaultInjecting
+	if err := m.recordFault(f); err != nil {
+		// The intent is not on disk: the provider must not be called.
+		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
+		return fmt.Errorf("inject %s: journal the intent: %w", f.plan.ID, err)
+	}
+	m.injSeq++
+	f.order = m.injSeq
+	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.CallTimeout)
+	f.injecting, f.cancelInject = true, cancel
+	gen, fault, prov := f.gen, f.plan.Fault, m.r.prov
+	go func() {
+		defer cancel()
+		inj, err := call(ctx, func(ctx context.Context) (providers.Injection, error) {
+			return prov.Inject(ctx, fault, ttl)
+		})
+		m.send(injectDoneEv{f: f, gen: gen, inj: inj, err: err})
+	}()
+	m.syncFaultPhase()
+	return nil
+}
+
+// syncFaultPhase shows Injecting while an Inject call is in flight and
+// Observing otherwise.
+func (m *machine) syncFaultPhase() {
+	if !m.inFaultPhase() {
+		return
+	}
+	want := Observing
+	for _, f := range m.faults {
+		if f.injecting {
+			want = Injecting
+		}
+	}
+	m.setPhase(want)
+}
+
+func (m *machine) onInjectDone(ev injectDoneEv) {
+	f := ev.f
+	if ev.gen != f.gen || !f.injecting {
+		return
+	}
+	f.injecting, f.cancelInject = false, nil
+	inj := ev.inj
+	if inj.FaultID == "" {
+		inj.FaultID = f.plan.ID
+	}
+	if inj.Kind == "" {
+		inj.Kind = f.plan.Kind
+	}
+	if inj.Provider == "" {
+		inj.Provider = m.r.provName
+	}
+	switch {
+	case ev.err == nil:
+		life := m.life(f)
+		now := m.r.now()
+		f.st.State, f.st.Injection, f.st.Targets = FaultActive, &inj, inj.Targets
+		f.st.InjectedAt, f.st.EndsAt = now, now.Add(life)
+		m.recordFault(f)
+		if m.inFaultPhase() {
+			m.after(life, faultEndEv{f: f, gen: f.gen})
+		} else {
+			m.rollback([]*faultRun{f}) // the phase ended or an abort came while injecting
+		}
+	case errors.Is(ev.err, providers.ErrNotApplied):
+		f.st.State, f.st.Err = FaultInjectFailed, "inject: "+ev.err.Error()
+		m.recordFault(f)
+	default:
+		f.injectErr = "inject failed, the fault may be applied: " + ev.err.Error()
+		f.st.Injection, f.st.Targets, f.st.Err = &inj, inj.Targets, f.injectErr
+		m.rollback([]*faultRun{f})
+	}
+	m.syncFaultPhase()
+}
+
+// cancelInjects cancels every Inject call in flight; each will report back
+// and be rolled back unless the provider says nothing was applied.
+func (m *machine) cancelInjects() {
+	for _, f := range m.faults {
+		if f.injecting && f.cancelInject != nil {
+			f.cancelInject()
+		}
+	}
+}
+
+// skipPending marks every fault that was never requested as skipped.
+func (m *machine) skipPending() {
+	for _, f := range m.faults {
+		if f.st.State == FaultPending && !f.injecting {
+			f.st.State = FaultSkipped
+			m.recordFault(f)
+		}
+	}
+}
+
+// sweep rolls back every fault that may be active and is not already being
+// injected (it will be rolled back when its call returns) or rolled back.
+func (m *machine) sweep() {
+	var batch []*faultRun
+	for _, f := range m.faults {
+		if f.st.State.MayBeActive() && !f.injecting && !f.rollingBack {
+			batch = append(batch, f)
+		}
+	}
+	if len(batch) > 0 {
+		m.rollback(batch)
+	}
+}
+
+func (m *machine) onRollbackDone(ev rollbackDoneEv) {
+	f := ev.f
+	f.rollingBack = false
+	if ev.err != nil {
+		f.st.State, f.st.Manual, f.st.Err = FaultRollbackFailed, ev.manual, ev.err.Error()
+		m.recordFault(f)
+		return
+	}
+	f.st.State, f.st.Manual, f.st.Err = FaultRolledBack, "", f.injectErr
+	m.recordFault(f)
+	if m.r.verifier != nil && f.st.Injection != nil {
+		f.verifying = true
+		go m.verify(f, *f.st.Injection)
+	}
+}
+
+func (m *machine) onVerifyDone(ev verifyDoneEv) {
+	f := ev.f
+	f.verifying = false
+	v := ev.v
+	if ev.err == nil && v.Clean {
+		f.st.Verification = &v
+		m.recordFault(f)
+		return
+	}
+	v.Clean = false
+	if ev.err != nil {
+		v.Details = append(slices.Clone(v.Details), "verify: "+ev.err.Error())
+	}
+	detail := "no details"
+	if len(v.Details) > 0 {
+		detail = strings.Join(v.Details, "; ")
+	}
+	f.st.Verification = &v
+	f.st.State, f.st.Manual = FaultRollbackFailed, ev.manual
+	f.st.Err = "rollback not verified: the fault may still be in place: " + detail
+	m.recordFault(f)
+}
+
+func (m *machine) onAbort(reason string) {
+	if m.aborting || m.finished {
+		return
+	}
+	m.aborting, m.abortReason = true, reason
+	m.record(Record{Type: RecAbort, Reason: reason})
+	m.timedGen++ // phase timers no longer matter
+	m.skipPending()
+	m.cancelInjects()
+	busy := false
+	for _, f := range m.faults {
+		if f.injecting || f.rollingBack || f.st.State.MayBeActive() {
+			busy = true
+		}
+	}
+	if !busy {
+		m.setFinal(Aborted)
+		return
+	}
+	m.setPhase(RollingBack)
+	m.sweep()
+}
+
+// advance moves on once nothing the current step waits for is in flight.
+func (m *machine) advance() {
+	if m.finished {
+		return
+	}
+	inFlight, verifying := false, false
+	for _, f := range m.faults {
+		inFlight = inFlight || f.injecting || f.rollingBack
+		verifying = verifying || f.verifying
+	}
+	if m.phase == RollingBack && !inFlight {
+		if m.aborting {
+			m.setFinal(Aborted)
+		} else if !m.hasFinal {
+			m.enterRecovering()
+		}
+	}
+	if m.hasFinal && !inFlight && !verifying {
+		m.finalize()
+	}
+}
+
+// finalize journals the final phase and the verdict.
+func (m *machine) finalize() {
+	r := m.r
+	m.skipPending()
+	out := m.verdict()
+	m.setPhase(m.final)
+	r.mu.Lock()
+	back, _ := r.recordLocked(Record{Type: RecVerdict, Outcome: &out})
+	r.ended = true
+	if back.Outcome != nil {
+		r.outcome = *back.Outcome
+	} else {
+		r.outcome = out
+	}
+	r.mu.Unlock()
+	m.finished = true
+	r.events.close()
+}
+
+func (m *machine) verdict() Outcome {
+	r := m.r
+	var out Outcome
+	if m.notSteady != nil {
+		out = *m.notSteady
+	} else {
+		r.mu.Lock()
+		out.Checks = evaluate(r.plan, r.groups, m.final == Done && !m.aborting)
+		r.mu.Unlock()
+	}
+	var failed []string
+	injected := false
+	for _, f := range m.faults {
+		if f.st.State == FaultRollbackFailed {
+			failed = append(failed, fmt.Sprintf("%s (%s): manual action needed: %s", f.plan.ID, f.plan.Kind, f.st.Manual))
+		}
+		injected = injected || f.order > 0 && f.st.State != FaultInjectFailed
+	}
+	switch {
+	case len(failed) > 0:
+		out.Verdict = VerdictRollbackFailed
+		out.Reason = "rollback not confirmed for " + strings.Join(failed, "; ")
+	case m.final == Aborted:
+		out.Verdict, out.Reason = VerdictAborted, m.abortReason
+	case m.notSteady != nil:
+	default:
+		var bad []string
+		for _, c := range out.Checks {
+			if c.Phase != GroupBaseline && !c.Holds {
+				bad = append(bad, describeBreach(c))
+			}
+		}
+		if len(bad) > 0 {
+			out.Verdict, out.Reason = VerdictViolated, strings.Join(bad, "; ")
+		} else {
+			out.Verdict, out.Reason = VerdictHeld, "steady state held during fault and recovery"
+			if !injected {
+				out.Reason += ", but no fault was injected"
+			}
+		}
+	}
+	return out
+}
+
+// rollback rolls back batch on a fresh context with the rollback deadline:
+// latest injected first, faults that share no target in parallel. A fault
+// waits for the rollback of every later-injected fault it shares a target
+// with (or whose targets are unknown) — until that one is confirmed or its
+// first attempt has failed, so a hung call delays the others by at most one
+// call timeout and never stops them.
+func (m *machine) rollback(batch []*faultRun) {
+	slices.SortStableFunc(batch, func(a, b *faultRun) int { return cmp.Compare(b.order, a.order) })
+	for _, f := range batch {
+		f.rollingBack = true
+		f.st.State = FaultRollingBack
+		m.recordFault(f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.RollbackDeadline)
+	released := make([]chan struct{}, len(batch))
+	for i := range batch {
+		released[i] = make(chan struct{})
+	}
+	// A plain errgroup.Group, not WithContext: one fault's failed rollback
+	// must not cancel the others'. Failures are reported per fault.
+	var g errgroup.Group
+	for i, f := range batch {
+		var deps []<-chan struct{}
+		for j := range i {
+			if dependent(batch[j], f) {
+				deps = append(deps, released[j])
+			}
+		}
+		inj := m.injectionOf(f)
+		g.Go(func() error { m.rollbackOne(ctx, f, inj, deps, released[i]); return nil })
+	}
+	go func() { _ = g.Wait(); cancel() }()
+}
+
+// injectionOf returns what to hand Rollback for f: the Injection the
+// provider returned, or, when the call never returned one, the fault's
+// identity so the provider can find what it applied.
+func (m *machine) injectionOf(f *faultRun) providers.Injection {
+	if f.st.Injection != nil {
+		return *f.st.Injection
+	}
+	return providers.Injection{FaultID: f.plan.ID, Provider: m.r.provName, Kind: f.plan.Kind, Targets: f.st.Targets}
+}
+
+// dependent reports whether a and b must be rolled back in order: they share
+// a target, or one of them does not say what it hit.
+func dependent(a, b *faultRun) bool {
+	if len(a.st.Targets) == 0 || len(b.st.Targets) == 0 {
+		return true
+	}
+	for _, x := range a.st.Targets {
+		for _, y := range b.st.Targets {
+			if x.ID == y.ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rollbackOne rolls back one fault with retries and backoff until ctx's
+// deadline, each attempt bounded by the call timeout, and reports to the
+// machine. It always makes at least one attempt.
+func (m *machine) rollbackOne(ctx context.Context, f *faultRun, inj providers.Injection, deps []<-chan struct{}, release chan struct{}) {
+	released := false
+	rel := func() {
+		if !released {
+			released = true
+			close(release)
+		}
+	}
+	defer rel()
+	for _, d := range deps {
+		select {
+		case <-d:
+		case <-ctx.Done():
+		}
+	}
+	prov, opts := m.r.prov, m.r.opts
+	backoff := 200 * time.Millisecond
+	var err error
+	attempts := 0
+	for attempts <= opts.RollbackRetries {
+		if attempts > 0 {
+			if !sleepCtx(ctx, backoff) {
+				break
+			}
+			backoff *= 2
+		}
+		attempts++
+		actx, cancel := context.WithTimeout(ctx, opts.CallTimeout)
+		_, err = call(actx, func(ctx context.Context) (struct{}, error) { return struct{}{}, prov.Rollback(ctx, inj) })
+		cancel()
+		if err == nil {
+			break
+		}
+		rel()
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	ev := rollbackDoneEv{f: f}
+	if err != nil {
+		ev.err = fmt.Errorf("roll back %s: %d attempt(s) failed, manual action needed: %w", f.plan.ID, attempts, err)
+		ev.manual = m.manualCommand(inj)
+	}
+	m.send(ev)
+}
+
+// verify asks the provider, until it says clean or the rollback deadline
+// passes, whether the fault is really gone: right after a rollback the
+// system may still be settling (a replica restarting).
+func (m *machine) verify(f *faultRun, inj providers.Injection) {
+	opts, v := m.r.opts, m.r.verifier
+	ctx, cancel := context.WithTimeout(context.Background(), opts.RollbackDeadline)
+	defer cancel()
+	backoff := 250 * time.Millisecond
+	for {
+		actx, acancel := context.WithTimeout(ctx, opts.CallTimeout)
+		res, err := call(actx, func(ctx context.Context) (providers.Verification, error) { return v.Verify(ctx, inj) })
+		acancel()
+		if err == nil && res.Clean {
+			m.send(verifyDoneEv{f: f, v: res})
+			return
+		}
+		if !sleepCtx(ctx, backoff) {
+			m.send(verifyDoneEv{f: f, v: res, err: err, manual: m.manualCommand(inj)})
+			return
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// manualCommand asks the provider for the command that finishes rolling
+// back inj by hand, bounded like any provider call.
+func (m *machine) manualCommand(inj providers.Injection) string {
+	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.CallTimeout)
+	defer cancel()
+	cmd, err := call(ctx, func(context.Context) (string, error) { return m.r.prov.ManualRollback(inj), nil })
+	if err != nil || strings.TrimSpace(cmd) == "" {
+		return fmt.Sprintf("gameday recover JOURNAL (the %s provider gave no manual command for %s)", m.r.provName, inj.FaultID)
+	}
+	return cmd
+}
+
+// call runs fn on its own goroutine and returns its result, or an error as
+// soon as ctx is done even if fn ignores ctx and never returns (the
+// goroutine is then abandoned). A panic in fn is returned as an error.
+func call[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- result{err: fmt.Errorf("provider panicked: %v", p)}
+			}
+		}()
+		v, err := fn(ctx)
+		ch <- result{v: v, err: err}
+	}()
+	select {
+	case res := <-ch:
+		return res.v, res.err
+	case <-ctx.Done():
+		select {
+		case res := <-ch: // finished at the deadline: keep what it did
+			return res.v, res.err
+		default:
+		}
+		var zero T
+		return zero, fmt.Errorf("provider call did not return in time: %w", context.Cause(ctx))
+	}
+}
+
+// sleepCtx waits d; it reports false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,690 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guptarohit/asciigraph"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// Graph geometry: the plotted area is graphWidth columns wide, which with
+// the y-axis labels keeps every line within 72 columns.
+const (
+	graphWidth  = 56
+	graphHeight = 8
+)
+
+// WriteReport writes the markdown experiment report of a run, computed from
+// its journal records alone. The output is deterministic: the same records
+// give the same bytes, so `gameday report JOURNAL` reproduces the report
+// the run wrote. A journal without a verdict (a crashed run) gives a report
+// marked unfinished.
+func WriteReport(w io.Writer, records []Record) error {
+	s, err := summarize(records)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	bw := bufio.NewWriter(w)
+	rw := &reportWriter{w: bw, s: s}
+	rw.header()
+	rw.plan()
+	rw.steadyState()
+	rw.findings()
+	rw.timeline()
+	rw.graphs()
+	rw.observations()
+	rw.lessons()
+	rw.rollbacks()
+	rw.environment()
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+type reportWriter struct {
+	w *bufio.Writer
+	s *summary
+}
+
+func (rw *reportWriter) p(format string, args ...any) {
+	fmt.Fprintf(rw.w, format, args...)
+	rw.w.WriteByte('\n')
+}
+
+// cell makes text safe for one markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "\r", "")
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// line makes text safe for one markdown list item.
+func line(s string) string {
+	s = strings.ReplaceAll(s, "\r", "")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// code renders s as inline code, whatever backticks it holds.
+func code(s string) string {
+	s = line(s)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(not stated)"
+	}
+	return line(s)
+}
+
+func (rw *reportWriter) header() {
+	s := rw.s
+	rw.p("# Game day report: %s", line(s.plan.Title))
+	rw.p("")
+	if s.outcome != nil {
+		rw.p("**Verdict: %s** — %s", verdictLabel(s.outcome), line(s.outcome.Reason))
+	} else {
+		rw.p("**Verdict: %s** — the journal ends at %s without a verdict; the run did not finish.", verdictLabel(nil), s.rel(s.end))
+	}
+	rw.p("")
+	var manual []FaultStatus
+	for _, f := range s.faults {
+		if f.State.MayBeActive() {
+			manual = append(manual, f)
+		}
+	}
+	if len(manual) > 0 {
+		rw.p("> 🚨 **Manual action needed.** These faults were not confirmed rolled back and may still be in place:")
+		rw.p(">")
+		for _, f := range manual {
+			cmd := f.Manual
+			if cmd == "" {
+				cmd = "gameday recover JOURNAL"
+			}
+			rw.p("> - %s (%s, %s): %s", f.Fault.ID, f.Fault.Kind, f.State, code(cmd))
+		}
+		rw.p("")
+	}
+	rw.p("Run started %s (UTC) and lasted %s. Scenario: %s.", s.start.UTC().Format(time.RFC3339), formatDuration(s.end.Sub(s.start).Round(time.Second)), code(s.plan.Path))
+	rw.p("")
+}
+
+func (rw *reportWriter) plan() {
+	pl := rw.s.plan
+	rw.p("## Plan")
+	rw.p("")
+	rw.p("- **Hypothesis:** %s", orNone(pl.Hypothesis))
+	if pl.Description != "" {
+		rw.p("- **Description:** %s", line(pl.Description))
+	}
+	rw.p("- **Blast radius:** %s", orNone(pl.BlastRadius))
+	rw.p("- **Rollback:** %s", orNone(pl.Rollback))
+	rw.p("- **Phases:** baseline %s, fault %s, recovery %s", formatDuration(pl.Phases.Baseline), formatDuration(pl.Phases.Fault), formatDuration(pl.Phases.Recovery))
+	if pl.Load != nil {
+		rw.p("- **Load:** %s req/s (built-in load generator)", formatNum(pl.Load.Rate))
+	}
+	if len(pl.StopConditions) == 0 {
+		rw.p("- **Stop conditions:** none")
+	} else {
+		rw.p("- **Stop conditions:**")
+		for _, sc := range pl.StopConditions {
+			rw.p("  - %s", describeStop(sc))
+		}
+	}
+	rw.p("")
+	rw.p("| Fault | Kind | Selection | Parameters | Schedule | Targets |")
+	rw.p("|---|---|---|---|---|---|")
+	for _, f := range pl.Faults {
+		var targets []providers.Target
+		for _, st := range rw.s.faults {
+			if st.Fault.ID == f.ID {
+				targets = st.Targets
+			}
+		}
+		rw.p("| %s | %s | %s | %s | %s | %s |", cell(f.ID), cell(string(f.Kind)), cell(f.Selection.String()), cell(formatParams(f.Params)), cell(schedule(f)), cell(formatTargets(targets, "not injected")))
+	}
+	rw.p("")
+}
+
+func formatParams(p providers.Params) string {
+	var parts []string
+	if p.Delay > 0 {
+		parts = append(parts, "delay "+formatDuration(p.Delay))
+	}
+	if p.Jitter > 0 {
+		parts = append(parts, "jitter "+formatDuration(p.Jitter))
+	}
+	if p.Workers > 0 {
+		parts = append(parts, fmt.Sprintf("workers %d", p.Workers))
+	}
+	if p.Load > 0 {
+		parts = append(parts, fmt.Sprintf("load %d%%", p.Load))
+	}
+	if p.MemoryMB > 0 {
+		parts = append(parts, fmt.Sprintf("memory %d MB", p.MemoryMB))
+	}
+	if p.Mode != "" {
+		parts = append(parts, "mode "+p.Mode)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func schedule(f scenarios.Fault) string {
+	when := "at +" + formatDuration(f.StartAfter)
+	if f.Manual {
+		when = "on demand"
+	}
+	if f.Duration > 0 {
+		return when + " for " + formatDuration(f.Duration)
+	}
+	return when + " until the fault phase ends"
+}
+
+func formatTargets(ts []providers.Target, none string) string {
+	if len(ts) == 0 {
+		return none
+	}
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.ID
+		if t.Name != "" && t.Name != t.ID {
+			parts[i] += " (" + t.Name + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (rw *reportWriter) steadyState() {
+	s := rw.s
+	rw.p("## Steady state")
+	rw.p("")
+	rw.p("| Metric | Threshold | Baseline | During fault | Recovery |")
+	rw.p("|---|---|---|---|---|")
+	for _, m := range scenarios.Metrics {
+		b, ok := s.plan.SteadyState[m]
+		if !ok {
+			continue
+		}
+		row := []string{string(m), formatBound(m, b)}
+		for _, g := range groups {
+			c, ok := s.check(g, m)
+			switch {
+			case !ok:
+				row = append(row, "— not measured")
+			case c.Samples == 0:
+				row = append(row, "no data ❌ breached")
+			case c.Holds:
+				row = append(row, formatValue(m, c.Value)+" ✅ held")
+			default:
+				row = append(row, formatValue(m, c.Value)+" ❌ breached")
+			}
+		}
+		rw.p("| %s |", strings.Join(row, " | "))
+	}
+	rw.p("")
+	rw.p("Per phase: p95_ms is the median of the per-second p95s, error_rate is errors ÷ requests, throughput_rps the mean and running the minimum.")
+	rw.p("")
+}
+
+func (rw *reportWriter) findings() {
+	s := rw.s
+	rw.p("## Findings")
+	rw.p("")
+	switch d, what, ok := s.detection(); {
+	case s.firstInject.IsZero():
+		rw.p("- **Time to detect:** n/a — no fault was injected")
+	case ok:
+		rw.p("- **Time to detect:** %s — %s", formatSeconds(d), what)
+	default:
+		rw.p("- **Time to detect:** not detected — no breach and no running-count drop after the first injection")
+	}
+	switch d, at, state := s.recovery(); state {
+	case "recovered":
+		rw.p("- **Time to recover:** %s — every metric within bounds%s from %s on", formatSeconds(d), rw.runningNote(), s.rel(at))
+	case "not recovered":
+		rw.p("- **Time to recover:** not recovered by the end of the run")
+	case "no data":
+		rw.p("- **Time to recover:** unknown — no samples after the last rollback")
+	default:
+		rw.p("- **Time to recover:** n/a — nothing was rolled back")
+	}
+	rw.extremeLine("Peak p95", scenarios.P95, false)
+	rw.extremeLine("Peak error rate", scenarios.ErrorRate, false)
+	rw.extremeLine("Lowest throughput", scenarios.Throughput, true)
+	rw.extremeLine("Lowest running count", scenarios.Running, true)
+	rw.p("")
+}
+
+func (rw *reportWriter) runningNote() string {
+	if rw.s.baselineRunning < 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and running count back to %d", rw.s.baselineRunning)
+}
+
+func (rw *reportWriter) extremeLine(label string, m scenarios.Metric, low bool) {
+	e := rw.s.extremeOf(m, low)
+	if !e.ok {
+		rw.p("- **%s:** no data", label)
+		return
+	}
+	rw.p("- **%s:** %s at %s (%s)", label, formatValue(m, e.v), rw.s.rel(e.at), e.group)
+}
+
+// formatSeconds renders a measured delay at the samples' one-second
+// resolution.
+func formatSeconds(d time.Duration) string {
+	if d < time.Second {
+		return "under 1s"
+	}
+	return formatDuration(d.Round(time.Second))
+}
+
+func (rw *reportWriter) timeline() {
+	s := rw.s
+	rw.p("## Timeline")
+	rw.p("")
+	for _, rec := range s.records {
+		if text := describeRecord(s, rec); text != "" {
+			rw.p("- %s %s", code(s.rel(rec.At)), text)
+		}
+	}
+	rw.p("")
+}
+
+// describeRecord renders one record for the timeline; samples give "".
+func describeRecord(s *summary, rec Record) string {
+	switch rec.Type {
+	case RecPlan:
+		return fmt.Sprintf("run started: %s (%s)", line(s.plan.Title), line(s.env.Provider))
+	case RecPhase:
+		return "phase → **" + rec.Phase + "**"
+	case RecFault, RecRecover:
+		if rec.Fault == nil {
+			if rec.Reason != "" {
+				return "recover: " + line(rec.Reason)
+			}
+			return ""
+		}
+		prefix := ""
+		if rec.Type == RecRecover {
+			prefix = "recover: "
+		}
+		return prefix + describeFault(s, *rec.Fault)
+	case RecNote:
+		if rec.Note == nil {
+			return ""
+		}
+		return noteLabel(rec.Note.Kind) + ": " + line(rec.Note.Text)
+	case RecAbort:
+		return "**abort**: " + line(rec.Reason)
+	case RecVerdict:
+		if rec.Outcome == nil {
+			return ""
+		}
+		return fmt.Sprintf("verdict: **%s** — %s", verdictLabel(rec.Outcome), line(rec.Outcome.Reason))
+	case RecSample:
+	}
+	return ""
+}
+
+func describeFault(s *summary, f FaultStatus) string {
+	head := fmt.Sprintf("%s (%s) %s", f.Fault.ID, f.Fault.Kind, f.State)
+	switch f.State {
+	case FaultActive:
+		head += " on " + formatTargets(f.Targets, "unknown targets")
+		if !f.EndsAt.IsZero() {
+			head += ", until " + s.rel(f.EndsAt)
+		}
+	case FaultRolledBack:
+		if v := f.Verification; v != nil && v.Clean {
+			head += ", verified clean"
+		}
+	case FaultRollbackFailed:
+		if f.Manual != "" {
+			head += " — manual: " + code(f.Manual)
+		}
+	case FaultPending, FaultRequested, FaultInjecting, FaultRollingBack, FaultSkipped, FaultInjectFailed:
+	}
+	if f.Err != "" {
+		head += " (" + line(f.Err) + ")"
+	}
+	return head
+}
+
+func noteLabel(k NoteKind) string {
+	switch k {
+	case Success:
+		return "✅ success"
+	case Improvement:
+		return "🔧 improvement"
+	case Observation:
+	}
+	return "📝 note"
+}
+
+func (rw *reportWriter) graphs() {
+	s := rw.s
+	rw.p("## Graphs")
+	rw.p("")
+	if len(s.samples) < 2 {
+		rw.p("Not enough samples to plot (%d).", len(s.samples))
+		rw.p("")
+		return
+	}
+	from, to, ok := rw.faultWindow()
+	for _, g := range []struct {
+		title string
+		m     scenarios.Metric
+	}{
+		{"p95 latency (ms)", scenarios.P95},
+		{"Error rate", scenarios.ErrorRate},
+		{"Throughput (req/s)", scenarios.Throughput},
+		{"Running instances", scenarios.Running},
+	} {
+		rw.p("### %s", g.title)
+		rw.p("")
+		rw.p("```text")
+		rw.p("%s", plotMetric(s, g.m, from, to, ok))
+		rw.p("```")
+		rw.p("")
+	}
+}
+
+// faultWindow returns the indexes of the first and last sample during which
+// a fault was in effect: from the first intent to inject to the end of the
+// last rollback (or the end of the run, if a rollback never ended).
+func (rw *reportWriter) faultWindow() (int, int, bool) {
+	s := rw.s
+	if s.firstInject.IsZero() {
+		return 0, 0, false
+	}
+	end := s.lastRollback
+	if end.IsZero() || end.Before(s.firstInject) {
+		end = s.end
+	}
+	from, to := -1, -1
+	for i, smp := range s.samples {
+		// A sample covers the second that ends at its At.
+		if smp.At.After(s.firstInject) && !smp.At.Add(-time.Second).After(end) {
+			if from < 0 {
+				from = i
+			}
+			to = i
+		}
+	}
+	return from, to, from >= 0
+}
+
+// plotMetric draws metric m over all samples with its thresholds as flat
+// lines, a marker under the fault window and the run's time span.
+func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) string {
+	n := len(s.samples)
+	series := make([]float64, n)
+	known := 0
+	for i, smp := range s.samples {
+		series[i] = m.Value(smp)
+		if m == scenarios.Running && smp.Running < 0 {
+			series[i] = math.NaN()
+			continue
+		}
+		known++
+	}
+	if known == 0 {
+		return "no data"
+	}
+	data := [][]float64{series}
+	var legend []string
+	b, hasBound := s.plan.SteadyState[m]
+	hi := 0.0
+	for _, v := range series {
+		if !math.IsNaN(v) {
+			hi = max(hi, v)
+		}
+	}
+	for _, lim := range []*float64{b.Min, b.Max} {
+		if hasBound && lim != nil {
+			flat := make([]float64, n)
+			for i := range flat {
+				flat[i] = *lim
+			}
+			data = append(data, flat)
+			hi = max(hi, *lim)
+		}
+	}
+	if hasBound {
+		legend = append(legend, "flat line: threshold "+formatBound(m, b))
+	}
+	opts := []asciigraph.Option{
+		asciigraph.Width(graphWidth),
+		asciigraph.Height(graphHeight),
+		asciigraph.LowerBound(0),
+		asciigraph.YAxisValueFormatter(func(v float64) string { return formatNum(v) }),
+	}
+	if hi == 0 {
+		opts = append(opts, asciigraph.UpperBound(1))
+	}
+	plot := asciigraph.PlotMany(data, opts...)
+	axis := axisColumn(plot)
+	var sb strings.Builder
+	sb.WriteString(plot)
+	col := func(i int) int { return axis + int(math.Round(float64(i)*float64(graphWidth-1)/float64(n-1))) }
+	if marked {
+		a, z := col(from), col(to)
+		sb.WriteString("\n" + strings.Repeat(" ", a) + strings.Repeat("^", z-a+1) + " fault")
+	}
+	left, right := s.rel(s.start), s.rel(s.end)
+	gap := max(graphWidth-len(left)-len(right), 1)
+	sb.WriteString("\n" + strings.Repeat(" ", axis) + left + strings.Repeat(" ", gap) + right)
+	for _, l := range legend {
+		sb.WriteString("\n" + strings.Repeat(" ", axis) + l)
+	}
+	return sb.String()
+}
+
+// axisColumn returns the column of the y axis in an asciigraph plot: every
+// row's label is padded to the same width, so the first row tells.
+func axisColumn(plot string) int {
+	first, _, _ := strings.Cut(plot, "\n")
+	for i, r := range []rune(first) {
+		if r == '┤' || r == '┼' {
+			return i
+		}
+	}
+	return utf8.RuneCountInString(first)
+}
+
+func (rw *reportWriter) observations() {
+	s := rw.s
+	rw.p("## Observations")
+	rw.p("")
+	n := 0
+	for _, rec := range s.records {
+		if rec.Type == RecNote && rec.Note != nil {
+			rw.p("- %s %s: %s", code(s.rel(rec.At)), noteLabel(rec.Note.Kind), line(rec.Note.Text))
+			n++
+		}
+	}
+	if n == 0 {
+		rw.p("None recorded.")
+	}
+	rw.p("")
+}
+
+// lessons writes Successes and Improvements: the notes marked as such, then
+// what the verdict and the findings say.
+func (rw *reportWriter) lessons() {
+	s := rw.s
+	var good, bad []string
+	for _, rec := range s.records {
+		if rec.Type != RecNote || rec.Note == nil {
+			continue
+		}
+		text := fmt.Sprintf("%s (note at %s)", line(rec.Note.Text), s.rel(rec.At))
+		switch rec.Note.Kind {
+		case Success:
+			good = append(good, text)
+		case Improvement:
+			bad = append(bad, text)
+		case Observation:
+		}
+	}
+	for _, m := range scenarios.Metrics {
+		b, ok := s.plan.SteadyState[m]
+		if !ok {
+			continue
+		}
+		held, measured := true, false
+		var broke []string
+		for _, g := range []string{GroupFault, GroupRecovery} {
+			c, ok := s.check(g, m)
+			if !ok {
+				continue
+			}
+			measured = true
+			if !c.Holds {
+				held = false
+				broke = append(broke, describeBreach(c))
+			}
+		}
+		switch {
+		case !measured:
+		case held:
+			good = append(good, fmt.Sprintf("%s stayed within %s during fault and recovery", m, formatBound(m, b)))
+		default:
+			bad = append(bad, fmt.Sprintf("%s breached %s: %s", m, formatBound(m, b), strings.Join(broke, "; ")))
+		}
+	}
+	if s.outcome != nil && s.outcome.Verdict == VerdictNotSteady {
+		bad = append(bad, "the system was not steady before injection: "+line(s.outcome.Reason))
+	}
+	if d, what, ok := s.detection(); ok {
+		good = append(good, fmt.Sprintf("the fault showed in the metrics after %s (%s)", formatSeconds(d), what))
+	}
+	switch d, _, state := s.recovery(); state {
+	case "recovered":
+		what := "every metric was back within bounds"
+		if s.baselineRunning >= 0 {
+			what = "running count and every metric recovered"
+		}
+		good = append(good, fmt.Sprintf("%s %s after the last rollback", what, formatSeconds(d)))
+	case "not recovered":
+		bad = append(bad, "the system did not recover by the end of the run")
+	}
+	for _, r := range s.aborts {
+		bad = append(bad, "the run was aborted: "+line(r))
+	}
+	rolled, clean := 0, true
+	for _, f := range s.faults {
+		switch {
+		case f.State == FaultRolledBack:
+			rolled++
+			clean = clean && (f.Verification == nil || f.Verification.Clean)
+		case f.State == FaultInjectFailed:
+			bad = append(bad, fmt.Sprintf("%s (%s) could not be injected: %s", f.Fault.ID, f.Fault.Kind, line(f.Err)))
+		case f.State.MayBeActive():
+			bad = append(bad, fmt.Sprintf("%s (%s) was not confirmed rolled back (%s)", f.Fault.ID, f.Fault.Kind, f.State))
+		}
+	}
+	allRolled := true
+	for _, f := range s.faults {
+		allRolled = allRolled && !f.State.MayBeActive()
+	}
+	if rolled > 0 && allRolled && clean {
+		good = append(good, fmt.Sprintf("every injected fault was rolled back (%d)", rolled))
+	}
+	rw.p("## Successes")
+	rw.p("")
+	rw.list(good)
+	rw.p("## Improvements")
+	rw.p("")
+	rw.list(bad)
+}
+
+func (rw *reportWriter) list(items []string) {
+	if len(items) == 0 {
+		rw.p("None.")
+	}
+	for _, it := range items {
+		rw.p("- %s", it)
+	}
+	rw.p("")
+}
+
+func (rw *reportWriter) rollbacks() {
+	s := rw.s
+	rw.p("## Rollback and verification")
+	rw.p("")
+	rw.p("| Fault | Kind | Final state | Verification | Details |")
+	rw.p("|---|---|---|---|---|")
+	for _, f := range s.faults {
+		verif := "— not verified"
+		if v := f.Verification; v != nil {
+			verif = "✅ clean"
+			if !v.Clean {
+				verif = "❌ dirty"
+			}
+			if len(v.Details) > 0 {
+				verif += ": " + strings.Join(v.Details, "; ")
+			}
+		}
+		var details []string
+		if f.Err != "" {
+			details = append(details, f.Err)
+		}
+		if f.Manual != "" {
+			details = append(details, "manual: "+code(f.Manual))
+		}
+		rw.p("| %s | %s | %s | %s | %s |", cell(f.Fault.ID), cell(string(f.Fault.Kind)), cell(stateLabel(f.State)), cell(verif), cell(strings.Join(details, "; ")))
+	}
+	rw.p("")
+}
+
+func (rw *reportWriter) environment() {
+	s := rw.s
+	env := s.env
+	rw.p("## Environment")
+	rw.p("")
+	rw.p("- **Provider:** %s", orNone(env.Provider))
+	if t := s.plan.Target; t.Name != "" || t.Environment != "" {
+		rw.p("- **Target system:** %s", line(strings.TrimSpace(t.Name+" "+parens(t.Environment))))
+	}
+	rw.p("- **Targets:** %s", line(formatTargets(env.Targets, "not resolved before the run")))
+	version := env.Version
+	if version == "" {
+		version = "unknown"
+	}
+	rw.p("- **gameday version:** %s", line(version))
+	if env.DryRun {
+		rw.p("- **Dry run:** yes, nothing was changed")
+	}
+	last := s.records[len(s.records)-1]
+	rw.p("- **Journal:** %d records (seq %d–%d), %d samples", len(s.records), s.records[0].Seq, last.Seq, len(s.samples))
+}
+
+func parens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
+}
