@@ -1,0 +1,589 @@
+// Package tui is gameday's interactive console: a picker of scenarios with
+// their plan cards, and a console over a running experiment with live
+// graphs, a fault panel, a timeline, notes, the abort key and the report.
+//
+// Only this file implements tea.Model. Screens (picker, console, report)
+// are structs whose Update returns their own concrete type. All I/O — the
+// engine, providers, files — happens in tea.Cmds; engine events arrive on a
+// channel that is re-armed after each one; the screen refreshes at 4 Hz on
+// a tagged tick. The package does not import cmd: cmd implements Run and
+// hands a Config to New.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// Run is one running experiment as the console sees it. cmd implements it
+// over engine.Run and its journal. Every method may be called from any
+// goroutine; the console calls them only from tea.Cmds.
+type Run interface {
+	// Events delivers every journaled record in order. It may be closed when
+	// the run ends, or not: the console also watches Done.
+	Events() <-chan engine.Record
+	// Snapshot returns a consistent copy of the run's observed state.
+	Snapshot() engine.Snapshot
+	// Inject triggers the fault with the given ID now.
+	Inject(faultID string) error
+	// Abort rolls back every fault and ends the run. It is idempotent and
+	// does not block.
+	Abort(reason string)
+	// Note journals an observation at once; a leading "+" marks a success,
+	// a leading "-" an improvement.
+	Note(text string) error
+	// Done is closed when the run has ended (rollback included).
+	Done() <-chan struct{}
+	// Report renders the markdown report from the journal so far.
+	Report() (string, error)
+	// SaveReport writes the report file and returns its path.
+	SaveReport() (string, error)
+}
+
+// FaultPreview is what a fault of a plan would hit if started now, for the
+// plan card ("will stop 1 of 4 replicas: replica-3").
+type FaultPreview struct {
+	FaultID string
+	Summary string
+}
+
+// Config is what the console needs from cmd.
+type Config struct {
+	// Plans are the scenarios to pick from, in display order.
+	Plans []*scenarios.Plan
+	// PlanErrors are invalid user scenario files, shown in the picker.
+	PlanErrors []error
+	// Preview resolves a plan's targets now. It is called in a tea.Cmd
+	// with a timeout. Nil skips the preview.
+	Preview func(ctx context.Context, p *scenarios.Plan) ([]FaultPreview, error)
+	// Start starts a run of p. It is called in a tea.Cmd.
+	Start func(ctx context.Context, p *scenarios.Plan) (Run, error)
+	// DryRun leaves the fault keys unbound.
+	DryRun bool
+	// Width and Height are an optional initial size (for tests); a
+	// tea.WindowSizeMsg replaces them.
+	Width, Height int
+	// Now is the clock used for elapsed times and countdowns; nil means
+	// time.Now. Tests pass a fixed clock so views are deterministic.
+	Now func() time.Time
+	// Styles overrides DefaultStyles() when not nil.
+	Styles *Styles
+}
+
+// screen names the screen on show.
+type screen int
+
+const (
+	screenPicker screen = iota
+	screenConsole
+	screenReport
+)
+
+// bannerKind says what a banner is about, and so when it goes away: info
+// and error banners at the next key, abort banners when the run is done.
+type bannerKind int
+
+const (
+	bannerInfo bannerKind = iota
+	bannerError
+	bannerAbort
+)
+
+// Model is the console's root tea.Model.
+type Model struct {
+	cfg    Config
+	styles Styles
+	keys   globalKeyMap
+	help   help.Model
+	clock  func() time.Time
+
+	screen  screen
+	picker  pickerScreen
+	console consoleScreen
+	report  reportScreen
+
+	// The run being watched; runID tells its messages from stale ones.
+	run     Run
+	runID   int
+	tickTag int
+	ended   bool
+
+	aborted       bool // Abort was called on this run
+	interrupted   bool // ctrl+c was pressed once during the run
+	quitAfterDone bool // quit when the run is done (rolled back)
+	quitting      bool
+
+	showHelp   bool
+	banner     string
+	bannerKind bannerKind
+
+	width, height int
+}
+
+// New returns the console's root model, showing the picker.
+func New(cfg Config) Model {
+	st := DefaultStyles()
+	if cfg.Styles != nil {
+		st = *cfg.Styles
+	}
+	clock := cfg.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	h := help.New()
+	h.Styles.ShortKey = st.HelpKey
+	h.Styles.ShortDesc = st.HelpDesc
+	h.Styles.ShortSeparator = st.HelpSep
+	h.Styles.FullKey = st.HelpKey
+	h.Styles.FullDesc = st.HelpDesc
+	h.Styles.FullSeparator = st.HelpSep
+	h.Styles.Ellipsis = st.HelpSep
+	h.ShortSeparator = " · "
+	m := Model{
+		cfg:    cfg,
+		styles: st,
+		keys:   defaultGlobalKeyMap(),
+		help:   h,
+		clock:  clock,
+		picker: newPicker(cfg, st),
+		report: newReport(st),
+	}
+	m.setSize(cfg.Width, cfg.Height)
+	m.updateKeybindings()
+	return m
+}
+
+// Init resolves the first plan's targets.
+func (m Model) Init() tea.Cmd {
+	return m.picker.Init()
+}
+
+// Aborted reports whether the console has aborted its run.
+func (m Model) Aborted() bool { return m.aborted }
+
+// runActive reports whether a run is being watched and has not ended.
+func (m Model) runActive() bool { return m.run != nil && !m.ended }
+
+// typing reports whether keys go to a text input.
+func (m Model) typing() bool {
+	switch m.screen {
+	case screenPicker:
+		return m.picker.typing()
+	case screenConsole:
+		return m.console.typing()
+	case screenReport:
+		return false
+	}
+	return false
+}
+
+// updateKeybindings enables the global keys that apply now.
+func (m *Model) updateKeybindings() {
+	m.keys.AbortAlt.SetEnabled(m.runActive() && !m.typing())
+	m.keys.Abort.SetEnabled(m.runActive())
+	m.keys.Interrupt.SetEnabled(true)
+	m.keys.Quit.SetEnabled(!m.typing())
+	m.keys.Help.SetEnabled(!m.typing())
+}
+
+// setSize lays every screen out for w×h. The footer takes one line and a
+// banner another.
+func (m *Model) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.help.Width = w
+	body := m.bodyHeight()
+	m.picker.SetSize(w, body)
+	m.console.SetSize(w, body)
+	m.report.SetSize(w, body)
+}
+
+func (m Model) bodyHeight() int {
+	h := m.height - 1
+	if m.banner != "" {
+		h--
+	}
+	return max(h, 0)
+}
+
+func (m *Model) setBanner(s string, kind bannerKind) {
+	m.banner, m.bannerKind = s, kind
+	m.setSize(m.width, m.height)
+}
+
+// Update is the root of the console's event loop.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m2, cmd := m.update(msg)
+	m2.updateKeybindings()
+	return m2, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.setSize(msg.Width, msg.Height)
+		if m.screen == screenReport && m.report.needsRender() {
+			return m, rerenderReport(m.runID, m.report.markdown, m.width, m.styles)
+		}
+		return m, nil
+
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+
+	case errMsg:
+		m.setBanner("✘ "+msg.err.Error(), bannerError)
+		return m, nil
+
+	case bannerMsg:
+		m.setBanner(string(msg), bannerInfo)
+		return m, nil
+
+	case previewMsg:
+		var cmd tea.Cmd
+		m.picker, cmd = m.picker.Update(msg)
+		return m, cmd
+
+	case startFailedMsg:
+		m.picker, _ = m.picker.Update(msg)
+		m.setBanner("✘ "+msg.err.Error(), bannerError)
+		return m, nil
+
+	case startedMsg:
+		return m.started(msg)
+
+	case tickMsg:
+		if msg.run != m.runID || msg.tag != m.tickTag || m.run == nil {
+			return m, nil // stale
+		}
+		m.tickTag++
+		m.now()
+		cmds := []tea.Cmd{snapshot(m.runID, m.run)}
+		if !m.ended {
+			cmds = append(cmds, tick(m.runID, m.tickTag))
+		}
+		return m, tea.Batch(cmds...)
+
+	case snapshotMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		m.now()
+		m.console, _ = m.console.Update(msg)
+		return m, nil
+
+	case eventMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		return m, tea.Batch(waitForEvent(m.runID, m.run.Events()), snapshot(m.runID, m.run))
+
+	case eventsClosedMsg:
+		return m, nil
+
+	case runDoneMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		m.ended = true
+		m.console.ended = true
+		m.console.updateKeybindings()
+		if m.bannerKind == bannerAbort {
+			m.setBanner("", bannerInfo)
+		}
+		if m.quitAfterDone {
+			m.quitting = true
+			return m, tea.Quit
+		}
+		return m, snapshot(m.runID, m.run)
+
+	case injectedMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		m.setBanner(fmt.Sprintf("Fault %s requested.", msg.faultID), bannerInfo)
+		return m, snapshot(m.runID, m.run)
+
+	case noteSavedMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		m.setBanner("Note saved to the journal.", bannerInfo)
+		return m, snapshot(m.runID, m.run)
+
+	case noteFailedMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		m.setBanner("✘ "+msg.err.Error()+" (the note is back in the input)", bannerError)
+		m.screen = screenConsole
+		var cmd tea.Cmd
+		m.console, cmd = m.console.Update(msg)
+		return m, cmd
+
+	case reportMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.report, cmd = m.report.Update(msg)
+		if m.report.needsRender() {
+			cmd = tea.Batch(cmd, rerenderReport(m.runID, m.report.markdown, m.width, m.styles))
+		}
+		return m, cmd
+
+	case savedMsg:
+		if msg.run != m.runID {
+			return m, nil
+		}
+		m.console.saved = msg.path
+		m.report.saved = msg.path
+		m.setBanner("Report saved to "+msg.path, bannerInfo)
+		return m, nil
+	}
+
+	// Anything else (cursor blinks, …) goes to the screen on show.
+	var cmd tea.Cmd
+	switch m.screen {
+	case screenPicker:
+		m.picker, cmd = m.picker.Update(msg)
+	case screenConsole:
+		m.console, cmd = m.console.Update(msg)
+	case screenReport:
+		m.report, cmd = m.report.Update(msg)
+	}
+	return m, cmd
+}
+
+// now advances the model's clock (never read in View).
+func (m *Model) now() {
+	m.console.now = m.clock()
+}
+
+// started switches to the console for a new run.
+func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
+	m.picker.starting = false
+	if m.runActive() {
+		// A second start while watching a run cannot happen through the
+		// keys; refuse it rather than lose track of the first run.
+		msg.run.Abort("console was already watching a run")
+		return m, nil
+	}
+	m.runID++
+	m.tickTag++
+	m.run = msg.run
+	m.ended = false
+	m.aborted = false
+	m.interrupted = false
+	m.console = newConsole(m.runID, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock())
+	m.report = newReport(m.styles)
+	m.report.title = msg.plan.Title
+	m.screen = screenConsole
+	m.banner = ""
+	m.setSize(m.width, m.height)
+	return m, tea.Batch(
+		snapshot(m.runID, m.run),
+		waitForEvent(m.runID, m.run.Events()),
+		waitForDone(m.runID, m.run),
+		tick(m.runID, m.tickTag),
+	)
+}
+
+// abortRun aborts the watched run (idempotent).
+func (m *Model) abortRun(reason string) tea.Cmd {
+	if !m.runActive() {
+		return nil
+	}
+	m.aborted = true
+	m.console.aborting = true
+	m.console.updateKeybindings()
+	return tea.Batch(abort(m.run, reason), snapshot(m.runID, m.run))
+}
+
+// handleKey routes a key: ctrl+c and ctrl+x first (they work everywhere,
+// even while typing), then text input, then global keys, then the screen.
+func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	if m.banner != "" && m.bannerKind != bannerAbort {
+		m.setBanner("", bannerInfo)
+	}
+	switch {
+	case key.Matches(msg, m.keys.Interrupt):
+		if !m.runActive() || m.interrupted {
+			m.quitting = true
+			return m, tea.Quit
+		}
+		m.interrupted = true
+		m.quitAfterDone = true
+		cmd := m.abortRun("interrupted (ctrl+c)")
+		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
+		return m, cmd
+	case key.Matches(msg, m.keys.Abort):
+		// The note being typed stays in the input: enter still saves it.
+		cmd := m.abortRun("abort key (ctrl+x)")
+		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		return m, cmd
+	}
+
+	if m.typing() {
+		return m.updateScreen(msg)
+	}
+
+	if m.showHelp {
+		if key.Matches(msg, m.keys.Help) || msg.Type == tea.KeyEsc {
+			m.showHelp = false
+			return m, nil
+		}
+	}
+	switch {
+	case key.Matches(msg, m.keys.Help):
+		m.showHelp = !m.showHelp
+		return m, nil
+	case key.Matches(msg, m.keys.AbortAlt):
+		cmd := m.abortRun("abort key (X)")
+		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		return m, cmd
+	case key.Matches(msg, m.keys.Quit):
+		if m.runActive() {
+			m.quitAfterDone = true
+			cmd := m.abortRun("quit")
+			m.setBanner("Rolling back before quitting… press ctrl+c to exit at once.", bannerAbort)
+			return m, cmd
+		}
+		m.quitting = true
+		return m, tea.Quit
+	}
+
+	switch m.screen {
+	case screenConsole:
+		switch {
+		case key.Matches(msg, m.console.keys.Report):
+			m.screen = screenReport
+			m.report.loading = true
+			return m, loadReport(m.runID, m.run, m.width, m.styles)
+		case key.Matches(msg, m.console.keys.Save):
+			return m, saveReport(m.runID, m.run)
+		}
+	case screenReport:
+		switch {
+		case key.Matches(msg, m.report.keys.Back):
+			m.screen = screenConsole
+			return m, nil
+		case key.Matches(msg, m.report.keys.Save):
+			return m, saveReport(m.runID, m.run)
+		}
+	case screenPicker:
+	}
+	return m.updateScreen(msg)
+}
+
+// updateScreen passes msg to the screen on show.
+func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch m.screen {
+	case screenPicker:
+		m.picker, cmd = m.picker.Update(msg)
+	case screenConsole:
+		m.console, cmd = m.console.Update(msg)
+	case screenReport:
+		m.report, cmd = m.report.Update(msg)
+	}
+	return m, cmd
+}
+
+// shortHelp is the footer's key list for the screen on show.
+func (m Model) shortHelp() []key.Binding {
+	var ks []key.Binding
+	switch m.screen {
+	case screenPicker:
+		ks = m.picker.ShortHelp()
+	case screenConsole:
+		ks = m.console.ShortHelp()
+	case screenReport:
+		ks = m.report.ShortHelp()
+	}
+	return append(ks, m.keys.AbortAlt, m.keys.Help, m.keys.Quit)
+}
+
+// fullHelp is the `?` view's key groups for the screen on show.
+func (m Model) fullHelp() [][]key.Binding {
+	var gs [][]key.Binding
+	switch m.screen {
+	case screenPicker:
+		gs = m.picker.FullHelp()
+	case screenConsole:
+		gs = m.console.FullHelp()
+	case screenReport:
+		gs = m.report.FullHelp()
+	}
+	return append(gs, []key.Binding{m.keys.Abort, m.keys.AbortAlt, m.keys.Interrupt, m.keys.Quit, m.keys.Help})
+}
+
+// View draws the screen on show, the banner, and the footer: key help and
+// the ABORT block, always visible.
+func (m Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.helpView(m.bodyHeight())
+	case m.screen == screenPicker:
+		body = m.picker.View()
+	case m.screen == screenConsole:
+		body = m.console.View()
+	case m.screen == screenReport:
+		body = m.report.View()
+	}
+	lines := block(strings.Split(body, "\n"), w, m.bodyHeight())
+	if m.banner != "" {
+		style := m.styles.Banner
+		if m.bannerKind != bannerInfo {
+			style = m.styles.ErrorBanner
+		}
+		lines = append(lines, style.Render(fit(m.banner, w)))
+	}
+	lines = append(lines, m.footer())
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// footer renders the short help and, on the right, the ABORT block.
+func (m Model) footer() string {
+	abort := m.styles.abortLabel()
+	aw := ansi.StringWidth(abort)
+	hm := m.help
+	hm.Width = max(m.width-aw-1, 0)
+	return fit(hm.ShortHelpView(m.shortHelp()), max(m.width-aw-1, 0)) + " " + abort
+}
+
+// helpView renders the full help in h lines.
+func (m Model) helpView(h int) string {
+	hm := m.help
+	hm.ShowAll = true
+	lines := []string{m.styles.Title.Render("Keys") + " (press ? or esc to close)", ""}
+	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
+	lines = append(lines, "",
+		"Abort (ctrl+x, or X) rolls back every fault at once, without confirmation,",
+		"from every screen, even while a note is being typed; the note stays in the input.",
+		"ctrl+c during a run aborts and exits when rollback is done; press it twice to exit at once.",
+		"q during a run rolls back first, then quits.",
+	)
+	return strings.Join(block(lines, m.width, h), "\n")
+}

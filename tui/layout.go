@@ -1,0 +1,146 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Layout helpers. Widths are display cells (ansi.StringWidth), never bytes
+// or runes, so CJK text lines up; truncation keeps escape codes intact.
+
+// fit truncates s to w cells (ending in "…" when cut) and pads it with
+// spaces to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		s += strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// clip truncates s to w cells without padding.
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
+}
+
+// block fits lines into a w×h rectangle: each line fitted to w, missing
+// lines blank, extra lines dropped.
+func block(lines []string, w, h int) []string {
+	out := make([]string, h)
+	for i := range out {
+		if i < len(lines) {
+			out[i] = fit(lines[i], w)
+		} else {
+			out[i] = strings.Repeat(" ", max(w, 0))
+		}
+	}
+	return out
+}
+
+// beside joins rectangles of equal height side by side with sep between
+// them. Each block must already be fitted to its width.
+func beside(sep string, blocks ...[]string) []string {
+	h := 0
+	for _, b := range blocks {
+		h = max(h, len(b))
+	}
+	out := make([]string, h)
+	var sb strings.Builder
+	for i := range h {
+		sb.Reset()
+		for j, b := range blocks {
+			if j > 0 {
+				sb.WriteString(sep)
+			}
+			if i < len(b) {
+				sb.WriteString(b[i])
+			}
+		}
+		out[i] = sb.String()
+	}
+	return out
+}
+
+// wrapText word-wraps s to w cells and returns its lines (at least one).
+func wrapText(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
+// rightAlign puts right at the end of a w-cell line that starts with left,
+// cutting left if they do not both fit.
+func rightAlign(left, right string, w int) string {
+	rw := ansi.StringWidth(right)
+	if rw >= w {
+		return fit(right, w)
+	}
+	return fit(left, w-rw-1) + " " + right
+}
+
+// fmtDuration formats a plan duration compactly: "30s", "2m", "1m30s".
+func fmtDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	s := d.Round(time.Second).String()
+	if d < time.Second {
+		s = d.String()
+	}
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// fmtClock formats a duration as a countdown or elapsed clock: "4:05",
+// "1:02:03". Negative durations show as 0:00.
+func fmtClock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	secs := int(d / time.Second)
+	if secs >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", secs/3600, secs/60%60, secs%60)
+	}
+	return fmt.Sprintf("%d:%02d", secs/60, secs%60)
+}
+
+// fmtT formats a time relative to the start of a run: "T+01:05".
+func fmtT(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign = "-"
+		d = -d
+	}
+	secs := int(d / time.Second)
+	if secs >= 3600 {
+		return fmt.Sprintf("T%s%d:%02d:%02d", sign, secs/3600, secs/60%60, secs%60)
+	}
+	return fmt.Sprintf("T%s%02d:%02d", sign, secs/60, secs%60)
+}
+
+// rule is a panel title followed by a horizontal line to width w.
+func rule(title string, w int) string {
+	return fit(title+" "+strings.Repeat("─", max(w-ansi.StringWidth(title)-1, 0)), w)
+}

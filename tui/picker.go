@@ -1,0 +1,492 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// pickerScreen is the filterable list of scenarios with the plan card of
+// the selected one beside it (below it when the terminal is narrow).
+type pickerScreen struct {
+	styles Styles
+	keys   pickerKeyMap
+
+	plans    []*scenarios.Plan
+	planErrs []error
+	visible  []int // indexes into plans that match the filter
+	cursor   int   // index into visible
+
+	filter    textinput.Model
+	filtering bool
+
+	previewFn func(context.Context, *scenarios.Plan) ([]FaultPreview, error)
+	startFn   func(context.Context, *scenarios.Plan) (Run, error)
+	previews  map[*scenarios.Plan]previewState
+	starting  bool
+
+	width, height int
+}
+
+// previewState is what the card knows of a plan's resolved targets.
+type previewState struct {
+	loading  bool
+	previews []FaultPreview
+	err      error
+}
+
+// wideCard is the width from which the plan card goes beside the list.
+const wideCard = 100
+
+func newPicker(cfg Config, st Styles) pickerScreen {
+	f := textinput.New()
+	f.Prompt = "/ "
+	f.Placeholder = "type to filter"
+	f.PlaceholderStyle = st.Text
+	f.PromptStyle = st.Label
+	f.Cursor.SetMode(cursor.CursorStatic)
+	p := pickerScreen{
+		styles:    st,
+		keys:      defaultPickerKeyMap(),
+		plans:     cfg.Plans,
+		planErrs:  cfg.PlanErrors,
+		filter:    f,
+		previewFn: cfg.Preview,
+		startFn:   cfg.Start,
+		previews:  map[*scenarios.Plan]previewState{},
+	}
+	p.applyFilter()
+	p.updateKeybindings()
+	return p
+}
+
+// SetSize sets the picker's size.
+func (p *pickerScreen) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.filter.Width = max(w-4, 1)
+}
+
+// selected returns the plan under the cursor, or nil.
+func (p pickerScreen) selected() *scenarios.Plan {
+	if p.cursor < 0 || p.cursor >= len(p.visible) {
+		return nil
+	}
+	return p.plans[p.visible[p.cursor]]
+}
+
+// typing reports whether keys go to the filter input.
+func (p pickerScreen) typing() bool { return p.filtering }
+
+// applyFilter recomputes the visible plans: every word of the filter must
+// occur (case-insensitively) in the title, path or provider.
+func (p *pickerScreen) applyFilter() {
+	var prev *scenarios.Plan
+	if sel := p.selected(); sel != nil {
+		prev = sel
+	}
+	words := strings.Fields(strings.ToLower(p.filter.Value()))
+	p.visible = p.visible[:0]
+	for i, pl := range p.plans {
+		hay := strings.ToLower(pl.Title + " " + pl.Path + " " + pl.Target.Provider)
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			p.visible = append(p.visible, i)
+		}
+	}
+	p.cursor = 0
+	for i, idx := range p.visible {
+		if p.plans[idx] == prev {
+			p.cursor = i
+		}
+	}
+}
+
+// updateKeybindings enables the keys that apply now.
+func (p *pickerScreen) updateKeybindings() {
+	has := len(p.visible) > 0
+	p.keys.Up.SetEnabled(has && !p.filtering)
+	p.keys.Down.SetEnabled(has && !p.filtering)
+	p.keys.Filter.SetEnabled(!p.filtering && len(p.plans) > 0)
+	p.keys.ClearFilter.SetEnabled(p.filtering || p.filter.Value() != "")
+	p.keys.AcceptFilter.SetEnabled(p.filtering)
+	p.keys.Start.SetEnabled(!p.filtering && has && !p.starting && p.startFn != nil)
+}
+
+// ensurePreview resolves the selected plan's targets unless known.
+func (p *pickerScreen) ensurePreview() tea.Cmd {
+	sel := p.selected()
+	if sel == nil || p.previewFn == nil {
+		return nil
+	}
+	if _, ok := p.previews[sel]; ok {
+		return nil
+	}
+	p.previews[sel] = previewState{loading: true}
+	return preview(p.previewFn, sel)
+}
+
+// Init resolves the first plan's targets.
+func (p *pickerScreen) Init() tea.Cmd { return p.ensurePreview() }
+
+// Update handles the picker's keys and preview results.
+func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case previewMsg:
+		p.previews[msg.plan] = previewState{previews: msg.previews, err: msg.err}
+	case startFailedMsg:
+		p.starting = false
+	case tea.KeyMsg:
+		cmd = p.handleKey(msg)
+	}
+	p.updateKeybindings()
+	return p, cmd
+}
+
+func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if p.filtering {
+		switch {
+		case key.Matches(msg, p.keys.ClearFilter):
+			p.filtering = false
+			p.filter.Blur()
+			p.filter.SetValue("")
+			p.applyFilter()
+			return p.ensurePreview()
+		case key.Matches(msg, p.keys.AcceptFilter):
+			p.filtering = false
+			p.filter.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.Update(msg)
+		p.applyFilter()
+		return tea.Batch(cmd, p.ensurePreview())
+	}
+	switch {
+	case key.Matches(msg, p.keys.Up):
+		if p.cursor > 0 {
+			p.cursor--
+		}
+		return p.ensurePreview()
+	case key.Matches(msg, p.keys.Down):
+		if p.cursor < len(p.visible)-1 {
+			p.cursor++
+		}
+		return p.ensurePreview()
+	case key.Matches(msg, p.keys.Filter):
+		p.filtering = true
+		return p.filter.Focus()
+	case key.Matches(msg, p.keys.ClearFilter):
+		p.filter.SetValue("")
+		p.applyFilter()
+		return p.ensurePreview()
+	case key.Matches(msg, p.keys.Start):
+		sel := p.selected()
+		if sel == nil || p.startFn == nil || p.starting {
+			return nil
+		}
+		p.starting = true
+		return tea.Batch(start(p.startFn, sel), func() tea.Msg {
+			return bannerMsg(fmt.Sprintf("Starting %q…", sel.Title))
+		})
+	}
+	return nil
+}
+
+// ShortHelp lists the picker's main keys.
+func (p pickerScreen) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Start, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter}
+}
+
+// FullHelp lists all of the picker's keys.
+func (p pickerScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{p.keys.Up, p.keys.Down, p.keys.Start},
+		{p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter},
+	}
+}
+
+// View renders the list and the plan card in the picker's size.
+func (p pickerScreen) View() string {
+	w, h := p.width, p.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	st := p.styles
+	title := st.Title.Render("gameday") + " — pick a scenario"
+	count := fmt.Sprintf("%d of %d scenarios", len(p.visible), len(p.plans))
+	lines := []string{rightAlign(title, count, w)}
+	if p.filtering || p.filter.Value() != "" {
+		lines = append(lines, fit(p.filter.View(), w))
+	}
+	if w >= wideCard {
+		lw := min(max(w/3, 30), 48)
+		cw := w - lw - 3
+		body := h - len(lines)
+		list := block(p.listLines(lw, body), lw, body)
+		card := block(p.cardLines(cw), cw, body)
+		sep := " " + "│" + " "
+		lines = append(lines, beside(sep, list, card)...)
+		return strings.Join(block(lines, w, h), "\n")
+	}
+	// Narrow: the list on top (at most a third of the screen), the card
+	// below it, separated by a rule.
+	list := p.listLines(w, h)
+	maxList := max((h-len(lines))/3, 3)
+	if len(list) > maxList {
+		list = list[:maxList]
+	}
+	lines = append(lines, list...)
+	lines = append(lines, strings.Repeat("─", w))
+	lines = append(lines, p.cardLines(w)...)
+	return strings.Join(block(lines, w, h), "\n")
+}
+
+// listLines renders the visible plans (scrolled to keep the cursor in
+// view within h lines) and the invalid scenario files.
+func (p pickerScreen) listLines(w, h int) []string {
+	st := p.styles
+	var rows []string
+	if len(p.plans) == 0 {
+		rows = append(rows, "No scenarios found.")
+	} else if len(p.visible) == 0 {
+		rows = append(rows, "No scenario matches the filter.")
+	}
+	errLines := p.errorLines(w)
+	room := max(h-len(errLines), 1)
+	first := 0
+	if p.cursor >= room {
+		first = p.cursor - room + 1
+	}
+	for i := first; i < len(p.visible) && len(rows) < room; i++ {
+		pl := p.plans[p.visible[i]]
+		marker := "  "
+		if i == p.cursor {
+			marker = "› "
+		}
+		right := pl.Target.Provider
+		row := rightAlign(marker+pl.Title, right, w)
+		if i == p.cursor {
+			row = st.Selected.Render(row)
+		}
+		rows = append(rows, row)
+	}
+	return append(rows, errLines...)
+}
+
+// errorLines renders the invalid scenario files.
+func (p pickerScreen) errorLines(w int) []string {
+	var out []string
+	for _, err := range p.planErrs {
+		for i, l := range wrapText("✘ invalid: "+err.Error(), w-2) {
+			if i > 0 {
+				l = "  " + l
+			}
+			out = append(out, p.styles.Breached.Render(clip(l, w)))
+		}
+	}
+	return out
+}
+
+// cardLines renders the plan card of the selected plan at width w.
+func (p pickerScreen) cardLines(w int) []string {
+	pl := p.selected()
+	if pl == nil {
+		return nil
+	}
+	st := p.styles
+	const lw = 13 // label column
+	tw := max(w-lw, 10)
+	var out []string
+	field := func(label string, text string) {
+		for i, l := range wrapText(text, tw) {
+			lab := ""
+			if i == 0 {
+				lab = label
+			}
+			out = append(out, st.Label.Render(fit(lab, lw))+l)
+		}
+	}
+	fieldLines := func(label string, items []string) {
+		for i, it := range items {
+			lab := ""
+			if i == 0 {
+				lab = label
+			}
+			for j, l := range wrapText(it, tw) {
+				if j > 0 {
+					lab = ""
+					l = "  " + l
+				}
+				out = append(out, st.Label.Render(fit(lab, lw))+l)
+			}
+		}
+	}
+	out = append(out, st.Title.Render(clip(pl.Title, w)))
+	target := pl.Target.Provider
+	if pl.Target.Name != "" {
+		target += " · " + pl.Target.Name
+	}
+	if pl.Target.Environment != "" {
+		target += " (" + pl.Target.Environment + ")"
+	}
+	field("Target", target+" · "+pl.Path)
+	field("Hypothesis", pl.Hypothesis)
+	field("Steady state", steadyState(pl))
+	field("Phases", fmt.Sprintf("baseline %s · fault %s · recovery %s",
+		fmtDuration(pl.Phases.Baseline), fmtDuration(pl.Phases.Fault), fmtDuration(pl.Phases.Recovery)))
+	blast := []string{pl.BlastRadius}
+	if pl.MaxPercent > 0 || pl.MaxCount > 0 {
+		var caps []string
+		if pl.MaxPercent > 0 {
+			caps = append(caps, fmt.Sprintf("%g%%", pl.MaxPercent))
+		}
+		if pl.MaxCount > 0 {
+			caps = append(caps, fmt.Sprintf("%d targets", pl.MaxCount))
+		}
+		blast = append(blast, "capped at "+strings.Join(caps, " and "))
+	}
+	pv := p.previews[pl]
+	switch {
+	case pv.loading:
+		blast = append(blast, "resolving targets…")
+	case pv.err != nil:
+		blast = append(blast, st.Breached.Render("✘ could not resolve targets: "+pv.err.Error()))
+	default:
+		for _, f := range pv.previews {
+			blast = append(blast, "→ "+f.FaultID+": "+f.Summary)
+		}
+	}
+	fieldLines("Blast radius", blast)
+	var faults []string
+	for i, f := range pl.Faults {
+		faults = append(faults, fmt.Sprintf("%d  %s", i+1, describeFault(f)))
+	}
+	if len(faults) == 0 {
+		faults = []string{"none"}
+	}
+	fieldLines("Faults", faults)
+	var stops []string
+	for _, sc := range pl.StopConditions {
+		stops = append(stops, describeStop(sc))
+	}
+	if len(stops) == 0 {
+		stops = []string{"none (abort by hand)"}
+	}
+	fieldLines("Stop if", stops)
+	field("Rollback", pl.Rollback)
+	if pl.Load != nil {
+		field("Load", fmt.Sprintf("%g req/s built-in traffic", pl.Load.Rate))
+	} else {
+		field("Load", "real traffic only")
+	}
+	if pl.Description != "" {
+		field("About", pl.Description)
+	}
+	return out
+}
+
+// steadyState says a plan's thresholds in one line.
+func steadyState(pl *scenarios.Plan) string {
+	var parts []string
+	for _, m := range scenarios.Metrics {
+		b, ok := pl.SteadyState[m]
+		if !ok || (b.Min == nil && b.Max == nil) {
+			continue
+		}
+		parts = append(parts, metricName(m)+" "+formatBound(m, b))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// describeFault says what a fault does: "f1 latency +300ms ±50ms · 10% ·
+// at +30s for 1m".
+func describeFault(f scenarios.Fault) string {
+	parts := []string{f.ID + " " + string(f.Kind)}
+	pr := f.Params
+	var params []string
+	if pr.Delay > 0 {
+		d := "+" + fmtDuration(pr.Delay)
+		if pr.Jitter > 0 {
+			d += " ±" + fmtDuration(pr.Jitter)
+		}
+		params = append(params, d)
+	}
+	if pr.Workers > 0 {
+		params = append(params, fmt.Sprintf("%d workers", pr.Workers))
+	}
+	if pr.Load > 0 {
+		params = append(params, fmt.Sprintf("%d%% load", pr.Load))
+	}
+	if pr.MemoryMB > 0 {
+		params = append(params, fmt.Sprintf("%d MB", pr.MemoryMB))
+	}
+	if pr.Mode != "" {
+		params = append(params, pr.Mode)
+	}
+	if len(params) > 0 {
+		parts[0] += " " + strings.Join(params, " ")
+	}
+	parts = append(parts, selectionString(f.Selection))
+	when := "at +" + fmtDuration(f.StartAfter)
+	if f.Manual {
+		when = "on demand"
+	}
+	if f.Duration > 0 {
+		when += " for " + fmtDuration(f.Duration)
+	} else {
+		when += " until the fault phase ends"
+	}
+	parts = append(parts, when)
+	return strings.Join(parts, " · ")
+}
+
+// shortSelection says how many targets a fault hits, tersely.
+func shortSelection(s providers.Selection) string {
+	if s.Percent > 0 && s.Count == 0 {
+		return fmt.Sprintf("%g%%", s.Percent)
+	}
+	return selectionString(s)
+}
+
+// selectionString says how many targets a fault hits.
+func selectionString(s providers.Selection) string {
+	switch {
+	case s.Count == 1:
+		return "1 target"
+	case s.Count > 1:
+		return fmt.Sprintf("%d targets", s.Count)
+	case s.Percent > 0:
+		return fmt.Sprintf("%g%% of targets", s.Percent)
+	}
+	return "all targets"
+}
+
+// describeStop says a stop condition: "error rate > 5.00 % for 10s".
+func describeStop(sc scenarios.StopCondition) string {
+	var parts []string
+	if sc.Above != nil {
+		parts = append(parts, "> "+formatValue(sc.Metric, *sc.Above))
+	}
+	if sc.Below != nil {
+		parts = append(parts, "< "+formatValue(sc.Metric, *sc.Below))
+	}
+	return fmt.Sprintf("%s %s for %s", metricName(sc.Metric), strings.Join(parts, " or "), fmtDuration(sc.For))
+}
