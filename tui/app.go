@@ -19,7 +19,6 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
@@ -556,18 +555,13 @@ func (m Model) View() string {
 		lines = append(lines, style.Render(fit(m.banner, w)))
 	}
 	lines = append(lines, m.footer())
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
-	}
 	return strings.Join(lines, "\n")
 }
 
 // footer renders the short help and, on the right, the ABORT block.
 func (m Model) footer() string {
 	abort := m.styles.abortLabel()
-	aw := ansi.StringWidth(abort)
+	aw := width(abort)
 	hm := m.help
 	hm.Width = max(m.width-aw-1, 0)
 	return fit(hm.ShortHelpView(m.shortHelp()), max(m.width-aw-1, 0)) + " " + abort

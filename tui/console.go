@@ -48,7 +48,7 @@ const wideGraphs = 120
 
 func newConsole(id int, r Run, p *scenarios.Plan, dryRun bool, st Styles, now time.Time) consoleScreen {
 	in := textinput.New()
-	in.Prompt = "note › "
+	in.Prompt = notePrompt("")
 	in.Placeholder = "what do you see? start with + for a success, - for an improvement"
 	in.PlaceholderStyle = st.Text
 	in.PromptStyle = st.Label
@@ -73,7 +73,7 @@ func newConsole(id int, r Run, p *scenarios.Plan, dryRun bool, st Styles, now ti
 // SetSize sets the console's size.
 func (c *consoleScreen) SetSize(w, h int) {
 	c.width, c.height = w, h
-	c.note.Width = max(w-len(c.note.Prompt)-2, 10)
+	c.note.Width = max(w-width(notePrompt("-"))-2, 10)
 }
 
 // typing reports whether keys go to the note input.
@@ -149,6 +149,7 @@ func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 		}
 		c.note.SetValue(v)
 		c.note.CursorEnd()
+		c.note.Prompt = notePrompt(v)
 		if !c.noting {
 			c.noting = true
 			cmd = c.note.Focus()
@@ -168,6 +169,7 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 			c.noting = false
 			c.note.Blur()
 			c.note.SetValue("")
+			c.note.Prompt = notePrompt("")
 			if text == "" {
 				return nil
 			}
@@ -176,10 +178,12 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 			c.noting = false
 			c.note.Blur()
 			c.note.SetValue("")
+			c.note.Prompt = notePrompt("")
 			return nil
 		}
 		var cmd tea.Cmd
 		c.note, cmd = c.note.Update(msg)
+		c.note.Prompt = notePrompt(c.note.Value())
 		return cmd
 	}
 	switch {
@@ -611,4 +615,17 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(st.Breached.Render("ABORTING: rolling back every fault…")+" watch the fault panel for confirmation.", w)
 	}
 	return fit("n: add a note (+ success, - improvement) · it is journaled at once", w)
+}
+
+// notePrompt labels the note input with the kind the text will be
+// journaled as: a leading "+" marks a success, a leading "-" an
+// improvement.
+func notePrompt(text string) string {
+	switch {
+	case strings.HasPrefix(text, "+"):
+		return "note (success) › "
+	case strings.HasPrefix(text, "-"):
+		return "note (improvement) › "
+	}
+	return "note › "
 }

@@ -119,6 +119,7 @@ func TestFlowSavedNoteGoesToJournal(t *testing.T) {
 	tm.Type("n")
 	teatest.WaitFor(t, tm.Output(), contains("note ›"), teatest.WithDuration(waitLong))
 	tm.Type("+ cache fallback kept errors at zero")
+	teatest.WaitFor(t, tm.Output(), contains("note (success) ›"), teatest.WithDuration(waitLong))
 	tm.Send(keyMsg("enter"))
 	if got := recv(t, run.noteCh, "Note"); got != "+ cache fallback kept errors at zero" {
 		t.Fatalf("Note(%q), want the typed text with its + prefix", got)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -11,16 +12,76 @@ import (
 // Layout helpers. Widths are display cells (ansi.StringWidth), never bytes
 // or runes, so CJK text lines up; truncation keeps escape codes intact.
 
+// width is the display width of s in cells. It is ansi.StringWidth with a
+// fast path for the text the console draws most (ASCII, SGR escapes, box
+// drawing, the symbols of its states): grapheme segmentation of every
+// line of every frame would cost most of the frame budget. Anything else
+// goes to ansi.StringWidth. TestWidthMatchesAnsi checks the fast path.
+func width(s string) int {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == 0x1b:
+			if i+1 >= len(s) || s[i+1] != '[' {
+				return ansi.StringWidth(s)
+			}
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j + 1
+		case c < 0x20 || c == 0x7f:
+			return ansi.StringWidth(s)
+		case c < 0x80:
+			w++
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !narrow(r) {
+				return ansi.StringWidth(s)
+			}
+			w++
+			i += size
+		}
+	}
+	return w
+}
+
+// narrow reports whether r is one cell wide and needs no grapheme
+// segmentation (no combining marks, no emoji, no East Asian wide forms).
+func narrow(r rune) bool {
+	switch {
+	case r >= 0xa0 && r < 0x300 && r != 0xad: // Latin-1 and Latin Extended, not the soft hyphen
+		return true
+	case r >= 0x2010 && r <= 0x2027: // dashes, quotes, bullet, ellipsis
+		return true
+	case r >= 0x2190 && r <= 0x21ff: // arrows
+		return true
+	case r >= 0x2200 && r <= 0x22ff: // mathematical operators (≤ ≥)
+		return true
+	case r >= 0x2500 && r <= 0x259f: // box drawing, block elements
+		return true
+	case r >= 0x25a0 && r <= 0x25fc: // geometric shapes (■ ○ ● ◔ ◑ ▲)
+		return true
+	}
+	switch r {
+	case '✔', '✘', '✎', '✚':
+		return true
+	}
+	return false
+}
+
 // fit truncates s to w cells (ending in "…" when cut) and pads it with
 // spaces to exactly w cells.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
+		sw = width(s)
 	}
 	if sw < w {
 		s += strings.Repeat(" ", w-sw)
@@ -33,7 +94,7 @@ func clip(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) > w {
+	if width(s) > w {
 		return ansi.Truncate(s, w, "…")
 	}
 	return s
@@ -88,7 +149,7 @@ func wrapText(s string, w int) []string {
 // rightAlign puts right at the end of a w-cell line that starts with left,
 // cutting left if they do not both fit.
 func rightAlign(left, right string, w int) string {
-	rw := ansi.StringWidth(right)
+	rw := width(right)
 	if rw >= w {
 		return fit(right, w)
 	}
@@ -142,5 +203,5 @@ func fmtT(d time.Duration) string {
 
 // rule is a panel title followed by a horizontal line to width w.
 func rule(title string, w int) string {
-	return fit(title+" "+strings.Repeat("─", max(w-ansi.StringWidth(title)-1, 0)), w)
+	return fit(title+" "+strings.Repeat("─", max(w-width(title)-1, 0)), w)
 }

@@ -1,0 +1,204 @@
+package tui
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+func TestWidthMatchesAnsi(t *testing.T) {
+	// Every rune of the fast path, alone and in context.
+	for r := rune(0x20); r < 0x3000; r++ {
+		if r >= 0x7f && !narrow(r) {
+			continue
+		}
+		s := string(r)
+		if got, want := width(s), ansi.StringWidth(s); got != want {
+			t.Errorf("width(%q U+%04X) = %d, ansi.StringWidth = %d", s, r, got, want)
+		}
+	}
+	for _, s := range []string{
+		"", "plain", "\x1b[1;31m✘ BREACHED\x1b[0m", "データベース障害", "mixed 日本 text",
+		"e\u0301", "👍", "\x1b]8;;http://x\x07link\x1b]8;;\x07", "tab\there", "╌╌┼─╮│╯ ━ ▁▂█",
+	} {
+		if got, want := width(s), ansi.StringWidth(s); got != want {
+			t.Errorf("width(%q) = %d, ansi.StringWidth = %d", s, got, want)
+		}
+	}
+}
+
+func TestFitHandlesWideText(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		w    int
+		want string
+	}{
+		"pad":        {"ab", 4, "ab  "},
+		"cut":        {"abcdef", 4, "abc…"},
+		"cjk pad":    {"日本", 6, "日本  "},
+		"cjk cut":    {"日本語テキスト", 7, "日本語…"},
+		"cjk odd":    {"日本語", 5, "日本…"},
+		"styled cut": {"\x1b[1mabcdef\x1b[0m", 4, "abc…"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := fit(tc.in, tc.w)
+			if ansi.Strip(got) != tc.want {
+				t.Errorf("fit(%q, %d) = %q, want %q", tc.in, tc.w, ansi.Strip(got), tc.want)
+			}
+			if w := ansi.StringWidth(got); w != tc.w {
+				t.Errorf("fit(%q, %d) is %d cells wide", tc.in, tc.w, w)
+			}
+		})
+	}
+}
+
+func TestPickerCardLinesUpWithCJK(t *testing.T) {
+	cfg := testConfig(nil, 160, 30, t0)
+	m := New(cfg)
+	m, _ = step(t, m, keyMsg("j"))
+	m, _ = step(t, m, keyMsg("j")) // the Japanese plan
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	col := -1
+	for i, l := range lines[1 : len(lines)-1] {
+		idx := strings.Index(l, "│")
+		if idx < 0 {
+			continue
+		}
+		c := ansi.StringWidth(l[:idx])
+		if col < 0 {
+			col = c
+		}
+		if c != col {
+			t.Errorf("line %d: separator at cell %d, want %d: %q", i+2, c, col, l)
+		}
+	}
+	if col < 0 {
+		t.Fatal("no list/card separator found")
+	}
+	if !strings.Contains(m.View(), "データベース障害") {
+		t.Error("the Japanese plan's card is not shown")
+	}
+}
+
+func TestBucketKeepsWorstValue(t *testing.T) {
+	ss := samples(300, false)
+	ss[150].P95 = 5000   // a one-second spike
+	ss[200].Throughput = 1 // a one-second dip
+	p95 := bucket(scenarios.P95, scenarios.Bound{Max: fp(500)}, ss, 60)
+	if len(p95.values) != 60 {
+		t.Fatalf("%d columns, want 60", len(p95.values))
+	}
+	if top := slicesMax(p95.values); top != 5000 {
+		t.Errorf("p95 spike lost in downsampling: max column %v", top)
+	}
+	tp := bucket(scenarios.Throughput, scenarios.Bound{Min: fp(250)}, ss, 60)
+	if low := slicesMin(tp.values); low != 1 {
+		t.Errorf("throughput dip lost in downsampling: min column %v", low)
+	}
+	short := bucket(scenarios.P95, scenarios.Bound{}, ss[:10], 60)
+	if len(short.values) != 10 {
+		t.Errorf("10 samples gave %d columns, want one per sample", len(short.values))
+	}
+}
+
+func slicesMax(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+func slicesMin(v []float64) float64 {
+	m := math.Inf(1)
+	for _, x := range v {
+		m = min(m, x)
+	}
+	return m
+}
+
+func TestPlotSizeAndThreshold(t *testing.T) {
+	st := DefaultStyles()
+	b := scenarios.Bound{Max: fp(500)}
+	for _, h := range []int{1, 2, 3, 8, 16} {
+		s := bucket(scenarios.P95, b, samples(120, false), 60)
+		lines := plot(scenarios.P95, b, s, 70, h, st)
+		if len(lines) != h {
+			t.Errorf("h=%d: %d lines", h, len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w != 70 {
+				t.Errorf("h=%d line %d: %d cells", h, i, w)
+			}
+		}
+		if h >= 3 && !strings.Contains(strings.Join(lines, "\n"), "╌") {
+			t.Errorf("h=%d: no threshold line:\n%s", h, strings.Join(lines, "\n"))
+		}
+	}
+	// All-zero data with no bound must not collapse to one line.
+	zero := []providers.Sample{{At: t0}, {At: t0.Add(time.Second)}}
+	if got := plot(scenarios.ErrorRate, scenarios.Bound{}, bucket(scenarios.ErrorRate, scenarios.Bound{}, zero, 10), 30, 4, st); len(got) != 4 {
+		t.Errorf("zero series: %d lines, want 4", len(got))
+	}
+}
+
+func TestLevelOf(t *testing.T) {
+	tests := map[string]struct {
+		b    scenarios.Bound
+		v    float64
+		want level
+	}{
+		"under max":       {scenarios.Bound{Max: fp(500)}, 100, levelHolding},
+		"near max":        {scenarios.Bound{Max: fp(500)}, 400, levelNear},
+		"over max":        {scenarios.Bound{Max: fp(500)}, 501, levelBreached},
+		"well above min":  {scenarios.Bound{Min: fp(250)}, 400, levelHolding},
+		"near min":        {scenarios.Bound{Min: fp(250)}, 300, levelNear},
+		"below min":       {scenarios.Bound{Min: fp(250)}, 200, levelBreached},
+		"no bound":        {scenarios.Bound{}, 7, levelNone},
+		"unknown":         {scenarios.Bound{Min: fp(3)}, math.NaN(), levelNone},
+		"zero max, zero":  {scenarios.Bound{Max: fp(0)}, 0, levelHolding},
+		"zero max, above": {scenarios.Bound{Max: fp(0)}, 0.1, levelBreached},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := levelOf(tc.b, tc.v); got != tc.want {
+				t.Errorf("levelOf = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFaultRowMarksWindow(t *testing.T) {
+	ss := samples(10, false)
+	s := bucket(scenarios.P95, scenarios.Bound{}, ss, 10)
+	row := ansi.Strip(faultRow(s.cols, []window{{from: t0.Add(3 * time.Second), to: t0.Add(6 * time.Second)}}, 30, DefaultStyles()))
+	// Samples end at t0+1s … t0+10s; each covers the second before it, so
+	// the window 3s–6s covers the samples stamped 4s, 5s and 6s.
+	if want := " fault " + "   ━━━    " + strings.Repeat(" ", 13); row != want {
+		t.Errorf("fault row\n%q, want\n%q", row, want)
+	}
+	if blank := ansi.Strip(faultRow(s.cols, nil, 30, DefaultStyles())); strings.TrimSpace(blank) != "" {
+		t.Errorf("fault row without windows = %q, want blank", blank)
+	}
+}
+
+func TestNoColorAbortBlockKeepsBrackets(t *testing.T) {
+	st := DefaultStyles() // tests run with the Ascii profile, as under NO_COLOR
+	if st.Color {
+		t.Fatal("styles report colour under the Ascii profile")
+	}
+	if got := st.abortLabel(); got != "[ctrl+x ABORT]" {
+		t.Errorf("abort label %q", got)
+	}
+	st.Color = true
+	if got := ansi.Strip(st.abortLabel()); ansi.StringWidth(got) != len("[ctrl+x ABORT]") {
+		t.Errorf("coloured abort label %q changes the footer's width", got)
+	}
+}
