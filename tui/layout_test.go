@@ -89,7 +89,7 @@ func TestPickerCardLinesUpWithCJK(t *testing.T) {
 
 func TestBucketKeepsWorstValue(t *testing.T) {
 	ss := samples(300, false)
-	ss[150].P95 = 5000   // a one-second spike
+	ss[150].P95 = 5000     // a one-second spike
 	ss[200].Throughput = 1 // a one-second dip
 	p95 := bucket(scenarios.P95, scenarios.Bound{Max: fp(500)}, ss, 60)
 	if len(p95.values) != 60 {
