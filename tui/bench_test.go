@@ -10,7 +10,7 @@ func benchModel(b *testing.B) Model {
 	b.Helper()
 	s := activeSnap(latencyPlan())
 	s.Samples = samples(300, true)
-	run := newFakeRun(s)
+	run := newFakeRun(b, s)
 	now := t0.Add(300 * time.Second)
 	m := New(testConfig(run, 200, 50, now))
 	nm, _ := m.Update(startedMsg{plan: s.Plan, run: run})

@@ -213,9 +213,10 @@ type fakeRun struct {
 	mu   sync.Mutex
 	snap engine.Snapshot
 
-	events   chan engine.Record
-	done     chan struct{}
-	doneOnce sync.Once
+	events    chan engine.Record
+	done      chan struct{}
+	doneOnce  sync.Once
+	closeOnce sync.Once
 
 	// finishOnAbort ends the run (rolled back) as soon as Abort is called.
 	finishOnAbort bool
@@ -230,8 +231,11 @@ type fakeRun struct {
 	noteCh   chan string
 }
 
-func newFakeRun(s engine.Snapshot) *fakeRun {
-	return &fakeRun{
+// newFakeRun returns a fake in state s. When the test ends the run is
+// finished and its event channel closed, so that no command of the
+// program under test stays blocked on them.
+func newFakeRun(tb testing.TB, s engine.Snapshot) *fakeRun {
+	f := &fakeRun{
 		snap:     s,
 		events:   make(chan engine.Record, 16),
 		done:     make(chan struct{}),
@@ -239,6 +243,11 @@ func newFakeRun(s engine.Snapshot) *fakeRun {
 		abortCh:  make(chan string, 16),
 		noteCh:   make(chan string, 16),
 	}
+	tb.Cleanup(func() {
+		f.finish()
+		f.closeOnce.Do(func() { close(f.events) })
+	})
+	return f
 }
 
 var _ Run = (*fakeRun)(nil)

@@ -42,7 +42,7 @@ func finalModel(t *testing.T, tm *teatest.TestModel) Model {
 }
 
 func TestFlowTriggerFaultByNumberKey(t *testing.T) {
-	run := newFakeRun(baselineSnap(latencyPlan()))
+	run := newFakeRun(t, baselineSnap(latencyPlan()))
 	run.finishOnAbort = true
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(20*time.Second)))
 
@@ -72,7 +72,7 @@ func TestFlowTriggerFaultByNumberKey(t *testing.T) {
 }
 
 func TestFlowAbortWhileTypingNoteKeepsNote(t *testing.T) {
-	run := newFakeRun(activeSnap(latencyPlan()))
+	run := newFakeRun(t, activeSnap(latencyPlan()))
 	run.finishOnAbort = true
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(75*time.Second)))
 
@@ -112,7 +112,7 @@ func TestFlowAbortWhileTypingNoteKeepsNote(t *testing.T) {
 }
 
 func TestFlowSavedNoteGoesToJournal(t *testing.T) {
-	run := newFakeRun(activeSnap(latencyPlan()))
+	run := newFakeRun(t, activeSnap(latencyPlan()))
 	run.finishOnAbort = true
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(75*time.Second)))
 
@@ -130,7 +130,7 @@ func TestFlowSavedNoteGoesToJournal(t *testing.T) {
 }
 
 func TestFlowEscCancelsNote(t *testing.T) {
-	run := newFakeRun(activeSnap(latencyPlan()))
+	run := newFakeRun(t, activeSnap(latencyPlan()))
 	run.finishOnAbort = true
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(75*time.Second)))
 	tm.Type("n")
@@ -148,7 +148,7 @@ func TestFlowEscCancelsNote(t *testing.T) {
 }
 
 func TestFlowCtrlCTwiceExitsAtOnce(t *testing.T) {
-	run := newFakeRun(activeSnap(latencyPlan())) // Abort never finishes
+	run := newFakeRun(t, activeSnap(latencyPlan())) // Abort never finishes
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(75*time.Second)))
 
 	tm.Send(keyMsg("ctrl+c"))
@@ -170,7 +170,7 @@ func TestFlowCtrlCTwiceExitsAtOnce(t *testing.T) {
 }
 
 func TestFlowCtrlCWaitsForRollback(t *testing.T) {
-	run := newFakeRun(activeSnap(latencyPlan()))
+	run := newFakeRun(t, activeSnap(latencyPlan()))
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(75*time.Second)))
 
 	tm.Send(keyMsg("ctrl+c"))
@@ -187,7 +187,7 @@ func TestFlowCtrlCWaitsForRollback(t *testing.T) {
 }
 
 func TestFlowQuitRollsBackFirst(t *testing.T) {
-	run := newFakeRun(activeSnap(latencyPlan()))
+	run := newFakeRun(t, activeSnap(latencyPlan()))
 	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(75*time.Second)))
 	tm.Type("q")
 	if r := recv(t, run.abortCh, "Abort"); r != "quit" {
@@ -202,7 +202,7 @@ func TestFlowQuitRollsBackFirst(t *testing.T) {
 }
 
 func TestFlowDryRunLeavesFaultKeysUnbound(t *testing.T) {
-	run := newFakeRun(baselineSnap(latencyPlan()))
+	run := newFakeRun(t, baselineSnap(latencyPlan()))
 	run.finishOnAbort = true
 	cfg := testConfig(run, 80, 24, t0.Add(20*time.Second))
 	cfg.DryRun = true
@@ -227,7 +227,7 @@ func TestFlowDryRunLeavesFaultKeysUnbound(t *testing.T) {
 func TestDryRunFaultKeyDoesNothing(t *testing.T) {
 	cfg := testConfig(nil, 80, 24, t0.Add(20*time.Second))
 	cfg.DryRun = true
-	run := newFakeRun(baselineSnap(latencyPlan()))
+	run := newFakeRun(t, baselineSnap(latencyPlan()))
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: run.snap.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: run.snap})
@@ -308,7 +308,7 @@ func TestStaleTickIsDropped(t *testing.T) {
 }
 
 func TestEventsAreReArmed(t *testing.T) {
-	run := newFakeRun(baselineSnap(latencyPlan()))
+	run := newFakeRun(t, baselineSnap(latencyPlan()))
 	m := New(testConfig(run, 80, 24, t0))
 	m, _ = step(t, m, startedMsg{plan: run.snap.Plan, run: run})
 	run.events <- engine.Record{Seq: 9, Type: engine.RecPhase, Phase: "injecting"}

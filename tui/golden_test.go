@@ -60,7 +60,7 @@ func requireView(t *testing.T, view string, w, h int) {
 // consoleAt returns a model watching a fake run in state s, at time now.
 func consoleAt(t *testing.T, s engine.Snapshot, w, h int, now time.Time) (Model, *fakeRun) {
 	t.Helper()
-	run := newFakeRun(s)
+	run := newFakeRun(t, s)
 	m := New(testConfig(run, w, h, now))
 	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: s})
