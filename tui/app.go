@@ -425,9 +425,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Abort):
-		// The note being typed stays in the input: enter still saves it.
 		cmd := m.abortRun("abort key (ctrl+x)")
 		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		// A note half typed is journaled at once, as it stands, while the
+		// rollback runs (the engine refuses notes once the run has ended).
+		// If saving fails, the text goes back into the input.
+		if m.screen == screenConsole && m.console.noting {
+			cmd = tea.Batch(cmd, m.console.flushNote())
+		}
 		return m, cmd
 	}
 
@@ -575,7 +580,7 @@ func (m Model) helpView(h int) string {
 	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
 	lines = append(lines, "",
 		"Abort (ctrl+x, or X) rolls back every fault at once, without confirmation,",
-		"from every screen, even while a note is being typed; the note stays in the input.",
+		"from every screen, even while a note is being typed (the note is journaled as it stands).",
 		"ctrl+c during a run aborts and exits when rollback is done; press it twice to exit at once.",
 		"q during a run rolls back first, then quits.",
 	)

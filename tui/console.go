@@ -93,9 +93,23 @@ func (c consoleScreen) injectable() bool {
 		return false
 	}
 	switch c.phase() {
-	case engine.Baseline, engine.Injecting, engine.Observing:
+	case engine.Injecting, engine.Observing:
 		return true
-	case engine.Ready, engine.RollingBack, engine.Recovering, engine.Done, engine.Aborted:
+	case engine.Ready, engine.Baseline, engine.RollingBack, engine.Recovering, engine.Done, engine.Aborted:
+		return false
+	}
+	return false
+}
+
+// triggerable reports whether a fault in state s can be injected now by
+// its key: one not yet injected, or one rolled back or failed to inject
+// (the engine allows injecting those again).
+func triggerable(s engine.FaultState) bool {
+	switch s {
+	case engine.FaultPending, engine.FaultRolledBack, engine.FaultInjectFailed:
+		return true
+	case engine.FaultRequested, engine.FaultInjecting, engine.FaultActive, engine.FaultRollingBack,
+		engine.FaultRollbackFailed, engine.FaultSkipped:
 		return false
 	}
 	return false
@@ -104,13 +118,13 @@ func (c consoleScreen) injectable() bool {
 // updateKeybindings enables the keys that apply to the current phase, so
 // disabled keys drop out of help.
 func (c *consoleScreen) updateKeybindings() {
-	pending := false
-	for _, f := range c.faults() {
-		if f.State == engine.FaultPending {
-			pending = true
+	some := false
+	for i, f := range c.faults() {
+		if i < maxFaultKeys && triggerable(f.State) {
+			some = true
 		}
 	}
-	c.keys.Inject.SetEnabled(!c.noting && c.injectable() && pending)
+	c.keys.Inject.SetEnabled(!c.noting && c.injectable() && some)
 	c.keys.Note.SetEnabled(!c.noting && !c.ended)
 	c.keys.SaveNote.SetEnabled(c.noting)
 	c.keys.CancelNote.SetEnabled(c.noting)
@@ -135,6 +149,11 @@ func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case snapshotMsg:
+		// Snapshots are read in concurrent commands and may arrive out of
+		// order; never replace a newer one with an older one.
+		if c.hasSnap && olderSnapshot(msg.snap, c.snap) {
+			break
+		}
 		c.snap = msg.snap
 		if c.snap.Plan == nil {
 			c.snap.Plan = c.plan
@@ -165,15 +184,7 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if c.noting {
 		switch {
 		case key.Matches(msg, c.keys.SaveNote):
-			text := strings.TrimSpace(c.note.Value())
-			c.noting = false
-			c.note.Blur()
-			c.note.SetValue("")
-			c.note.Prompt = notePrompt("")
-			if text == "" {
-				return nil
-			}
-			return saveNote(c.id, c.run, text)
+			return c.flushNote()
 		case key.Matches(msg, c.keys.CancelNote):
 			c.noting = false
 			c.note.Blur()
@@ -197,14 +208,28 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		f := fs[n]
-		if f.State != engine.FaultPending {
+		if !triggerable(f.State) {
 			return func() tea.Msg {
-				return bannerMsg(fmt.Sprintf("Fault %d (%s) is %s, not pending.", n+1, f.Fault.ID, f.State))
+				return bannerMsg(fmt.Sprintf("Fault %d (%s) is %s; it cannot be triggered now.", n+1, f.Fault.ID, f.State))
 			}
 		}
 		return inject(c.id, c.run, f.Fault.ID)
 	}
 	return nil
+}
+
+// flushNote closes the note input and saves what it holds, if anything.
+func (c *consoleScreen) flushNote() tea.Cmd {
+	text := strings.TrimSpace(c.note.Value())
+	c.noting = false
+	c.note.Blur()
+	c.note.SetValue("")
+	c.note.Prompt = notePrompt("")
+	c.updateKeybindings()
+	if text == "" {
+		return nil
+	}
+	return saveNote(c.id, c.run, text)
 }
 
 // ShortHelp lists the console's keys that apply now.
@@ -422,11 +447,13 @@ func (c consoleScreen) faultLines(w int) []string {
 		title += " — dry run: nothing is injected"
 	case c.keys.Inject.Enabled():
 		title += " — press " + c.keys.Inject.Help().Key + " to trigger now"
+	case !c.ended && (c.phase() == engine.Ready || c.phase() == engine.Baseline):
+		title += " — can be triggered by key from the fault phase"
 	}
 	out := []string{rule(title, w)}
 	for i, f := range c.faults() {
 		keyLabel := fmt.Sprintf(" %d  ", i+1)
-		if c.keys.Inject.Enabled() && f.State == engine.FaultPending && i < maxFaultKeys {
+		if c.keys.Inject.Enabled() && triggerable(f.State) && i < maxFaultKeys {
 			keyLabel = st.FaultKey.Render(fmt.Sprintf("[%d]", i+1)) + " "
 		}
 		desc := f.Fault.ID + " " + string(f.Fault.Kind) + " " + shortSelection(f.Fault.Selection)
@@ -628,4 +655,30 @@ func notePrompt(text string) string {
 		return "note (improvement) › "
 	}
 	return "note › "
+}
+
+// olderSnapshot reports whether a was taken before b: its newest record or
+// its newest sample is older. Record sequence numbers and sample times
+// only grow during a run.
+func olderSnapshot(a, b engine.Snapshot) bool {
+	as, bs := lastSeq(a), lastSeq(b)
+	if as != bs {
+		return as < bs
+	}
+	return lastSampleAt(a).Before(lastSampleAt(b))
+}
+
+func lastSeq(s engine.Snapshot) int {
+	seq := 0
+	for _, r := range s.Timeline {
+		seq = max(seq, r.Seq)
+	}
+	return seq
+}
+
+func lastSampleAt(s engine.Snapshot) time.Time {
+	if len(s.Samples) == 0 {
+		return time.Time{}
+	}
+	return s.Samples[len(s.Samples)-1].At
 }

@@ -125,6 +125,17 @@ func baselineSnap(p *scenarios.Plan) engine.Snapshot {
 	}
 }
 
+// faultPhaseSnap is 40 s in, in the fault phase, before any fault.
+func faultPhaseSnap(p *scenarios.Plan) engine.Snapshot {
+	s := baselineSnap(p)
+	s.Phase = engine.Injecting
+	s.PhaseStarted = t0.Add(30 * time.Second)
+	s.PhaseEnds = t0.Add(150 * time.Second)
+	s.Samples = samples(40, false)
+	s.Timeline = append(s.Timeline, phaseRec(3, t0.Add(30*time.Second), "injecting"))
+	return s
+}
+
 // activeSnap is 75 s in, f1 active on replica-3, p95 just breached.
 func activeSnap(p *scenarios.Plan) engine.Snapshot {
 	s := baselineSnap(p)

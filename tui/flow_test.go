@@ -42,9 +42,9 @@ func finalModel(t *testing.T, tm *teatest.TestModel) Model {
 }
 
 func TestFlowTriggerFaultByNumberKey(t *testing.T) {
-	run := newFakeRun(t, baselineSnap(latencyPlan()))
+	run := newFakeRun(t, faultPhaseSnap(latencyPlan()))
 	run.finishOnAbort = true
-	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(20*time.Second)))
+	tm := startConsole(t, testConfig(run, 80, 24, t0.Add(40*time.Second)))
 
 	tm.Type("2")
 	if got := recv(t, run.injectCh, "Inject"); got != "f2" {
@@ -78,7 +78,7 @@ func TestFlowAbortWhileTypingNoteKeepsNote(t *testing.T) {
 
 	tm.Type("n")
 	teatest.WaitFor(t, tm.Output(), contains("note ›"), teatest.WithDuration(waitLong))
-	tm.Type("p95 doubled but X") // "X" is text here, not the abort key
+	tm.Type("- p95 doubled but X") // "X" is text here, not the abort key
 	teatest.WaitFor(t, tm.Output(), contains("doubled but X"), teatest.WithDuration(waitLong))
 	select {
 	case r := <-run.abortCh:
@@ -89,14 +89,11 @@ func TestFlowAbortWhileTypingNoteKeepsNote(t *testing.T) {
 	if r := recv(t, run.abortCh, "Abort"); r == "" {
 		t.Error("Abort got an empty reason")
 	}
-	teatest.WaitFor(t, tm.Output(), contains("ABORTED"), teatest.WithDuration(waitLong))
-
-	// The half-typed note is still in the input; finishing it saves it.
-	tm.Type(" (aborted)")
-	tm.Send(keyMsg("enter"))
-	if got := recv(t, run.noteCh, "Note"); got != "p95 doubled but X (aborted)" {
-		t.Fatalf("note saved as %q, want the text typed before and after the abort", got)
+	// The half-typed note is journaled as it stands, not lost.
+	if got := recv(t, run.noteCh, "Note"); got != "- p95 doubled but X" {
+		t.Fatalf("note saved as %q, want the text typed before the abort", got)
 	}
+	teatest.WaitFor(t, tm.Output(), contains("ABORTED"), teatest.WithDuration(waitLong))
 	tm.Send(keyMsg("ctrl+c"))
 	fm := finalModel(t, tm)
 	_, aborts, notes := run.calls()
@@ -106,8 +103,8 @@ func TestFlowAbortWhileTypingNoteKeepsNote(t *testing.T) {
 	if len(notes) != 1 {
 		t.Errorf("Note called %d times, want 1: %v", len(notes), notes)
 	}
-	if fm.console.noting || fm.console.note.Value() != "" {
-		t.Errorf("note input after saving: open=%v value=%q", fm.console.noting, fm.console.note.Value())
+	if !fm.Aborted() {
+		t.Error("final model does not record the abort")
 	}
 }
 
@@ -202,9 +199,9 @@ func TestFlowQuitRollsBackFirst(t *testing.T) {
 }
 
 func TestFlowDryRunLeavesFaultKeysUnbound(t *testing.T) {
-	run := newFakeRun(t, baselineSnap(latencyPlan()))
+	run := newFakeRun(t, faultPhaseSnap(latencyPlan()))
 	run.finishOnAbort = true
-	cfg := testConfig(run, 80, 24, t0.Add(20*time.Second))
+	cfg := testConfig(run, 80, 24, t0.Add(40*time.Second))
 	cfg.DryRun = true
 	tm := startConsole(t, cfg)
 	tm.Type("1")
@@ -225,9 +222,9 @@ func TestFlowDryRunLeavesFaultKeysUnbound(t *testing.T) {
 }
 
 func TestDryRunFaultKeyDoesNothing(t *testing.T) {
-	cfg := testConfig(nil, 80, 24, t0.Add(20*time.Second))
+	cfg := testConfig(nil, 80, 24, t0.Add(40*time.Second))
 	cfg.DryRun = true
-	run := newFakeRun(t, baselineSnap(latencyPlan()))
+	run := newFakeRun(t, faultPhaseSnap(latencyPlan()))
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: run.snap.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: run.snap})
@@ -253,8 +250,22 @@ func TestKeysDisabledByPhaseDropOutOfHelp(t *testing.T) {
 	}{
 		"baseline": {
 			snap: baselineSnap(latencyPlan()),
+			want: []string{"note", "abort", "report"},
+			not:  []string{"trigger fault", "save report"},
+		},
+		"fault phase": {
+			snap: faultPhaseSnap(latencyPlan()),
 			want: []string{"trigger fault", "note", "abort", "report"},
 			not:  []string{"save report"},
+		},
+		"all faults active": {
+			snap: func() engine.Snapshot {
+				s := activeSnap(latencyPlan())
+				s.Faults[1].State = engine.FaultActive
+				return s
+			}(),
+			want: []string{"note", "abort"},
+			not:  []string{"trigger fault"},
 		},
 		"rolling back": {
 			snap: func() engine.Snapshot { s := activeSnap(latencyPlan()); s.Phase = engine.RollingBack; return s }(),
@@ -329,7 +340,7 @@ func TestEventsAreReArmed(t *testing.T) {
 	}
 }
 
-func TestAbortKeepsHalfTypedNote(t *testing.T) {
+func TestAbortSavesHalfTypedNote(t *testing.T) {
 	m, run := consoleAt(t, activeSnap(latencyPlan()), 80, 24, t0.Add(75*time.Second))
 	m, _ = step(t, m, keyMsg("n"))
 	for _, r := range "latency is up" {
@@ -340,11 +351,15 @@ func TestAbortKeepsHalfTypedNote(t *testing.T) {
 		t.Fatal("ctrl+x while typing returned no command")
 	}
 	runCmd(cmd)
-	if _, aborts, _ := run.calls(); len(aborts) != 1 {
-		t.Fatalf("Abort called %d times, want 1", len(aborts))
+	_, aborts, notes := run.calls()
+	if len(aborts) != 1 {
+		t.Errorf("Abort called %d times, want 1", len(aborts))
 	}
-	if !m.console.noting || m.console.note.Value() != "latency is up" {
-		t.Errorf("after abort: note open=%v value=%q, want the half-typed text kept", m.console.noting, m.console.note.Value())
+	if len(notes) != 1 || notes[0] != "latency is up" {
+		t.Errorf("notes %q, want the half-typed text journaled", notes)
+	}
+	if m.console.noting {
+		t.Error("the note input is still open after its text was saved")
 	}
 }
 
@@ -395,5 +410,20 @@ func runCmd(cmd tea.Cmd) {
 		for _, c := range b {
 			runCmd(c)
 		}
+	}
+}
+
+func TestOlderSnapshotIsIgnored(t *testing.T) {
+	p := latencyPlan()
+	m, _ := consoleAt(t, abortedSnap(p), 80, 24, t0.Add(90*time.Second))
+	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: activeSnap(p)})
+	if m.console.snap.Phase != engine.Aborted {
+		t.Errorf("a late, older snapshot replaced the newer one: phase %v", m.console.snap.Phase)
+	}
+	newer := abortedSnap(p)
+	newer.Samples = samples(90, false)
+	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: newer})
+	if len(m.console.snap.Samples) != 90 {
+		t.Errorf("a newer snapshot (more samples) was dropped")
 	}
 }

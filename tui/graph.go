@@ -172,7 +172,7 @@ func sparkline(values []float64) string {
 // a plot of w cells; blank when no fault window touches the plot.
 func faultRow(cols []column, windows []window, w int, st Styles) string {
 	var sb strings.Builder
-	any := false
+	marked := false
 	for _, c := range cols {
 		hit := false
 		for _, win := range windows {
@@ -182,13 +182,13 @@ func faultRow(cols []column, windows []window, w int, st Styles) string {
 			}
 		}
 		if hit {
-			any = true
+			marked = true
 			sb.WriteString("━")
 		} else {
 			sb.WriteByte(' ')
 		}
 	}
-	if !any {
+	if !marked {
 		return fit("", w)
 	}
 	return fit(st.Near.Render(fmt.Sprintf("%*s", axisWidth-1, "fault")+" "+sb.String()), w)
