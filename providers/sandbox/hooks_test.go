@@ -1,0 +1,573 @@
+package sandbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/providers/sandbox"
+)
+
+func bg(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func status(t *testing.T, c *sandbox.Client) sandbox.Status {
+	t.Helper()
+	st, err := c.Status(bg(t))
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	return st
+}
+
+func apply(t *testing.T, c *sandbox.Client, spec sandbox.HookSpec) sandbox.Hook {
+	t.Helper()
+	h, err := c.Apply(bg(t), spec)
+	if err != nil {
+		t.Fatalf("apply %s: %v", spec, err)
+	}
+	if h.State != sandbox.HookActive || h.Error != "" {
+		t.Fatalf("apply %s: got hook %+v, want active without error", spec, h)
+	}
+	return h
+}
+
+func undo(t *testing.T, c *sandbox.Client, id string) {
+	t.Helper()
+	if err := c.Undo(bg(t), id); err != nil {
+		t.Fatalf("undo %s: %v", id, err)
+	}
+	h, err := c.Hook(bg(t), id)
+	if err != nil {
+		t.Fatalf("hook %s: %v", id, err)
+	}
+	if h.State != sandbox.HookRolledBack {
+		t.Fatalf("hook %s after undo: state %q, want %q", id, h.State, sandbox.HookRolledBack)
+	}
+	// Undo is idempotent.
+	if err := c.Undo(bg(t), id); err != nil {
+		t.Fatalf("second undo of %s: %v", id, err)
+	}
+}
+
+func waitHookState(t *testing.T, c *sandbox.Client, id, want string, timeout time.Duration) sandbox.Hook {
+	t.Helper()
+	var h sandbox.Hook
+	eventually(t, timeout, "hook "+id+" "+want, func() (bool, string) {
+		var err error
+		h, err = c.Hook(bg(t), id)
+		if err != nil {
+			return false, err.Error()
+		}
+		return h.State == want, fmt.Sprintf("state %q note %q error %q", h.State, h.Note, h.Error)
+	})
+	return h
+}
+
+func replicaStatus(st sandbox.Status, name string) sandbox.ReplicaStatus {
+	for _, r := range st.Replicas {
+		if r.Name == name {
+			return r
+		}
+	}
+	return sandbox.ReplicaStatus{}
+}
+
+// waitClean waits until the sandbox runs as configured with no active hook.
+func waitClean(t *testing.T, c *sandbox.Client) {
+	t.Helper()
+	eventually(t, 30*time.Second, "sandbox back to normal", func() (bool, string) {
+		st, err := c.Status(bg(t))
+		if err != nil {
+			return false, err.Error()
+		}
+		var bad []string
+		if st.Running != st.Configured {
+			bad = append(bad, fmt.Sprintf("running %d of %d", st.Running, st.Configured))
+		}
+		for _, h := range st.Hooks {
+			if h.State == sandbox.HookActive {
+				bad = append(bad, "hook "+h.ID+" active")
+			}
+		}
+		for _, r := range st.Replicas {
+			if r.State != sandbox.ProcessRunning || r.Burners != 0 || r.HeldMB != 0 || len(r.LatencyHooks) > 0 {
+				bad = append(bad, fmt.Sprintf("%s %s burners %d held %d latency %v", r.Name, r.State, r.Burners, r.HeldMB, r.LatencyHooks))
+			}
+		}
+		if st.Database.State != sandbox.ProcessRunning {
+			bad = append(bad, "database "+st.Database.State)
+		}
+		if st.Dependency.Mode != sandbox.DependencyNormal {
+			bad = append(bad, "dependency "+st.Dependency.Mode)
+		}
+		return len(bad) == 0, strings.Join(bad, "; ")
+	})
+}
+
+// cpuSeconds returns the CPU time pid has used.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// field 3, utime 14, stime 15.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return (ut + st) / 100, nil // USER_HZ is 100 on Linux
+}
+
+// cpuRate measures pid's CPU use, in cores, over one second.
+func cpuRate(pid int) (float64, error) {
+	a, err := cpuSeconds(pid)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	time.Sleep(time.Second)
+	b, err := cpuSeconds(pid)
+	if err != nil {
+		return 0, err
+	}
+	return (b - a) / time.Since(start).Seconds(), nil
+}
+
+// rssMB returns pid's resident memory.
+func rssMB(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+// TestHooks applies each hook to one resilient sandbox, checks that a
+// client sees its effect, and that it is fully undone both by Undo and by
+// its TTL.
+func TestHooks(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Replicas: 4, RestartDelay: time.Second})
+	c := sb.Client()
+	load := sb.LoadURL()
+
+	t.Run("baseline", func(t *testing.T) {
+		seen := map[string]bool{}
+		for range 8 {
+			a := fetch(load, 5*time.Second)
+			if a.Err != nil || a.Code != 200 || a.ProfileSource != "live" {
+				t.Fatalf("GET %s: %s, want 200 with a live profile", load, a)
+			}
+			seen[a.Replica] = true
+		}
+		if len(seen) != 4 {
+			t.Errorf("8 requests reached replicas %v, want all 4 (round robin)", seen)
+		}
+		if st := status(t, c); st.Running != 4 || st.Configured != 4 {
+			t.Errorf("running %d of %d, want 4 of 4", st.Running, st.Configured)
+		}
+	})
+
+	t.Run("kill 2 of 4: running drops to 2, the supervisor brings them back", func(t *testing.T) {
+		waitClean(t, c)
+		before := status(t, c)
+		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookKill, Count: 2, TTL: time.Minute})
+		if len(h.Targets) != 2 {
+			t.Fatalf("kill count 2 hit %v", h.Targets)
+		}
+		eventually(t, 10*time.Second, "running count 2", func() (bool, string) {
+			n, err := c.Running(bg(t))
+			return err == nil && n == 2, fmt.Sprintf("running %d (%v)", n, err)
+		})
+		eventually(t, 20*time.Second, "running count back to 4", func() (bool, string) {
+			n, err := c.Running(bg(t))
+			return err == nil && n == 4, fmt.Sprintf("running %d (%v)", n, err)
+		})
+		got := waitHookState(t, c, h.ID, sandbox.HookExpired, 10*time.Second)
+		if got.Note != "replaced by the supervisor" {
+			t.Errorf("hook note %q, want the supervisor's replacement", got.Note)
+		}
+		after := status(t, c)
+		for _, name := range h.Targets {
+			b, a := replicaStatus(before, name), replicaStatus(after, name)
+			if a.PID == b.PID || a.Restarts != b.Restarts+1 {
+				t.Errorf("%s: pid %d→%d restarts %d→%d, want a new process", name, b.PID, a.PID, b.Restarts, a.Restarts)
+			}
+		}
+		if err := c.Undo(bg(t), h.ID); err != nil { // undoing what already ended is fine
+			t.Errorf("undo of an expired kill: %v", err)
+		}
+		if h, _ := c.Hook(bg(t), h.ID); h.State != sandbox.HookExpired {
+			t.Errorf("undo changed an expired hook to %q", h.State)
+		}
+	})
+
+	t.Run("pause", func(t *testing.T) {
+		for _, end := range []string{"undo", "ttl"} {
+			waitClean(t, c)
+			ttl := time.Minute
+			if end == "ttl" {
+				ttl = 3 * time.Second
+			}
+			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookPause, Replicas: []string{"replica-1"}, TTL: ttl})
+			if r := replicaStatus(status(t, c), "replica-1"); r.State != sandbox.ProcessPaused {
+				t.Fatalf("%s: replica-1 is %s, want paused", end, r.State)
+			}
+			if end == "undo" {
+				eventually(t, 10*time.Second, "paused replica out of rotation", func() (bool, string) {
+					n, err := c.Running(bg(t))
+					return err == nil && n == 3, fmt.Sprintf("running %d (%v)", n, err)
+				})
+				undo(t, c, h.ID)
+			} else {
+				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+			}
+			if r := replicaStatus(status(t, c), "replica-1"); r.State != sandbox.ProcessRunning {
+				t.Fatalf("%s: replica-1 is %s after the pause ended, want running", end, r.State)
+			}
+		}
+	})
+
+	t.Run("latency", func(t *testing.T) {
+		for _, end := range []string{"undo", "ttl"} {
+			waitClean(t, c)
+			ttl := time.Minute
+			if end == "ttl" {
+				ttl = 3 * time.Second
+			}
+			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookLatency, Delay: 300 * time.Millisecond, Jitter: 20 * time.Millisecond, TTL: ttl})
+			if len(h.Targets) != 4 {
+				t.Fatalf("latency with no selection hit %v, want all 4 replicas", h.Targets)
+			}
+			for range 4 {
+				if a := fetch(load, 5*time.Second); a.Code != 200 || a.Took < 300*time.Millisecond {
+					t.Fatalf("%s: with a 300 ms latency hook: %s", end, a)
+				}
+			}
+			if end == "undo" {
+				undo(t, c, h.ID)
+			} else {
+				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+			}
+			eventually(t, 10*time.Second, "fast again", func() (bool, string) {
+				a := fetch(load, 5*time.Second)
+				return a.Code == 200 && a.Took < 150*time.Millisecond, a.String()
+			})
+		}
+	})
+
+	t.Run("cpu", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("reads /proc")
+		}
+		for _, end := range []string{"undo", "ttl"} {
+			waitClean(t, c)
+			ttl := time.Minute
+			if end == "ttl" {
+				ttl = 4 * time.Second
+			}
+			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookCPU, Replicas: []string{"replica-2"}, Workers: 1, Load: 100, TTL: ttl})
+			r := replicaStatus(status(t, c), "replica-2")
+			if r.Burners != 1 {
+				t.Fatalf("%s: replica-2 reports %d burners, want 1", end, r.Burners)
+			}
+			if end == "undo" {
+				eventually(t, 10*time.Second, "replica-2 burns CPU", func() (bool, string) {
+					rate, err := cpuRate(r.PID)
+					return err == nil && rate >= 0.4, fmt.Sprintf("%.2f cores (%v)", rate, err)
+				})
+				undo(t, c, h.ID)
+			} else {
+				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+			}
+			if got := replicaStatus(status(t, c), "replica-2"); got.Burners != 0 || got.PID != r.PID {
+				t.Fatalf("%s: after the end replica-2 has %d burners, pid %d (was %d)", end, got.Burners, got.PID, r.PID)
+			}
+			eventually(t, 10*time.Second, "replica-2 idle again", func() (bool, string) {
+				rate, err := cpuRate(r.PID)
+				return err == nil && rate < 0.2, fmt.Sprintf("%.2f cores (%v)", rate, err)
+			})
+		}
+	})
+
+	t.Run("memory", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("reads /proc")
+		}
+		const mb = 128
+		for _, end := range []string{"undo", "ttl"} {
+			waitClean(t, c)
+			ttl := time.Minute
+			if end == "ttl" {
+				ttl = 4 * time.Second
+			}
+			pid := replicaStatus(status(t, c), "replica-3").PID
+			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookMemory, Replicas: []string{"replica-3"}, MemoryMB: mb, TTL: ttl})
+			held, err := rssMB(pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := replicaStatus(status(t, c), "replica-3"); r.HeldMB != mb {
+				t.Errorf("%s: replica-3 reports %d MB held, want %d", end, r.HeldMB, mb)
+			}
+			if end == "undo" {
+				undo(t, c, h.ID)
+			} else {
+				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+			}
+			eventually(t, 10*time.Second, "memory freed", func() (bool, string) {
+				now, err := rssMB(pid)
+				return err == nil && now < held-0.8*mb, fmt.Sprintf("RSS %.0f MB while held %.0f MB (%v)", now, held, err)
+			})
+			if r := replicaStatus(status(t, c), "replica-3"); r.HeldMB != 0 || r.PID != pid {
+				t.Errorf("%s: replica-3 holds %d MB, pid %d (was %d)", end, r.HeldMB, r.PID, pid)
+			}
+		}
+	})
+
+	t.Run("database", func(t *testing.T) {
+		for _, tc := range []struct {
+			kind sandbox.HookKind
+			end  string
+		}{{sandbox.HookDBStop, "undo"}, {sandbox.HookDBStop, "ttl"}, {sandbox.HookDBPause, "undo"}, {sandbox.HookDBPause, "ttl"}} {
+			waitClean(t, c)
+			ttl := time.Minute
+			if tc.end == "ttl" {
+				ttl = 3 * time.Second
+			}
+			h := apply(t, c, sandbox.HookSpec{Kind: tc.kind, TTL: ttl})
+			if a := fetch(load, 5*time.Second); a.Code != 503 {
+				t.Fatalf("%s/%s: with the database down: %s, want 503", tc.kind, tc.end, a)
+			}
+			if tc.end == "undo" {
+				undo(t, c, h.ID)
+			} else {
+				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+			}
+			eventually(t, 10*time.Second, "users served again", func() (bool, string) {
+				a := fetch(load, 5*time.Second)
+				return a.Code == 200, a.String()
+			})
+			if st := status(t, c); st.Database.State != sandbox.ProcessRunning {
+				t.Fatalf("%s/%s: database %s after the end", tc.kind, tc.end, st.Database.State)
+			}
+		}
+	})
+
+	t.Run("dependency outage: resilient replicas serve from the cache", func(t *testing.T) {
+		for _, tc := range []struct {
+			kind sandbox.HookKind
+			end  string
+		}{{sandbox.HookDependencyBlackhole, "undo"}, {sandbox.HookDependencyError, "undo"}, {sandbox.HookDependencyBlackhole, "ttl"}} {
+			waitClean(t, c)
+			for range 8 { // warm every replica's cache
+				fetch(load, 5*time.Second)
+			}
+			ttl := time.Minute
+			if tc.end == "ttl" {
+				ttl = 6 * time.Second
+			}
+			h := apply(t, c, sandbox.HookSpec{Kind: tc.kind, TTL: ttl})
+			if st := status(t, c); st.Dependency.Mode == sandbox.DependencyNormal {
+				t.Fatalf("%s: dependency mode %q", tc.kind, st.Dependency.Mode)
+			}
+			// Every answer is a 200 from the cache; once the breakers are
+			// open, answers are fast again.
+			for range 24 {
+				if a := fetch(load, 5*time.Second); a.Code != 200 || a.ProfileSource != "cache" {
+					t.Fatalf("%s: %s, want 200 from the cache", tc.kind, a)
+				}
+			}
+			for range 8 {
+				if a := fetch(load, 5*time.Second); a.Took >= 200*time.Millisecond {
+					t.Errorf("%s: breaker open, yet an answer took %s", tc.kind, a.Took)
+				}
+			}
+			if tc.end == "undo" {
+				undo(t, c, h.ID)
+			} else {
+				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+			}
+			if st := status(t, c); st.Dependency.Mode != sandbox.DependencyNormal {
+				t.Fatalf("%s: dependency mode %q after the end", tc.kind, st.Dependency.Mode)
+			}
+			eventually(t, 15*time.Second, "live profiles again (breakers closed)", func() (bool, string) {
+				for range 4 {
+					if a := fetch(load, 5*time.Second); a.ProfileSource != "live" {
+						return false, a.String()
+					}
+				}
+				return true, ""
+			})
+		}
+	})
+
+	t.Run("bad hooks change nothing", func(t *testing.T) {
+		waitClean(t, c)
+		for name, spec := range map[string]sandbox.HookSpec{
+			"unknown kind":    {Kind: "melt", TTL: time.Minute},
+			"no ttl":          {Kind: sandbox.HookKill},
+			"unknown replica": {Kind: sandbox.HookKill, Replicas: []string{"replica-9"}, TTL: time.Minute},
+			"no delay":        {Kind: sandbox.HookLatency, TTL: time.Minute},
+			"no memory":       {Kind: sandbox.HookMemory, TTL: time.Minute},
+			"count+percent":   {Kind: sandbox.HookKill, Count: 1, Percent: 10, TTL: time.Minute},
+		} {
+			_, err := c.Apply(bg(t), spec)
+			var ae *sandbox.APIError
+			if !errors.As(err, &ae) || ae.StatusCode != 400 {
+				t.Errorf("%s: apply %s: %v, want a 400", name, spec, err)
+			}
+		}
+		if st := status(t, c); len(st.Hooks) > 0 && st.Hooks[len(st.Hooks)-1].State == sandbox.HookActive {
+			t.Errorf("a refused hook is active: %+v", st.Hooks[len(st.Hooks)-1])
+		}
+		if err := c.Undo(bg(t), "h999-nothing"); err != nil {
+			t.Errorf("undo of an unknown hook: %v", err)
+		}
+	})
+
+	t.Run("provider", func(t *testing.T) {
+		waitClean(t, c)
+		ctx := bg(t)
+		var p providers.Provider = c
+		f := providers.Fault{ID: "f1", Kind: providers.InstanceStop, Selection: providers.Selection{Percent: 25}}
+		if !p.Supports(providers.DependencyOutage) || p.Name() != "sandbox" {
+			t.Fatalf("Name %q, supports dependency-outage %v", p.Name(), p.Supports(providers.DependencyOutage))
+		}
+		targets, err := p.Targets(ctx, f)
+		if err != nil || len(targets) != 1 {
+			t.Fatalf("Targets of 25%% of 4: %v, %v", targets, err)
+		}
+		plan, err := c.Plan(ctx, f, time.Minute)
+		if err != nil || len(plan) != 2 || !strings.Contains(plan[0], "POST ") || !strings.Contains(plan[0], "kind: kill") || !strings.Contains(plan[1], "DELETE ") {
+			t.Fatalf("Plan: %q, %v", plan, err)
+		}
+		inj, err := p.Inject(ctx, providers.Fault{ID: "f2", Kind: providers.Latency, Selection: providers.Selection{Count: 2}, Params: providers.Params{Delay: 300 * time.Millisecond}}, time.Minute)
+		if err != nil || len(inj.Handles) != 1 || len(inj.Targets) != 2 || inj.ExpiresAt.IsZero() {
+			t.Fatalf("Inject: %+v, %v", inj, err)
+		}
+		if want := "gameday sandbox undo " + inj.Handles[0]; p.ManualRollback(inj) != want {
+			t.Errorf("ManualRollback = %q, want %q", p.ManualRollback(inj), want)
+		}
+		v, err := c.Verify(ctx, inj)
+		if err != nil || v.Clean || len(v.Details) == 0 {
+			t.Fatalf("Verify while injected: %+v, %v; want not clean", v, err)
+		}
+		slow := 0
+		for range 8 {
+			if a := fetch(load, 5*time.Second); a.Took >= 300*time.Millisecond {
+				slow++
+			}
+		}
+		if slow != 4 {
+			t.Errorf("%d of 8 round-robin requests were delayed, want 4 (2 of 4 replicas)", slow)
+		}
+		if err := p.Rollback(ctx, inj); err != nil {
+			t.Fatalf("Rollback: %v", err)
+		}
+		if err := p.Rollback(ctx, inj); err != nil {
+			t.Fatalf("second Rollback: %v", err)
+		}
+		if v, err := c.Verify(ctx, inj); err != nil || !v.Clean {
+			t.Fatalf("Verify after rollback: %+v, %v", v, err)
+		}
+		_, err = p.Inject(ctx, providers.Fault{ID: "f3", Kind: providers.InstanceStop, Params: providers.Params{Mode: "explode"}}, time.Minute)
+		if !errors.Is(err, providers.ErrNotApplied) {
+			t.Errorf("Inject with a bad mode: %v, want ErrNotApplied", err)
+		}
+		_, err = p.Inject(ctx, providers.Fault{ID: "f4", Kind: providers.InstanceStop, Selection: providers.Selection{Count: 1}}, 0)
+		if !errors.Is(err, providers.ErrNotApplied) {
+			t.Errorf("Inject with no TTL: %v, want ErrNotApplied", err)
+		}
+		if n, err := c.Running(ctx); err != nil || n != 4 {
+			t.Errorf("Running = %d, %v", n, err)
+		}
+		st := status(t, c)
+		if slices.ContainsFunc(st.Hooks, func(h sandbox.Hook) bool { return h.State == sandbox.HookActive }) {
+			t.Errorf("hooks still active: %+v", st.Hooks)
+		}
+	})
+}
+
+// TestKillUndoAndTTL checks that undoing a kill restarts the replica now,
+// and that a kill's TTL restarts it too, long before the supervisor's
+// restart delay.
+func TestKillUndoAndTTL(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Replicas: 2, RestartDelay: 10 * time.Minute})
+	c := sb.Client()
+	for _, end := range []string{"undo", "ttl"} {
+		waitClean(t, c)
+		ttl := 10 * time.Minute
+		if end == "ttl" {
+			ttl = 2 * time.Second
+		}
+		pid := replicaStatus(status(t, c), "replica-1").PID
+		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookKill, Replicas: []string{"replica-1"}, TTL: ttl})
+		eventually(t, 5*time.Second, "replica-1 down", func() (bool, string) {
+			r := replicaStatus(status(t, c), "replica-1")
+			return r.PID == 0 && r.State == sandbox.ProcessDown, fmt.Sprintf("%s with pid %d", r.State, r.PID)
+		})
+		if end == "undo" {
+			undo(t, c, h.ID)
+		} else {
+			waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
+		}
+		eventually(t, 15*time.Second, "replica-1 restarted and healthy", func() (bool, string) {
+			r := replicaStatus(status(t, c), "replica-1")
+			return r.State == sandbox.ProcessRunning && r.Healthy && r.PID != pid, fmt.Sprintf("%+v", r)
+		})
+	}
+}
+
+// TestFragileDependencyOutage checks that without timeouts, breaker and
+// fallback a dependency outage reaches the client as errors.
+func TestFragileDependencyOutage(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Replicas: 2, Fragile: true})
+	c := sb.Client()
+	load := sb.LoadURL()
+	if a := fetch(load, 5*time.Second); a.Code != 200 || a.ProfileSource != "live" {
+		t.Fatalf("baseline: %s", a)
+	}
+	h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookDependencyBlackhole, TTL: time.Minute})
+	for range 4 {
+		if a := fetch(load, time.Second); a.Err == nil {
+			t.Fatalf("fragile replica during a blackhole: %s, want a client timeout", a)
+		}
+	}
+	undo(t, c, h.ID)
+	h = apply(t, c, sandbox.HookSpec{Kind: sandbox.HookDependencyError, TTL: time.Minute})
+	for range 4 {
+		if a := fetch(load, 5*time.Second); a.Code != 502 {
+			t.Fatalf("fragile replica during a dependency error: %s, want 502", a)
+		}
+	}
+	undo(t, c, h.ID)
+	eventually(t, 10*time.Second, "live again", func() (bool, string) {
+		a := fetch(load, 5*time.Second)
+		return a.Code == 200 && a.ProfileSource == "live", a.String()
+	})
+	if st := status(t, c); !st.Fragile || st.Replicas[0].Breaker != "off" {
+		t.Errorf("status: fragile %v, breaker %q", st.Fragile, st.Replicas[0].Breaker)
+	}
+}
