@@ -488,7 +488,9 @@ func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) strin
 	axis := axisColumn(plot)
 	var sb strings.Builder
 	sb.WriteString(plot)
-	col := func(i int) int { return axis + int(math.Round(float64(i)*float64(graphWidth-1)/float64(n-1))) }
+	// Sample i is interpolated to x = i·(width−1)/(n−1); the curve's change
+	// between x and x+1 is drawn in the column right of x.
+	col := func(i int) int { return axis + 1 + int(math.Round(float64(i)*float64(graphWidth-1)/float64(n-1))) }
 	if marked {
 		a, z := col(from), col(to)
 		sb.WriteString("\n" + strings.Repeat(" ", a) + strings.Repeat("^", z-a+1) + " fault")
@@ -570,16 +572,16 @@ func (rw *reportWriter) lessons() {
 		switch {
 		case !measured:
 		case held:
-			good = append(good, fmt.Sprintf("%s stayed within %s during fault and recovery", m, formatBound(m, b)))
+			good = append(good, fmt.Sprintf("%s stayed %s during fault and recovery", m, formatBound(m, b)))
 		default:
-			bad = append(bad, fmt.Sprintf("%s breached %s: %s", m, formatBound(m, b), strings.Join(broke, "; ")))
+			bad = append(bad, fmt.Sprintf("%s (bound %s)", strings.Join(broke, "; "), formatBound(m, b)))
 		}
 	}
 	if s.outcome != nil && s.outcome.Verdict == VerdictNotSteady {
 		bad = append(bad, "the system was not steady before injection: "+line(s.outcome.Reason))
 	}
 	if d, what, ok := s.detection(); ok {
-		good = append(good, fmt.Sprintf("the fault showed in the metrics after %s (%s)", formatSeconds(d), what))
+		good = append(good, fmt.Sprintf("the fault was visible in the metrics %s after the first injection (%s)", formatSeconds(d), what))
 	}
 	switch d, _, state := s.recovery(); state {
 	case "recovered":

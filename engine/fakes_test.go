@@ -1,0 +1,352 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// fakeProvider records every call and can be told, per fault id, to fail,
+// to block forever (ignoring its context), or to run a hook.
+type fakeProvider struct {
+	mu      sync.Mutex
+	calls   []string
+	ttls    map[string]time.Duration
+	active  map[string]bool
+	targets map[string][]providers.Target
+
+	injectErr     map[string]error
+	injectBlock   map[string]bool
+	rollbackBlock map[string]bool
+	rollbackFails map[string]int // fail this many times, then succeed
+	rollbackErr   map[string]error
+	onInject      func(f providers.Fault)
+	release       chan struct{} // closed at cleanup: frees blocked calls
+}
+
+var _ providers.Provider = (*fakeProvider)(nil)
+
+func newFakeProvider(t *testing.T) *fakeProvider {
+	p := &fakeProvider{
+		ttls: map[string]time.Duration{}, active: map[string]bool{}, targets: map[string][]providers.Target{},
+		injectErr: map[string]error{}, injectBlock: map[string]bool{}, rollbackBlock: map[string]bool{},
+		rollbackFails: map[string]int{}, rollbackErr: map[string]error{}, release: make(chan struct{}),
+	}
+	t.Cleanup(func() { close(p.release) })
+	return p
+}
+
+func (p *fakeProvider) Name() string                 { return "fake" }
+func (p *fakeProvider) Supports(providers.Kind) bool { return true }
+func (p *fakeProvider) ManualRollback(inj providers.Injection) string {
+	return "fakectl undo " + inj.FaultID
+}
+
+func (p *fakeProvider) Targets(_ context.Context, f providers.Fault) ([]providers.Target, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.targets[f.ID], nil
+}
+
+func (p *fakeProvider) Inject(ctx context.Context, f providers.Fault, ttl time.Duration) (providers.Injection, error) {
+	p.mu.Lock()
+	p.calls = append(p.calls, "inject "+f.ID)
+	p.ttls[f.ID] = ttl
+	hook, block, err := p.onInject, p.injectBlock[f.ID], p.injectErr[f.ID]
+	targets := p.targets[f.ID]
+	p.mu.Unlock()
+	if hook != nil {
+		hook(f)
+	}
+	if block {
+		<-p.release // ignores ctx on purpose: a hung API
+	}
+	inj := providers.Injection{FaultID: f.ID, Provider: "fake", Kind: f.Kind, Targets: targets, Handles: []string{"h-" + f.ID}, ExpiresAt: time.Now().Add(ttl)}
+	if err != nil {
+		return inj, err
+	}
+	p.mu.Lock()
+	p.active[f.ID] = true
+	p.mu.Unlock()
+	return inj, nil
+}
+
+func (p *fakeProvider) Rollback(ctx context.Context, inj providers.Injection) error {
+	p.mu.Lock()
+	p.calls = append(p.calls, "rollback "+inj.FaultID)
+	block := p.rollbackBlock[inj.FaultID]
+	err := p.rollbackErr[inj.FaultID]
+	if p.rollbackFails[inj.FaultID] > 0 {
+		p.rollbackFails[inj.FaultID]--
+		err = fmt.Errorf("transient failure rolling back %s", inj.FaultID)
+	}
+	p.mu.Unlock()
+	if block {
+		<-p.release // ignores ctx on purpose
+	}
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.active[inj.FaultID] = false
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *fakeProvider) isActive(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.active[id]
+}
+
+func (p *fakeProvider) callList() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.calls...)
+}
+
+// count returns how many calls start with prefix ("inject", "rollback f1").
+func (p *fakeProvider) count(prefix string) int {
+	n := 0
+	for _, c := range p.callList() {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// verifyingProvider adds providers.Verifier.
+type verifyingProvider struct {
+	*fakeProvider
+	dirty map[string]bool
+}
+
+var _ providers.Verifier = verifyingProvider{}
+
+func (p verifyingProvider) Verify(_ context.Context, inj providers.Injection) (providers.Verification, error) {
+	p.mu.Lock()
+	p.calls = append(p.calls, "verify "+inj.FaultID)
+	dirty := p.dirty[inj.FaultID]
+	p.mu.Unlock()
+	if dirty {
+		return providers.Verification{Clean: false, Details: []string{"hook " + inj.FaultID + " still installed"}}, nil
+	}
+	return providers.Verification{Clean: true, Details: []string{"no hooks left"}}, nil
+}
+
+// fakeMetrics emits one sample every interval of real time, stamped one
+// second apart from a fixed start, with values from fn.
+type fakeMetrics struct {
+	interval time.Duration
+	start    time.Time
+	fn       func(i int) providers.Sample
+}
+
+func (m *fakeMetrics) Samples(ctx context.Context) <-chan providers.Sample {
+	ch := make(chan providers.Sample, 4)
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(m.interval)
+		defer t.Stop()
+		for i := 1; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			s := m.fn(i)
+			s.At = m.start.Add(time.Duration(i) * time.Second)
+			select {
+			case ch <- s:
+			default: // a slow reader loses samples, as the contract says
+			}
+		}
+	}()
+	return ch
+}
+
+func healthy() providers.Sample {
+	return providers.Sample{P50: 40, P95: 120, P99: 150, Requests: 1000, Errors: 0, ErrorRate: 0, Throughput: 100, Running: 4}
+}
+
+// metricsFor returns a source whose samples are healthy, or what bad says
+// when bad is set and returns true.
+func metricsFor(bad func(s *providers.Sample) bool) *fakeMetrics {
+	return &fakeMetrics{interval: 10 * time.Millisecond, start: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), fn: func(int) providers.Sample {
+		s := healthy()
+		if bad != nil {
+			bad(&s)
+		}
+		return s
+	}}
+}
+
+// syncBuffer is a journal writer that tells written bytes from synced ones.
+type syncBuffer struct {
+	mu      sync.Mutex
+	pending bytes.Buffer
+	synced  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pending.Write(p)
+}
+
+func (b *syncBuffer) Sync() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.synced.Write(b.pending.Bytes())
+	b.pending.Reset()
+	return nil
+}
+
+// Synced returns what has been synced so far.
+func (b *syncBuffer) Synced() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.synced.Bytes())
+}
+
+func fp(v float64) *float64 { return &v }
+
+func testPlan(faults ...scenarios.Fault) *scenarios.Plan {
+	return &scenarios.Plan{
+		Path:        "testdata/test.yaml",
+		Title:       "Test plan",
+		Hypothesis:  "The service keeps its error rate under 1%",
+		BlastRadius: "one replica",
+		Rollback:    "abort on errors",
+		Target:      scenarios.Target{Provider: "fake"},
+		SteadyState: map[scenarios.Metric]scenarios.Bound{
+			scenarios.P95:        {Max: fp(200)},
+			scenarios.ErrorRate:  {Max: fp(0.01)},
+			scenarios.Throughput: {Min: fp(50)},
+			scenarios.Running:    {Min: fp(2)},
+		},
+		Phases: scenarios.Phases{Baseline: 300 * time.Millisecond, Fault: 600 * time.Millisecond, Recovery: 300 * time.Millisecond},
+		Faults: faults,
+	}
+}
+
+func fault(id string, kind providers.Kind) scenarios.Fault {
+	return scenarios.Fault{Fault: providers.Fault{ID: id, Kind: kind, Selection: providers.Selection{Count: 1}}}
+}
+
+type harness struct {
+	run     *Run
+	prov    *fakeProvider
+	journal *syncBuffer
+	cancel  context.CancelFunc
+}
+
+// start builds and starts a run; opts may adjust the options first.
+func start(t *testing.T, plan *scenarios.Plan, prov providers.Provider, fake *fakeProvider, metrics providers.MetricSource, adjust ...func(*Options)) *harness {
+	t.Helper()
+	journal := &syncBuffer{}
+	opts := Options{
+		Plan: plan, Provider: prov, Metrics: metrics, Journal: journal,
+		Env:              Environment{Version: "test"},
+		CallTimeout:      2 * time.Second,
+		RollbackDeadline: 5 * time.Second,
+	}
+	for _, a := range adjust {
+		a(&opts)
+	}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.Done():
+		case <-time.After(20 * time.Second):
+			t.Errorf("run did not end after the test")
+		}
+	})
+	r.Start(ctx)
+	return &harness{run: r, prov: fake, journal: journal, cancel: cancel}
+}
+
+// wait waits, with a generous deadline, for the run to end.
+func (h *harness) wait(t *testing.T) Outcome {
+	t.Helper()
+	select {
+	case <-h.run.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("run did not end within 20s; snapshot: %+v", h.run.Snapshot().Phase)
+	}
+	return h.run.Outcome()
+}
+
+// records reads the journal back.
+func (h *harness) records(t *testing.T) []Record {
+	t.Helper()
+	recs, err := ReadJournal(bytes.NewReader(h.journal.Synced()))
+	if err != nil {
+		t.Fatalf("read journal: %v", err)
+	}
+	return recs
+}
+
+// waitFor polls cond with a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func phasesOf(recs []Record) []string {
+	var out []string
+	for _, r := range recs {
+		if r.Type == RecPhase {
+			out = append(out, r.Phase)
+		}
+	}
+	return out
+}
+
+func faultStates(recs []Record, id string) []string {
+	var out []string
+	for _, r := range recs {
+		if r.Type == RecFault && r.Fault != nil && r.Fault.Fault.ID == id {
+			out = append(out, r.Fault.State.String())
+		}
+	}
+	return out
+}
+
+// findFault returns the index of the first fault record of id in state st.
+func findFault(recs []Record, id string, st FaultState) int {
+	for i, r := range recs {
+		if r.Type == RecFault && r.Fault != nil && r.Fault.Fault.ID == id && r.Fault.State == st {
+			return i
+		}
+	}
+	return -1
+}
+
+func findPhase(recs []Record, p Phase) int {
+	for i, r := range recs {
+		if r.Type == RecPhase && r.Phase == p.String() {
+			return i
+		}
+	}
+	return -1
+}
