@@ -114,8 +114,15 @@ func (r *rawConn) roundTrip() (code int, keep, started bool, err error) {
 	if _, err := r.c.Write(r.cl.req); err != nil {
 		return 0, false, false, fmt.Errorf("write request: %w", err)
 	}
+	return readResponse(r.br)
+}
+
+// readResponse reads one response to a GET and discards its body. started
+// reports whether any byte of a response was read; keep whether the
+// connection may be reused.
+func readResponse(br *bufio.Reader) (code int, keep, started bool, err error) {
 	for {
-		line, err := readLine(r.br)
+		line, err := readLine(br)
 		if err != nil {
 			return 0, false, len(line) > 0, fmt.Errorf("read status line: %w", err)
 		}
@@ -127,7 +134,7 @@ func (r *rawConn) roundTrip() (code int, keep, started bool, err error) {
 		keep = !http10
 		length, chunked := int64(-1), false
 		for {
-			h, err := readLine(r.br)
+			h, err := readLine(br)
 			if err != nil {
 				return code, false, true, fmt.Errorf("read header: %w", err)
 			}
@@ -162,16 +169,16 @@ func (r *rawConn) roundTrip() (code int, keep, started bool, err error) {
 		case code == 204 || code == 304 || code == 101:
 			// no body
 		case chunked:
-			if err := discardChunked(r.br); err != nil {
+			if err := discardChunked(br); err != nil {
 				return code, false, true, fmt.Errorf("read chunked body: %w", err)
 			}
 		case length >= 0:
-			if _, err := r.br.Discard(int(length)); err != nil {
+			if _, err := br.Discard(int(length)); err != nil {
 				return code, false, true, fmt.Errorf("read body: %w", err)
 			}
 		default:
 			// Delimited by the end of the connection.
-			if _, err := io.Copy(io.Discard, r.br); err != nil {
+			if _, err := io.Copy(io.Discard, br); err != nil {
 				return code, false, true, fmt.Errorf("read body: %w", err)
 			}
 			keep = false

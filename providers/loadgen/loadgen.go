@@ -83,6 +83,7 @@ type Generator struct {
 	cfg        Config
 	window     time.Duration // one second; shorter in tests
 	newRequest func() requester
+	raw        *rawClient // set for plain http without Config.Client
 
 	rate   atomic.Uint64 // math.Float64bits of the rate
 	rateCh chan struct{} // signals SetRate to the scheduler; capacity 1
@@ -153,7 +154,8 @@ func New(cfg Config) (*Generator, error) {
 		ticks:  make(chan time.Duration),
 	}
 	if u.Scheme == "http" && cfg.Client == nil {
-		g.newRequest = newRawClient(u).newRequester
+		g.raw = newRawClient(u)
+		g.newRequest = g.raw.newRequester
 	} else {
 		g.newRequest = newStdClient(u, cfg.Client).newRequester
 	}
@@ -282,25 +284,47 @@ func (g *Generator) closeWindows(rec *Recorder, done <-chan struct{}) {
 	}
 }
 
-// Sleeps longer than coarseAbove go to a runtime timer (cheap, interruptible,
-// but up to ~1 ms late); the last coarseSlack before a send is slept with
-// preciseSleep.
+// Sleeps longer than coarseAbove go to a runtime timer (interruptible, but
+// up to ~1 ms late); the last coarseSlack before a send is slept with a
+// sleeper.
 const (
 	coarseAbove = 3 * time.Millisecond
 	coarseSlack = 2 * time.Millisecond
 )
 
 // openLoop is the scheduler of the fixed-rate mode. It returns when the
-// schedule ended (elapsed time) and how many requests were scheduled.
+// schedule ended (elapsed time) and how many requests were scheduled, after
+// the requests in flight have finished.
 func (g *Generator) openLoop(ctx context.Context) (time.Duration, int64) {
+	dispatch := g.dispatch
+	var pool *connPool
+	if g.raw != nil {
+		pool = newConnPool(g, g.raw)
+		dispatch = func(due time.Duration) {
+			if !pool.dispatch(due) {
+				g.rec.Load().Record(time.Now(), 0, Dropped, 0)
+			}
+		}
+	}
+	attack, hits := g.schedule(ctx, dispatch, pool == nil)
+	if pool != nil {
+		pool.close()
+	} else {
+		close(g.ticks) // idle workers exit; busy ones after their request
+	}
+	return attack, hits
+}
+
+// schedule runs the pacer and calls dispatch for each request as it falls
+// due. With yield, it lets goroutines it woke run before it sleeps.
+func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration), yield bool) (time.Duration, int64) {
 	done := ctx.Done()
 	p := NewPacer(g.Rate(), g.cfg.Duration)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	defer func() {
-		timer.Stop()
-		close(g.ticks) // idle workers exit; busy ones after their request
-	}()
+	defer timer.Stop()
+	sl := newSleeper()
+	defer sl.close()
 	var hits uint64
 	dispatched := false
 	for {
@@ -317,7 +341,7 @@ func (g *Generator) openLoop(ctx context.Context) (time.Duration, int64) {
 			return elapsed, int64(hits)
 		}
 		if wait > 0 {
-			if dispatched {
+			if dispatched && yield {
 				// A worker woken by a send sits in this P's run queue;
 				// let it write its request before this thread blocks in
 				// a sleep the runtime does not see as parking.
@@ -336,10 +360,10 @@ func (g *Generator) openLoop(ctx context.Context) (time.Duration, int64) {
 				}
 				continue
 			}
-			preciseSleep(wait)
+			sl.sleep(wait)
 			continue
 		}
-		g.dispatch(p.Due(hits))
+		dispatch(p.Due(hits))
 		hits++
 		dispatched = true
 	}

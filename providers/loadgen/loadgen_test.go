@@ -1,8 +1,11 @@
 package loadgen
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -371,5 +374,77 @@ func TestSourceSlowReaderDoesNotBlock(t *testing.T) {
 	}
 	if n == 0 || n > cap(samples) {
 		t.Errorf("%d samples buffered, want between 1 and %d", n, cap(samples))
+	}
+}
+
+// TestRunCategoriesEndToEnd runs the generator (the pooled fast path for
+// http, and net/http when a Client is given) against servers failing in
+// each way.
+func TestRunCategoriesEndToEnd(t *testing.T) {
+	t.Parallel()
+	fail := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }))
+	t.Cleanup(fail.Close)
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	resetter := newScriptServer(t, func(c net.Conn, br *bufio.Reader) {
+		readRequest(br)
+		c.(*net.TCPConn).SetLinger(0)
+	})
+	// One request per connection, closed without notice after the
+	// response: the next request on it must be retried, not failed.
+	oneShot := newScriptServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, ok := readRequest(br); ok {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	closer := newScriptServer(t, replyAll("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"))
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); slow.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+
+	cases := map[string]struct {
+		url  string
+		want Category
+	}{
+		"500":         {fail.URL, Status5xx},
+		"404":         {notFound.URL, Status4xx},
+		"reset":       {resetter.url(), Reset},
+		"one-shot":    {oneShot.url(), Success},
+		"close":       {closer.url(), Success},
+		"slow":        {slow.URL, Timeout},
+		"closed port": {closedPort, Refused},
+	}
+	for name, tc := range cases {
+		for _, client := range []string{"raw", "net/http"} {
+			t.Run(name+"/"+client, func(t *testing.T) {
+				t.Parallel()
+				cfg := Config{URL: tc.url, Rate: 50, Duration: 300 * time.Millisecond, Timeout: 200 * time.Millisecond}
+				if client == "net/http" {
+					cfg.Client = &http.Client{}
+				}
+				s, err := newGen(t, cfg).Run(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := s.OK
+				if tc.want != Success {
+					got = s.Errors[tc.want]
+				}
+				if s.Requests != 15 || got != 15 {
+					t.Errorf("%d requests, %d %q; want 15 of 15 (summary %+v)", s.Requests, got, tc.want, s)
+				}
+			})
+		}
 	}
 }

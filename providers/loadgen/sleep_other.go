@@ -4,6 +4,12 @@ package loadgen
 
 import "time"
 
-// preciseSleep sleeps for d. Elsewhere than Linux it is time.Sleep, whose
-// resolution is the platform's timer resolution.
-func preciseSleep(d time.Duration) { time.Sleep(d) }
+// sleeper sleeps with time.Sleep: outside Linux the generator's pacing has
+// the platform's timer resolution.
+type sleeper struct{}
+
+func newSleeper() *sleeper { return &sleeper{} }
+
+func (s *sleeper) sleep(d time.Duration) { time.Sleep(d) }
+
+func (s *sleeper) close() {}
