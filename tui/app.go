@@ -578,11 +578,14 @@ func (m Model) helpView(h int) string {
 	hm.ShowAll = true
 	lines := []string{m.styles.Title.Render("Keys") + " (press ? or esc to close)", ""}
 	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
-	lines = append(lines, "",
-		"Abort (ctrl+x, or X) rolls back every fault at once, without confirmation,",
-		"from every screen, even while a note is being typed (the note is journaled as it stands).",
-		"ctrl+c during a run aborts and exits when rollback is done; press it twice to exit at once.",
+	lines = append(lines, "")
+	for _, p := range []string{
+		"Abort (ctrl+x, or X outside text input) rolls back every fault at once, without confirmation, " +
+			"from every screen, even while a note is being typed (the note is journaled as it stands).",
+		"ctrl+c during a run aborts and exits when the rollback is done; press it twice to exit at once.",
 		"q during a run rolls back first, then quits.",
-	)
+	} {
+		lines = append(lines, wrapText(p, m.width)...)
+	}
 	return strings.Join(block(lines, m.width, h), "\n")
 }

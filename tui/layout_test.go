@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -200,5 +201,24 @@ func TestNoColorAbortBlockKeepsBrackets(t *testing.T) {
 	st.Color = true
 	if got := ansi.Strip(st.abortLabel()); ansi.StringWidth(got) != len("[ctrl+x ABORT]") {
 		t.Errorf("coloured abort label %q changes the footer's width", got)
+	}
+}
+
+func TestPickerKeepsCursorInView(t *testing.T) {
+	for _, w := range []int{80, 160} {
+		cfg := testConfig(nil, w, 24, t0)
+		for i := range 18 {
+			pl := cpuPlan()
+			pl.Title = fmt.Sprintf("Scenario %02d", i)
+			cfg.Plans = append(cfg.Plans, pl)
+		}
+		m := New(cfg)
+		for range 17 {
+			m, _ = step(t, m, keyMsg("j"))
+		}
+		want := "› " + m.picker.selected().Title
+		if v := ansi.Strip(m.View()); !strings.Contains(v, want) {
+			t.Errorf("%d cols: selected row %q not on screen:\n%s", w, want, v)
+		}
 	}
 }

@@ -245,8 +245,8 @@ func (p pickerScreen) View() string {
 	}
 	// Narrow: the list on top (at most a third of the screen), the card
 	// below it, separated by a rule.
-	list := p.listLines(w, h)
 	maxList := max((h-len(lines))/3, 3)
+	list := p.listLines(w, maxList)
 	if len(list) > maxList {
 		list = list[:maxList]
 	}
