@@ -337,7 +337,9 @@ func (c consoleScreen) current(m scenarios.Metric) float64 {
 	return metricValue(m, c.snap.Samples[len(c.snap.Samples)-1])
 }
 
-// windows returns the spans during which faults were active, up to now.
+// windows returns the spans during which faults were (or may still be)
+// active: from InjectedAt to the record that ended the fault (rolled back,
+// failed), else its EndsAt, and never past now.
 func (c consoleScreen) windows() []window {
 	var out []window
 	for _, f := range c.snap.Faults {
@@ -360,9 +362,6 @@ func (c consoleScreen) windows() []window {
 			if end.IsZero() || end.After(c.now) {
 				end = c.now
 			}
-		}
-		if n := len(c.snap.Samples); n > 0 && end.After(c.snap.Samples[n-1].At) && f.State.MayBeActive() {
-			end = c.snap.Samples[n-1].At.Add(time.Second)
 		}
 		out = append(out, window{from: f.InjectedAt, to: end})
 	}
