@@ -80,6 +80,8 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newSandboxCmd(),
 		newLoadCmd(),
+		newRunCmd(),
+		newReportCmd(),
 		newVersionCmd(),
 	)
 	return root

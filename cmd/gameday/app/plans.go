@@ -1,0 +1,46 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// scenarioOptions are the providers this build knows, for the scenario loader.
+func scenarioOptions() scenarios.Options { return scenarios.DefaultOptions() }
+
+// findPlan resolves a scenario argument: a path to a file, or the name of a
+// shipped or user scenario — its file name without extension ("latency"),
+// its embedded path, or its title (case-insensitive).
+func findPlan(arg string, extraDirs []string) (*scenarios.Plan, error) {
+	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+		return scenarios.LoadFile(arg, scenarioOptions())
+	}
+	plans, _ := scenarios.Discover(scenarios.SearchDirs(extraDirs), scenarioOptions())
+	var matches []*scenarios.Plan
+	for _, p := range plans {
+		base := strings.TrimSuffix(path.Base(strings.ReplaceAll(p.Path, "\\", "/")), path.Ext(p.Path))
+		if p.Path == arg || base == arg || strings.EqualFold(p.Title, arg) {
+			matches = append(matches, p)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		names := make([]string, 0, len(plans))
+		for _, p := range plans {
+			names = append(names, strings.TrimSuffix(path.Base(p.Path), path.Ext(p.Path)))
+		}
+		return nil, fmt.Errorf("scenario %q: no such file or scenario (known: %s; see gameday list)", arg, strings.Join(names, ", "))
+	}
+	paths := make([]string, len(matches))
+	for i, p := range matches {
+		paths[i] = p.Path
+	}
+	return nil, errors.New("scenario " + fmt.Sprintf("%q", arg) + " is ambiguous: " + strings.Join(paths, ", ") + "; give a path")
+}

@@ -1,0 +1,322 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+type runFlags struct {
+	headless  bool
+	report    string
+	journal   string
+	junit     string
+	baseline  time.Duration
+	fault     time.Duration
+	recovery  time.Duration
+	scenarios []string
+	fragile   bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO --headless",
+		Short: "Run a scenario without the console (for CI)",
+		Long: `Run a scenario end to end without a screen: baseline, faults, recovery,
+then the verdict. SCENARIO is a file path or the name of a shipped or user
+scenario (see gameday list). It attaches to a running gameday sandbox or
+starts its own. One line is printed per event; the report, the journal and
+optionally JUnit XML are written at the end.
+
+Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
+2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
+confirmed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !f.headless {
+				return invalid(errors.New("run needs --headless (the console is `gameday` with no arguments)"))
+			}
+			return runHeadless(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.headless, "headless", false, "run without the console")
+	fl.StringVar(&f.report, "report", "", "write the markdown report to `FILE` (default: beside the journal)")
+	fl.StringVar(&f.journal, "journal", "", "write the journal to `FILE` (default: the state directory)")
+	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
+	fl.DurationVar(&f.baseline, "baseline", 0, "override the baseline phase length")
+	fl.DurationVar(&f.fault, "fault", 0, "override the fault phase length (fault start times and durations scale with it)")
+	fl.DurationVar(&f.recovery, "recovery", 0, "override the recovery phase length")
+	fl.StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
+	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
+	return cmd
+}
+
+// shortenPhases applies --baseline/--fault/--recovery to plan. Fault start
+// times and durations scale with the fault phase so that the schedule keeps
+// its shape.
+func shortenPhases(plan *scenarios.Plan, baseline, fault, recovery time.Duration) error {
+	for name, d := range map[string]time.Duration{"--baseline": baseline, "--fault": fault, "--recovery": recovery} {
+		if d < 0 {
+			return fmt.Errorf("%s must be positive, got %s", name, d)
+		}
+	}
+	if baseline > 0 {
+		plan.Phases.Baseline = baseline
+	}
+	if recovery > 0 {
+		plan.Phases.Recovery = recovery
+	}
+	if fault > 0 && plan.Phases.Fault > 0 {
+		scale := float64(fault) / float64(plan.Phases.Fault)
+		for i := range plan.Faults {
+			plan.Faults[i].StartAfter = time.Duration(float64(plan.Faults[i].StartAfter) * scale)
+			plan.Faults[i].Duration = time.Duration(float64(plan.Faults[i].Duration) * scale)
+		}
+		plan.Phases.Fault = fault
+	}
+	return nil
+}
+
+// exitCode maps a run's verdict to the process exit code.
+func exitCode(o engine.Outcome) int {
+	switch o.Verdict {
+	case engine.VerdictHeld:
+		return ExitOK
+	case engine.VerdictViolated, engine.VerdictNotSteady:
+		return ExitViolated
+	case engine.VerdictAborted:
+		return ExitAborted
+	case engine.VerdictRollbackFailed:
+		return ExitRollbackFailed
+	}
+	return ExitViolated
+}
+
+func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f runFlags) error {
+	plan, err := findPlan(name, f.scenarios)
+	if err != nil {
+		return invalid(err)
+	}
+	if err := shortenPhases(plan, f.baseline, f.fault, f.recovery); err != nil {
+		return invalid(err)
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
+
+	// The run has its own context: signals abort it with rollback instead
+	// of cancelling provider calls mid-flight.
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRun()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
+	t, err := openTarget(runCtx, f.fragile, logf)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+
+	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "run %q — journal %s\n", plan.Title, s.JournalPath())
+
+	live := isTerminal(stderr)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	events := s.Events()
+	started := time.Now()
+	signals := 0
+loop:
+	for {
+		select {
+		case rec, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if line := eventLine(rec, started); line != "" {
+				if live {
+					fmt.Fprint(stderr, "\r\033[K")
+				}
+				fmt.Fprintln(stdout, line)
+			}
+		case <-tick.C:
+			if live {
+				fmt.Fprint(stderr, "\r\033[K"+statusLine(s.Snapshot(), time.Now()))
+			}
+		case sig := <-sigs:
+			signals++
+			if signals == 1 {
+				fmt.Fprintf(stderr, "\ngameday: %s: aborting, rolling back every fault (send it again to exit at once)\n", sig)
+				s.Abort("signal: " + sig.String())
+				continue
+			}
+			fmt.Fprintf(stderr, "\ngameday: %s again: exiting without waiting for rollback\n", sig)
+			printMaybeInjected(stderr, s.Snapshot(), s.JournalPath())
+			return withCode(ExitAborted, errors.New("exited before rollback was confirmed"))
+		case <-s.Done():
+			break loop
+		}
+	}
+	// Drain what the engine journaled after Done.
+	for draining := events != nil; draining; {
+		select {
+		case rec, ok := <-events:
+			if !ok {
+				draining = false
+				break
+			}
+			if line := eventLine(rec, started); line != "" {
+				fmt.Fprintln(stdout, line)
+			}
+		default:
+			draining = false
+		}
+	}
+	if live {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	out := s.Outcome()
+	if err := s.Close(); err != nil {
+		logf("close the journal: %v", err)
+	}
+	if _, err := s.SaveReport(); err != nil {
+		return withCode(exitCode(out), fmt.Errorf("write the report: %w", err))
+	}
+	fmt.Fprintf(stdout, "report: %s\n", s.ReportPath())
+	if f.junit != "" {
+		if err := writeJUnitFile(f.junit, s.JournalPath()); err != nil {
+			return withCode(exitCode(out), err)
+		}
+		fmt.Fprintf(stdout, "junit: %s\n", f.junit)
+	}
+	fmt.Fprintf(stdout, "verdict: %s — %s\n", out.Verdict, out.Reason)
+	if code := exitCode(out); code != ExitOK {
+		return withCode(code, errors.New(""))
+	}
+	return nil
+}
+
+func writeJUnitFile(path, journalPath string) error {
+	jf, err := os.Open(journalPath)
+	if err != nil {
+		return fmt.Errorf("open the journal: %w", err)
+	}
+	defer jf.Close()
+	recs, err := engine.ReadJournal(jf)
+	if err != nil {
+		return fmt.Errorf("read the journal: %w", err)
+	}
+	var b strings.Builder
+	if err := engine.WriteJUnit(&b, recs); err != nil {
+		return fmt.Errorf("write JUnit: %w", err)
+	}
+	return writeFileAtomic(path, []byte(b.String()))
+}
+
+// printMaybeInjected lists faults that may still be injected and how to
+// finish them.
+func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) {
+	n := 0
+	for _, f := range snap.Faults {
+		if !f.State.MayBeActive() {
+			continue
+		}
+		n++
+		fmt.Fprintf(w, "  %s %s: %s\n", f.Fault.ID, f.Fault.Kind, f.State)
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "gameday: %d fault(s) may still be injected; they expire at their TTL. To roll back now:\n  gameday recover %s\n", n, journalPath)
+	}
+}
+
+// eventLine renders one journal record as a line of headless output; samples
+// print nothing (the live status line shows them).
+func eventLine(rec engine.Record, started time.Time) string {
+	at := rec.At.Sub(started).Truncate(time.Second)
+	if at < 0 {
+		at = 0
+	}
+	ts := fmt.Sprintf("T+%02d:%02d", int(at.Minutes()), int(at.Seconds())%60)
+	switch rec.Type {
+	case engine.RecPlan:
+		if rec.Plan != nil {
+			return fmt.Sprintf("%s plan     %s — %s", ts, rec.Plan.Title, rec.Plan.Hypothesis)
+		}
+	case engine.RecPhase:
+		return fmt.Sprintf("%s phase    %s", ts, rec.Phase)
+	case engine.RecFault:
+		if f := rec.Fault; f != nil {
+			line := fmt.Sprintf("%s fault    %s %s: %s", ts, f.Fault.ID, f.Fault.Kind, f.State)
+			if len(f.Targets) > 0 {
+				names := make([]string, len(f.Targets))
+				for i, t := range f.Targets {
+					names[i] = t.Name
+				}
+				line += " (" + strings.Join(names, ", ") + ")"
+			}
+			if f.Err != "" {
+				line += " — " + f.Err
+			}
+			if f.Verification != nil {
+				if f.Verification.Clean {
+					line += " — verified clean"
+				} else {
+					line += " — NOT clean: " + strings.Join(f.Verification.Details, "; ")
+				}
+			}
+			if f.Manual != "" {
+				line += "\n         MANUAL ACTION NEEDED: " + f.Manual
+			}
+			return line
+		}
+	case engine.RecNote:
+		if rec.Note != nil {
+			return fmt.Sprintf("%s note     [%s] %s", ts, rec.Note.Kind, rec.Note.Text)
+		}
+	case engine.RecAbort:
+		return fmt.Sprintf("%s ABORT    %s", ts, rec.Reason)
+	case engine.RecVerdict:
+		if rec.Outcome != nil {
+			return fmt.Sprintf("%s verdict  %s — %s", ts, rec.Outcome.Verdict, rec.Outcome.Reason)
+		}
+	case engine.RecRecover:
+		return fmt.Sprintf("%s recover  %s", ts, rec.Reason)
+	case engine.RecSample:
+	}
+	return ""
+}
+
+// statusLine is the live line shown on a terminal.
+func statusLine(snap engine.Snapshot, now time.Time) string {
+	line := fmt.Sprintf("%s", snap.Phase)
+	if !snap.Started.IsZero() {
+		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
+	}
+	if n := len(snap.Samples); n > 0 {
+		s := snap.Samples[n-1]
+		line += fmt.Sprintf(" | p95 %.0f ms | errors %.2f%% | %.0f req/s | running %d", s.P95, s.ErrorRate*100, s.Throughput, s.Running)
+	}
+	if snap.Holding {
+		line += " | holding"
+	} else if len(snap.Breaches) > 0 {
+		line += " | BREACHED " + strings.Join(snap.Breaches, ", ")
+	}
+	return line
+}
