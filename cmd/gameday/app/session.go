@@ -186,15 +186,15 @@ func (s *session) stopLoad() {
 }
 
 // Events, Snapshot, Inject, Abort, Note and Done pass through to the run.
-func (s *session) Events() <-chan engine.Record  { return s.run.Events() }
-func (s *session) Snapshot() engine.Snapshot     { return s.run.Snapshot() }
-func (s *session) Inject(faultID string) error   { return s.run.Inject(faultID) }
-func (s *session) Abort(reason string)           { s.run.Abort(reason) }
-func (s *session) Note(text string) error        { return s.run.Note(text) }
-func (s *session) Done() <-chan struct{}         { return s.run.Done() }
-func (s *session) Outcome() engine.Outcome       { return s.run.Outcome() }
-func (s *session) JournalPath() string           { return s.journalPath }
-func (s *session) ReportPath() string            { return s.reportPath }
+func (s *session) Events() <-chan engine.Record { return s.run.Events() }
+func (s *session) Snapshot() engine.Snapshot    { return s.run.Snapshot() }
+func (s *session) Inject(faultID string) error  { return s.run.Inject(faultID) }
+func (s *session) Abort(reason string)          { s.run.Abort(reason) }
+func (s *session) Note(text string) error       { return s.run.Note(text) }
+func (s *session) Done() <-chan struct{}        { return s.run.Done() }
+func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
+func (s *session) JournalPath() string          { return s.journalPath }
+func (s *session) ReportPath() string           { return s.reportPath }
 
 // Report renders the markdown report from the journal on disk, exactly as
 // `gameday report` would.
