@@ -59,6 +59,9 @@ type decoder struct {
 	given  map[string]bool
 	bad    map[string]bool
 	budget int
+	// lines is the file's line count: yaml.v3 places a value missing at
+	// the very end of the file on a line after the last.
+	lines int
 }
 
 func newDecoder(path string, opts Options) *decoder {
@@ -77,6 +80,9 @@ func (d *decoder) errorAt(n *yaml.Node, format string, args ...any) {
 	e := &Error{Path: d.path, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
+	}
+	if d.lines > 0 && e.Line > d.lines {
+		e.Line, e.Column = d.lines, 0
 	}
 	d.errs = append(d.errs, e)
 }

@@ -329,7 +329,7 @@ func TestParseMalformed(t *testing.T) {
 			line: 8, contains: []string{"invalid YAML"},
 		},
 		"unclosed flow mapping": {
-			src:      edit(t, "load: { rate: 200, path: /api/users/7, timeout: 2s }", "load: { rate: 200"),
+			src:  edit(t, "load: { rate: 200, path: /api/users/7, timeout: 2s }", "load: { rate: 200"),
 			line: 6, contains: []string{"invalid YAML", "did not find expected ',' or '}'"},
 		},
 		"unknown anchor": {

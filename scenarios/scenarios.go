@@ -184,6 +184,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		d.errorAt(nil, "the file is %d bytes; a scenario file is at most %d (is this the right file?)", len(data), MaxFileSize)
 		return nil
 	}
+	d.lines = lastLine(data)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	switch err := decodeYAML(dec, &doc); {
@@ -198,7 +199,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	switch err := decodeYAML(dec, &extra); {
 	case err == nil:
 		at := &extra
-		if len(extra.Content) > 0 {
+		if len(extra.Content) > 0 && !isNull(extra.Content[0]) {
 			at = extra.Content[0]
 		}
 		d.errorAt(at, "a second YAML document starts here; a scenario file holds exactly one (remove the \"---\" or split the file)")
@@ -281,21 +282,45 @@ func (d *decoder) yamlError(data []byte, err error) {
 	e.Line = 1
 }
 
+// lineBreak returns the length of the YAML line break at data[i:], or 0.
+// YAML breaks lines at \n, \r\n, a lone \r, NEL, LS and PS, and so do its
+// line numbers.
+func lineBreak(data []byte, i int) int {
+	rest := data[i:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("\r\n")):
+		return 2
+	case len(rest) > 0 && (rest[0] == '\n' || rest[0] == '\r'):
+		return 1
+	case bytes.HasPrefix(rest, []byte("\u0085")):
+		return 2
+	case bytes.HasPrefix(rest, []byte("\u2028")), bytes.HasPrefix(rest, []byte("\u2029")):
+		return 3
+	}
+	return 0
+}
+
 // lastLine is the number of the file's last line.
 func lastLine(data []byte) int {
-	n := bytes.Count(data, []byte("\n"))
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		n++
+	line, _ := position(data, len(data))
+	if len(data) > 0 && data[len(data)-1] == '\n' || len(data) > 0 && data[len(data)-1] == '\r' {
+		line--
 	}
-	return max(n, 1)
+	return max(line, 1)
 }
 
 // position turns a byte offset into a 1-based line and column (in runes).
 func position(data []byte, off int) (line, col int) {
-	before := data[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
-	return line, col
+	line, start := 1, 0
+	for i := 0; i < off; {
+		if n := lineBreak(data, i); n > 0 {
+			i += n
+			line, start = line+1, i
+			continue
+		}
+		i++
+	}
+	return line, utf8.RuneCount(data[start:min(off, len(data))]) + 1
 }
 
 // badCharacter finds the first byte YAML does not allow: invalid UTF-8 or a
