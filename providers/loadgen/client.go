@@ -59,6 +59,7 @@ func (c *rawClient) newRequester() requester { return &rawConn{cl: c} }
 type rawConn struct {
 	cl *rawClient
 	c  net.Conn
+	rw io.ReadWriter // c's raw reads and writes (wrapConn)
 	br *bufio.Reader
 }
 
@@ -79,10 +80,11 @@ func (r *rawConn) Do(deadline time.Time) (int, error) {
 				return 0, fmt.Errorf("dial %s: %w", r.cl.addr, err)
 			}
 			r.c = c
+			r.rw = wrapConn(c)
 			if r.br == nil {
-				r.br = bufio.NewReaderSize(c, 4096)
+				r.br = bufio.NewReaderSize(r.rw, 4096)
 			} else {
-				r.br.Reset(c)
+				r.br.Reset(r.rw)
 			}
 		}
 		if err := r.c.SetDeadline(deadline); err != nil {
@@ -111,7 +113,7 @@ func (r *rawConn) Do(deadline time.Time) (int, error) {
 // whether any byte of a response was read; keep whether the connection may
 // be reused.
 func (r *rawConn) roundTrip() (code int, keep, started bool, err error) {
-	if _, err := r.c.Write(r.cl.req); err != nil {
+	if _, err := r.rw.Write(r.cl.req); err != nil {
 		return 0, false, false, fmt.Errorf("write request: %w", err)
 	}
 	return readResponse(r.br)

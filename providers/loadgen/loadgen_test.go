@@ -26,9 +26,7 @@ type countingServer struct {
 
 func newCountingServer(t *testing.T, delay func() time.Duration) *countingServer {
 	t.Helper()
-	s := &countingServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
+	return newHandlerServer(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		if delay != nil {
 			if d := delay(); d > 0 {
 				select {
@@ -38,6 +36,16 @@ func newCountingServer(t *testing.T, delay func() time.Duration) *countingServer
 			}
 		}
 		w.Write([]byte("ok"))
+	})
+}
+
+// newHandlerServer is a countingServer running h with the request's number
+// (from 1).
+func newHandlerServer(t *testing.T, h func(n int64, w http.ResponseWriter, r *http.Request)) *countingServer {
+	t.Helper()
+	s := &countingServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h(s.hits.Add(1), w, r)
 	}))
 	t.Cleanup(s.Close)
 	return s
@@ -141,10 +149,8 @@ func TestCoordinatedOmission(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var stalled atomic.Bool
-	srv := newCountingServer(t, nil)
 	// The stall: the 100th request holds the server's lock for 500 ms.
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := srv.hits.Add(1)
+	srv := newHandlerServer(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		if n == 100 {
 			time.Sleep(500 * time.Millisecond) // the stall under test, not a wait for the test
@@ -237,9 +243,7 @@ func TestSetRateMidRun(t *testing.T) {
 func TestMaxInFlightDrops(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	srv := newCountingServer(t, nil)
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		srv.hits.Add(1)
+	srv := newHandlerServer(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,7 @@ const (
 type poolConn struct {
 	p     *connPool
 	c     net.Conn
+	rw    io.ReadWriter // c's raw reads and writes (wrapConn)
 	br    *bufio.Reader
 	state atomic.Int32
 	due   atomic.Int64 // of the request in flight, since the start
@@ -91,7 +93,7 @@ func (p *connPool) send(pc *poolConn, due time.Duration) {
 	now := time.Now()
 	err := pc.c.SetDeadline(now.Add(p.g.cfg.Timeout))
 	if err == nil {
-		_, err = pc.c.Write(p.cl.req)
+		_, err = pc.rw.Write(p.cl.req)
 	}
 	if err != nil {
 		// The reader records the failure: closing wakes it.
@@ -161,7 +163,8 @@ func (p *connPool) dial(due time.Duration) (*poolConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", p.cl.addr, err)
 	}
-	pc := &poolConn{p: p, c: c, br: bufio.NewReaderSize(c, 4096)}
+	rw := wrapConn(c)
+	pc := &poolConn{p: p, c: c, rw: rw, br: bufio.NewReaderSize(rw, 4096)}
 	pc.state.Store(connBusy)
 	pc.due.Store(int64(due))
 	if !p.register(pc) {
@@ -172,7 +175,7 @@ func (p *connPool) dial(due time.Duration) (*poolConn, error) {
 		p.drop(pc)
 		return nil, fmt.Errorf("set deadline: %w", err)
 	}
-	if _, err := c.Write(p.cl.req); err != nil {
+	if _, err := rw.Write(p.cl.req); err != nil {
 		p.drop(pc)
 		return nil, fmt.Errorf("write request: %w", err)
 	}

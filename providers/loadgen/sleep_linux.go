@@ -2,7 +2,9 @@ package loadgen
 
 import (
 	"os"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,9 +22,11 @@ import (
 // microseconds. Elsewhere, or if timerfd is unavailable, it uses time.Sleep.
 // A sleeper belongs to one goroutine.
 type sleeper struct {
-	f   *os.File
-	fd  int // f's descriptor; f.Fd() would switch it to blocking mode
-	buf [8]byte
+	f      *os.File
+	fd     int // f's descriptor; f.Fd() would switch it to blocking mode
+	rc     syscall.RawConn
+	buf    [8]byte
+	readFn func(uintptr) bool
 }
 
 func newSleeper() *sleeper {
@@ -30,7 +34,22 @@ func newSleeper() *sleeper {
 	if err != nil {
 		return &sleeper{}
 	}
-	return &sleeper{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
+	s := &sleeper{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
+	rc, err := s.f.SyscallConn()
+	if err != nil {
+		s.f.Close()
+		return &sleeper{}
+	}
+	s.rc = rc
+	s.readFn = s.doRead
+	return s
+}
+
+// doRead reads the timer's expiry count, or reports that it has not fired
+// yet. Raw system calls, for the reason given at fdConn.
+func (s *sleeper) doRead(fd uintptr) bool {
+	_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&s.buf[0])), uintptr(len(s.buf)))
+	return e != unix.EAGAIN && e != unix.EINTR
 }
 
 // sleep sleeps for d.
@@ -40,11 +59,11 @@ func (s *sleeper) sleep(d time.Duration) {
 		return
 	}
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
-	if err := unix.TimerfdSettime(s.fd, 0, &spec, nil); err != nil {
+	if _, _, e := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(s.fd), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); e != 0 {
 		time.Sleep(d)
 		return
 	}
-	if _, err := s.f.Read(s.buf[:]); err != nil {
+	if err := s.rc.Read(s.readFn); err != nil {
 		time.Sleep(d)
 	}
 }
