@@ -51,7 +51,7 @@ func Main() int {
 	if code, ok := runChild(os.Args[1:]); ok {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	root := newRootCmd()
 	err := root.ExecuteContext(ctx)
@@ -76,12 +76,20 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	var cf consoleFlags
+	addConsoleFlags(root, &cf)
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		return runConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
 	root.AddCommand(
 		newSandboxCmd(),
 		newLoadCmd(),
 		newRunCmd(),
 		newReportCmd(),
+		newValidateCmd(),
+		newListCmd(),
 		newVersionCmd(),
 	)
 	return root
