@@ -133,6 +133,11 @@ func runLoad(cmd *cobra.Command, rawURL string, o loadOptions) error {
 				if start.IsZero() {
 					start = w.Start
 				}
+				// The last window of a run is cut short; its per-second
+				// rates would mislead, and the summary follows anyway.
+				if w.End.Sub(w.Start) < 900*time.Millisecond {
+					continue
+				}
 				fmt.Fprintln(stderr, liveLine(w, w.End.Sub(start)))
 			}
 		}()
