@@ -334,9 +334,11 @@ func (c *checker) window(at string, f Fault, p *Plan) {
 // Provider-native kinds are the provider's business.
 func (c *checker) params(at string, kind providers.Kind, ps providers.Params) {
 	applies, classic := kindParams[kind]
-	if !classic || c.skip(at) {
+	if !classic {
 		return
 	}
+	// A malformed or unknown param may be the one that seems missing.
+	suspect := c.skip(at)
 	set := map[string]bool{
 		"delay": ps.Delay != 0, "jitter": ps.Jitter != 0, "workers": ps.Workers != 0,
 		"load": ps.Load != 0, "memory_mb": ps.MemoryMB != 0, "mode": ps.Mode != "",
@@ -349,7 +351,7 @@ func (c *checker) params(at string, kind providers.Kind, ps providers.Params) {
 	given := func(name string) bool { return c.given(at+"."+name, set[name]) }
 	switch kind {
 	case providers.Latency:
-		if !given("delay") && !c.skip(at+".delay") {
+		if !given("delay") && !suspect {
 			c.reportf(at, "latency needs params.delay, e.g. params: { delay: 500ms }")
 		} else if given("delay") && ps.Delay <= 0 {
 			c.reportf(at+".delay", "delay must be longer than 0, got %s", ps.Delay)
@@ -365,7 +367,7 @@ func (c *checker) params(at string, kind providers.Kind, ps providers.Params) {
 			c.reportf(at+".load", "load is the percent of a core each worker burns: 1 to 100, got %d", ps.Load)
 		}
 	case providers.MemoryStress:
-		if !given("memory_mb") && !c.skip(at+".memory_mb") {
+		if !given("memory_mb") && !suspect {
 			c.reportf(at, "memory-stress needs params.memory_mb, e.g. params: { memory_mb: 128 }")
 		} else if given("memory_mb") && ps.MemoryMB < 1 {
 			c.reportf(at+".memory_mb", "memory_mb must be at least 1, got %d", ps.MemoryMB)

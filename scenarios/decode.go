@@ -586,10 +586,12 @@ func (d *decoder) params(at string, n *yaml.Node, kind providers.Kind, allowed [
 		pat := join(at, name)
 		switch {
 		case !slices.Contains(allowed, name) && slices.Contains(paramNames, name):
-			d.errorAt(e.key, "params field %q does not apply to %s; %s takes: %s", name, kind, kind, strings.Join(allowed, ", "))
+			// Marked bad so the checks do not also say a param is missing:
+			// it may be this one, misplaced or misspelt.
+			d.fail(pat, e.key, "params field %q does not apply to %s; %s takes: %s", name, kind, kind, strings.Join(allowed, ", "))
 			continue
 		case !slices.Contains(allowed, name):
-			d.errorAt(e.key, "unknown field %q in params%s", name, suggest(name, allowed))
+			d.fail(pat, e.key, "unknown field %q in params%s", name, suggest(name, allowed))
 			continue
 		case isNull(e.val):
 			continue

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+func newListCmd() *cobra.Command {
+	var dirs []string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the scenarios gameday can run",
+		Long: `List every scenario gameday can run: the shipped ones, then the files in
+./scenarios, in each --scenarios DIR and in the user config directory
+(for example ~/.config/gameday/scenarios). Columns: title, provider, fault
+kinds, path. Files that are not valid scenarios are reported on standard
+error; the valid ones are still listed.
+
+Exit codes: 0 all found files are valid; 3 some are not.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkScenarioDirs(dirs); err != nil {
+				return invalid(err)
+			}
+			plans, errs := scenarios.Discover(scenarios.SearchDirs(dirs), scenarioOptions())
+			writeScenarioTable(cmd.OutOrStdout(), plans)
+			for _, err := range errs {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+			}
+			if len(errs) > 0 {
+				files := "files"
+				if len(errs) == 1 {
+					files = "file"
+				}
+				return invalid(fmt.Errorf("%d scenario %s could not be loaded (see above)", len(errs), files))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&dirs, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
+	return cmd
+}
+
+// writeScenarioTable writes one row per plan under a header, each column as
+// wide as its widest cell in terminal cells (lipgloss.Width), so titles in
+// Japanese or any other script line up.
+func writeScenarioTable(w io.Writer, plans []*scenarios.Plan) {
+	rows := [][]string{{"TITLE", "PROVIDER", "FAULTS", "PATH"}}
+	for _, p := range plans {
+		kinds := make([]string, 0, len(p.Faults))
+		for _, k := range p.Kinds() {
+			kinds = append(kinds, string(k))
+		}
+		rows = append(rows, []string{oneLine(p.Title), oneLine(p.Target.Provider), strings.Join(kinds, ", "), oneLine(p.Path)})
+	}
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], lipgloss.Width(cell))
+		}
+	}
+	var b strings.Builder
+	for _, row := range rows {
+		b.Reset()
+		for i, cell := range row {
+			b.WriteString(cell)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-lipgloss.Width(cell)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+)
+
+// listEnv makes list see only what a test puts in place: an empty working
+// directory and user config directory. It changes the process's working
+// directory, so tests using it must not be parallel.
+func listEnv(t *testing.T) (cwd, config string) {
+	t.Helper()
+	cwd = t.TempDir()
+	config = filepath.Join(t.TempDir(), "config")
+	t.Chdir(cwd)
+	t.Setenv("XDG_CONFIG_HOME", config)
+	return cwd, filepath.Join(config, "gameday", "scenarios")
+}
+
+func TestListShippedOnly(t *testing.T) {
+	listEnv(t)
+	out, errOut, code := execScenarioCmd(t, "", "list")
+	if code != ExitOK || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 7 {
+		t.Fatalf("%d lines, want a header and 6 scenarios:\n%s", len(lines), out)
+	}
+	if !strings.HasPrefix(lines[0], "TITLE ") || !strings.Contains(lines[0], "PROVIDER") || !strings.HasSuffix(lines[0], "PATH") {
+		t.Errorf("header = %q", lines[0])
+	}
+	for _, want := range []string{"Random instance stop", "instance-stop", "embedded:sandbox/instance-stop.yaml", "dependency-outage"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+	checkAligned(t, lines)
+}
+
+func TestListUserScenariosInAnyScript(t *testing.T) {
+	cwd, config := listEnv(t)
+	extra := t.TempDir()
+	base := shippedSource(t, "latency.yaml")
+	writeScenario(t, filepath.Join(cwd, "scenarios", "jp.yaml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: 遅延注入テスト", 1))
+	writeScenario(t, filepath.Join(extra, "mixed.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: \"DB 切替 \\e[2J\"", 1))
+	bad := strings.Replace(base, "delay: 500ms", "delai: 500ms", 1)
+	writeScenario(t, filepath.Join(config, "bad.yaml"), bad)
+	writeScenario(t, filepath.Join(config, "README.md"), "not a scenario")
+
+	out, errOut, code := execScenarioCmd(t, "", "list", "--scenarios", extra)
+	if code != ExitInvalid {
+		t.Errorf("exit %d, want %d for an invalid user file", code, ExitInvalid)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 9 {
+		t.Fatalf("%d lines, want a header, 6 shipped and 2 user scenarios:\n%s", len(lines), out)
+	}
+	if !strings.HasPrefix(lines[7], "遅延注入テスト ") || !strings.HasSuffix(lines[7], filepath.Join("scenarios", "jp.yaml")) {
+		t.Errorf("./scenarios row = %q", lines[7])
+	}
+	if !strings.HasPrefix(lines[8], "DB 切替 \uFFFD[2J ") || strings.Contains(out, "\x1b") {
+		t.Errorf("a control character in a title reached the terminal: %q", lines[8])
+	}
+	checkAligned(t, lines)
+	badPath := filepath.Join(config, "bad.yaml")
+	if !strings.Contains(errOut, badPath+":") || !strings.Contains(errOut, `unknown field "delai" in params; did you mean "delay"?`) {
+		t.Errorf("stderr does not name the bad file's mistake:\n%s", errOut)
+	}
+	if !strings.Contains(errOut, "gameday: 1 scenario file could not be loaded") {
+		t.Errorf("stderr lacks the summary:\n%s", errOut)
+	}
+}
+
+func TestListMissingScenariosDir(t *testing.T) {
+	listEnv(t)
+	_, errOut, code := execScenarioCmd(t, "", "list", "--scenarios", "no-such-dir")
+	if code != ExitInvalid || !strings.Contains(errOut, "--scenarios no-such-dir") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// checkAligned asserts that every column starts at the same terminal cell
+// on every line, measuring cells with lipgloss.Width (CJK runes take two).
+func checkAligned(t *testing.T, lines []string) {
+	t.Helper()
+	header := lines[0]
+	var starts []int
+	for _, name := range []string{"PROVIDER", "FAULTS", "PATH"} {
+		starts = append(starts, lipgloss.Width(header[:strings.Index(header, name)]))
+	}
+	for _, line := range lines[1:] {
+		// Columns are separated by at least two spaces and cells hold none
+		// in a row, so splitting on "  " and skipping padding finds them.
+		var cells []string
+		for _, c := range strings.Split(line, "  ") {
+			if c = strings.TrimLeft(c, " "); c != "" {
+				cells = append(cells, c)
+			}
+		}
+		if len(cells) != 4 {
+			t.Errorf("row %q has %d cells, want 4", line, len(cells))
+			continue
+		}
+		for i, cell := range cells[1:] {
+			idx := strings.LastIndex(line, "  "+cell) + 2
+			if got := lipgloss.Width(line[:idx]); got != starts[i] {
+				t.Errorf("row %q: column %d starts at cell %d, header at %d", line, i+2, got, starts[i])
+			}
+		}
+	}
+}
+
+func TestListRowsHaveNoTrailingSpace(t *testing.T) {
+	listEnv(t)
+	out, _, _ := execScenarioCmd(t, "", "list")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasSuffix(line, " ") {
+			t.Errorf("trailing space in %q", line)
+		}
+	}
+	if _, err := os.Stat("scenarios"); err == nil {
+		t.Error("list created ./scenarios")
+	}
+}
