@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -72,11 +73,13 @@ func (b *backend) delayFor(now time.Time) time.Duration {
 // robin over healthy replicas, with active health checks and Prometheus
 // metrics at /metrics.
 //
-// If a proxied request fails to connect (the replica died and health checks
-// have not noticed yet), the balancer retries it once on another healthy
-// replica. An ALB does not do this; it keeps the sandbox's errors to what a
-// fault really causes rather than to one unlucky round-robin turn, and only
-// requests that never reached a replica are retried.
+// If a proxied request cannot connect (the replica died and health checks
+// have not noticed yet), the balancer tries it on the next healthy replica,
+// each at most once. An ALB does not do this (it answers 502 until its
+// health checks catch up); the sandbox does so that a killed replica shows
+// in the running count rather than as a burst of 502s. Only requests that
+// never reached a replica are retried, so nothing runs twice; a request
+// that fails once connected, or times out, is answered 502/504.
 type balancer struct {
 	backends  []*backend
 	transport *http.Transport
@@ -240,14 +243,14 @@ func (b *balancer) check(ctx context.Context, be *backend) {
 }
 
 // pick returns the next healthy backend in round-robin order, skipping
-// skip, or nil when there is none.
-func (b *balancer) pick(skip *backend) (*backend, string) {
+// those already tried, or nil when there is none.
+func (b *balancer) pick(tried []*backend) (*backend, string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := len(b.backends)
 	for i := range n {
 		be := b.backends[(b.next+i)%n]
-		if be == skip {
+		if slices.Contains(tried, be) {
 			continue
 		}
 		be.mu.Lock()
@@ -285,17 +288,17 @@ func (b *balancer) proxy(w http.ResponseWriter, r *http.Request) int {
 	ctx, cancel := context.WithTimeout(r.Context(), proxyTimeout)
 	defer cancel()
 	retryable := r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0
-	var tried *backend
-	for attempt := 0; attempt < 2; attempt++ {
+	var tried []*backend
+	for {
 		be, addr := b.pick(tried)
 		if be == nil {
-			if tried != nil {
+			if len(tried) > 0 {
 				break
 			}
 			writeError(w, http.StatusServiceUnavailable, "no healthy replica")
 			return http.StatusServiceUnavailable
 		}
-		tried = be
+		tried = append(tried, be)
 		if d := be.delayFor(time.Now()); d > 0 {
 			t := time.NewTimer(d)
 			select {
@@ -310,7 +313,7 @@ func (b *balancer) proxy(w http.ResponseWriter, r *http.Request) int {
 			if r.Context().Err() != nil {
 				return b.gone(w, r)
 			}
-			if retryable && isConnectError(err) && attempt == 0 {
+			if retryable && isConnectError(err) {
 				continue
 			}
 			writeError(w, http.StatusBadGateway, "replica "+be.name+": "+err.Error())
