@@ -42,6 +42,7 @@ type APIError struct {
 	Message    string
 }
 
+// Error says which call failed, with the status and the API's message.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("sandbox control %s %s: %d %s: %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), e.Message)
 }
