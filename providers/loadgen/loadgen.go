@@ -24,8 +24,11 @@
 // workers, each sending its next request as soon as the previous one
 // returned, for measuring the most the target (or the generator) can do.
 //
-// Plain http URLs use a lean HTTP/1.1 keep-alive client (see rawClient);
-// https URLs, or a caller-supplied Config.Client, use net/http.
+// Plain http URLs use a lean HTTP/1.1 keep-alive client (rawClient), and at
+// a fixed rate the scheduler writes each request itself on a pooled
+// connection (connPool); https URLs, or a caller-supplied Config.Client, use
+// net/http with a worker per connection. docs/performance.md has the
+// measurements behind these choices.
 package loadgen
 
 import (
@@ -35,7 +38,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -306,7 +308,7 @@ func (g *Generator) openLoop(ctx context.Context) (time.Duration, int64) {
 			}
 		}
 	}
-	attack, hits := g.schedule(ctx, dispatch, pool == nil)
+	attack, hits := g.schedule(ctx, dispatch)
 	if pool != nil {
 		pool.close()
 	} else {
@@ -316,8 +318,9 @@ func (g *Generator) openLoop(ctx context.Context) (time.Duration, int64) {
 }
 
 // schedule runs the pacer and calls dispatch for each request as it falls
-// due. With yield, it lets goroutines it woke run before it sleeps.
-func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration), yield bool) (time.Duration, int64) {
+// due, until the pacer stops or ctx is done. It returns the elapsed time
+// then and the number of requests dispatched.
+func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration)) (time.Duration, int64) {
 	done := ctx.Done()
 	p := NewPacer(g.Rate(), g.cfg.Duration)
 	timer := time.NewTimer(time.Hour)
@@ -326,7 +329,6 @@ func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration), 
 	sl := newSleeper()
 	defer sl.close()
 	var hits uint64
-	dispatched := false
 	for {
 		select {
 		case <-done:
@@ -341,14 +343,6 @@ func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration), 
 			return elapsed, int64(hits)
 		}
 		if wait > 0 {
-			if dispatched && yield {
-				// A worker woken by a send sits in this P's run queue;
-				// let it write its request before this thread blocks in
-				// a sleep the runtime does not see as parking.
-				runtime.Gosched()
-				dispatched = false
-				continue
-			}
 			if wait > coarseAbove {
 				timer.Reset(wait - coarseSlack)
 				select {
@@ -365,12 +359,13 @@ func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration), 
 		}
 		dispatch(p.Due(hits))
 		hits++
-		dispatched = true
 	}
 }
 
-// dispatch hands a request due at due to an idle worker, starts a new
-// worker if none is idle and MaxInFlight allows, or else counts it dropped.
+// dispatch is the fixed-rate path for net/http (https, or a Config.Client):
+// it hands a request due at due to an idle worker, starts a new worker if
+// none is idle and MaxInFlight allows, or else counts it dropped. Plain
+// http goes through connPool instead.
 func (g *Generator) dispatch(due time.Duration) {
 	select {
 	case g.ticks <- due:
