@@ -132,7 +132,7 @@ max_ratio=$(ratio "$g_max" "$v_max")
 echo
 echo "### Results"
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') · $(uname -sr) · $(go version | awk '{ print $3 }') · vegeta $("$VEGETA" -version 2>/dev/null | awk '/^Version/ { print $2 }') · $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }') · load average $(cut -d' ' -f1-3 /proc/loadavg) · ${DUR}s per run, median of $ROUNDS round(s)"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') · $(uname -sr) · $(go version | awk '{ print $3 }') · vegeta $(go version -m "$VEGETA" 2>/dev/null | awk '$1 == "mod" { print $3 }') · $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }') · load average $(cut -d' ' -f1-3 /proc/loadavg) · ${DUR}s per run, median of $ROUNDS round(s)"
 echo
 echo "| measurement | gameday | vegeta | wrk | target | result |"
 echo "|---|---:|---:|---:|---|---|"
