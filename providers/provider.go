@@ -96,6 +96,13 @@ type Fault struct {
 	Kind      Kind      `json:"kind"`
 	Selection Selection `json:"selection"`
 	Params    Params    `json:"params"`
+	// Owner, when set, is a label Inject attaches to everything it applies
+	// for this fault (a sandbox hook label, a Kubernetes label, an AWS
+	// tag). The engine sets it to "RUN/FAULT" and journals it, in an
+	// Injection, before it calls Inject; it is not part of a scenario file.
+	// It lets Rollback find what was applied when the caller died before
+	// Inject returned the Handles (see Injection.Owner).
+	Owner string `json:"owner,omitempty"`
 }
 
 // Target is one thing a fault can hit: a replica, a task, a pod, a database.
@@ -115,6 +122,11 @@ type Injection struct {
 	// Handles are the provider's own identifiers of what it applied (sandbox
 	// hook IDs, Chaos Mesh resource names, FIS experiment IDs).
 	Handles []string `json:"handles,omitempty"`
+	// Owner is the Fault.Owner that Inject labelled everything with. An
+	// Injection may have an Owner and no Handles: the engine journals one
+	// before calling Inject, so that if it dies during the call, `gameday
+	// recover` can still find and undo what was applied.
+	Owner string `json:"owner,omitempty"`
 	// ExpiresAt is when the system that applied the fault ends it by itself
 	// if nobody rolls it back.
 	ExpiresAt time.Time `json:"expires_at"`
@@ -129,6 +141,23 @@ var ErrNotApplied = errors.New("fault not applied")
 //
 // Every method must honour ctx: the engine calls them off the UI loop with a
 // deadline, and a call that outlives its context is treated as failed.
+//
+// Crash safety is part of the contract, for every provider (the sandbox
+// today, Kubernetes and AWS to come):
+//
+//   - TTL. A fault never outlives its planned duration plus a margin, even
+//     if the console dies. The engine passes ttl = planned duration +
+//     margin to Inject, and the system that applies the fault — not
+//     gameday — must end it by itself when ttl passes: the sandbox expires
+//     its own hooks; Chaos Mesh resources get `duration`; FIS experiment
+//     templates get their action duration. A provider that cannot have the
+//     target enforce a TTL must not support the kind.
+//   - Owner. Everything Inject applies is labelled with Fault.Owner, so
+//     that Rollback of an Injection that has only an Owner (no Handles:
+//     the caller died during Inject) finds and undoes it.
+//   - Idempotent rollback. Rollback may be called any number of times, from
+//     another process, on what already expired: `gameday recover` replays
+//     Injections read back from a journal.
 type Provider interface {
 	// Name is the provider's name as scenario files spell it ("sandbox").
 	Name() string
@@ -141,12 +170,16 @@ type Provider interface {
 	// Inject applies f for at most ttl. The TTL is a contract: the system
 	// that applies the fault must end it by itself when ttl passes, even if
 	// the caller dies (the sandbox expires its hooks; Chaos Mesh has
-	// duration; FIS experiments have a duration). The returned Injection
-	// describes whatever was applied, even when err is not nil; if err
-	// wraps ErrNotApplied nothing was changed.
+	// duration; FIS experiments have a duration). Everything applied is
+	// labelled with f.Owner when set. The returned Injection (with Owner
+	// copied from f) describes whatever was applied, even when err is not
+	// nil; if err wraps ErrNotApplied nothing was changed.
 	Inject(ctx context.Context, f Fault, ttl time.Duration) (Injection, error)
-	// Rollback undoes inj. It is idempotent: rolling back what already
-	// expired or was rolled back succeeds.
+	// Rollback undoes inj: everything named by its Handles and, when
+	// inj.Owner is set, everything labelled with that Owner. It is
+	// idempotent: rolling back what already expired or was rolled back, or
+	// an Injection of which nothing was applied, succeeds. It returns only
+	// once the undo is confirmed by the system (or an error).
 	Rollback(ctx context.Context, inj Injection) error
 	// ManualRollback returns the exact command a person can run to finish
 	// rolling back inj by hand when Rollback cannot be confirmed.
@@ -154,17 +187,33 @@ type Provider interface {
 }
 
 // Verifier is implemented by providers that can check, after a rollback,
-// that a fault is really gone.
+// that a fault is really gone. Every provider that can should: the engine
+// verifies each confirmed rollback (retrying until clean or its deadline,
+// since a system may still be settling, e.g. a replica restarting), and
+// `gameday recover` verifies what it rolled back; the console and the
+// report show the outcome.
 type Verifier interface {
-	// Verify reports whether inj has left no trace: the sandbox checks its
-	// hook state and replica count; Kubernetes that the resource is gone and
-	// pods ready; AWS the experiment state and running count.
+	// Verify reports whether inj has left no trace, without changing
+	// anything. Clean means both that nothing inj applied (by Handles or by
+	// Owner) is still in force and that the target is back to its normal
+	// shape:
+	//   - sandbox: no active hook of inj, every replica healthy (and the
+	//     database running, the dependency normal, for those kinds);
+	//   - Kubernetes: the Chaos Mesh resource is gone (not stuck in
+	//     deletion) and the selected pods are ready;
+	//   - AWS: the FIS experiment is in a final state (stopped, completed)
+	//     and the ECS service's running count equals its desired count.
+	// When not clean, Details say what is left, in words a person can act
+	// on. An error means the check itself could not be made (which is not
+	// clean either).
 	Verify(ctx context.Context, inj Injection) (Verification, error)
 }
 
 // Verification is the outcome of Verify.
 type Verification struct {
-	Clean   bool     `json:"clean"`
+	// Clean is true when the fault left no trace.
+	Clean bool `json:"clean"`
+	// Details say what was checked, or what is left when not clean.
 	Details []string `json:"details,omitempty"`
 }
 
