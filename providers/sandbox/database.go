@@ -139,7 +139,7 @@ func (c *dbClient) get(ctx context.Context, key string, timeout time.Duration) (
 	case conn = <-c.pool:
 	default:
 		d := net.Dialer{Deadline: deadline}
-		nc, err := d.DialContext(ctx, "tcp", c.addr)
+		nc, err := dialTCP(ctx, &d, "tcp", c.addr)
 		if err != nil {
 			return "", fmt.Errorf("dial database: %w", err)
 		}

@@ -97,14 +97,14 @@ type balancer struct {
 func newBalancer(names []string) *balancer {
 	b := &balancer{
 		transport: &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: time.Second}).DialContext,
+			DialContext:         dialer(time.Second),
 			MaxIdleConns:        512,
 			MaxIdleConnsPerHost: 128,
 			IdleConnTimeout:     30 * time.Second,
 		},
 		checker: &http.Client{
 			Timeout:   healthTimeout,
-			Transport: &http.Transport{DisableKeepAlives: true},
+			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer(healthTimeout)},
 		},
 		registry: prometheus.NewRegistry(),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -91,7 +91,7 @@ func newReplica(cfg childConfig) *replica {
 		res:     res,
 		db:      newDBClient(cfg.DatabaseAddr),
 		depURL:  "http://" + cfg.DependencyAddr,
-		client:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}},
+		client:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second, DialContext: dialer(5 * time.Second)}},
 		breaker: newBreaker(breakerThreshold, breakerCooldown),
 		cache:   map[string]json.RawMessage{},
 		cpu:     map[string]*cpuStress{},

@@ -125,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		spawner:    newSpawner(),
 		adminToken: randomToken(),
 		token:      randomToken(),
-		adminHTTP:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}},
+		adminHTTP:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, DialContext: dialer(5 * time.Second)}},
 		done:       make(chan struct{}),
 	}
 	sb.ctx, sb.cancel = context.WithCancel(context.Background())
