@@ -64,30 +64,19 @@ confirmed.`,
 	return cmd
 }
 
-// shortenPhases applies --baseline/--fault/--recovery to plan. Fault start
-// times and durations scale with the fault phase so that the schedule keeps
-// its shape.
-func shortenPhases(plan *scenarios.Plan, baseline, fault, recovery time.Duration) error {
-	for name, d := range map[string]time.Duration{"--baseline": baseline, "--fault": fault, "--recovery": recovery} {
-		if d < 0 {
-			return fmt.Errorf("%s must be positive, got %s", name, d)
+// shortenPhases applies --baseline/--fault/--recovery to plan. Fault
+// windows that no longer fit the new fault phase scale with it; the others
+// are kept (scenarios.Plan.WithPhases).
+func shortenPhases(plan *scenarios.Plan, baseline, fault, recovery time.Duration) (*scenarios.Plan, error) {
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"--baseline", baseline}, {"--fault", fault}, {"--recovery", recovery}} {
+		if d.d < 0 {
+			return nil, fmt.Errorf("%s must be positive, got %s", d.name, d.d)
 		}
 	}
-	if baseline > 0 {
-		plan.Phases.Baseline = baseline
-	}
-	if recovery > 0 {
-		plan.Phases.Recovery = recovery
-	}
-	if fault > 0 && plan.Phases.Fault > 0 {
-		scale := float64(fault) / float64(plan.Phases.Fault)
-		for i := range plan.Faults {
-			plan.Faults[i].StartAfter = time.Duration(float64(plan.Faults[i].StartAfter) * scale)
-			plan.Faults[i].Duration = time.Duration(float64(plan.Faults[i].Duration) * scale)
-		}
-		plan.Phases.Fault = fault
-	}
-	return nil
+	return plan.WithPhases(scenarios.Phases{Baseline: baseline, Fault: fault, Recovery: recovery}), nil
 }
 
 // exitCode maps a run's verdict to the process exit code.
@@ -110,7 +99,7 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	if err != nil {
 		return invalid(err)
 	}
-	if err := shortenPhases(plan, f.baseline, f.fault, f.recovery); err != nil {
+	if plan, err = shortenPhases(plan, f.baseline, f.fault, f.recovery); err != nil {
 		return invalid(err)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
