@@ -659,3 +659,37 @@ func TestViolatedDuringFault(t *testing.T) {
 		t.Errorf("reason = %q, want the error rate during the fault", out.Reason)
 	}
 }
+
+// failingJournal fails the writes of lines that match.
+type failingJournal struct {
+	syncBuffer
+	fail func(line []byte) bool
+}
+
+func (j *failingJournal) Write(p []byte) (int, error) {
+	if j.fail(p) {
+		return 0, errors.New("disk full")
+	}
+	return j.syncBuffer.Write(p)
+}
+
+func TestIntentNotJournaledMeansNoInject(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	plan := testPlan(fault("f1", providers.InstanceStop))
+	plan.Phases.Fault = 30 * time.Second
+	journal := &failingJournal{fail: func(line []byte) bool {
+		return bytes.Contains(line, []byte(`"type":"fault"`)) && bytes.Contains(line, []byte(`"state":2,`))
+	}}
+	h := start(t, plan, prov, prov, metricsFor(nil), func(o *Options) { o.Journal = journal })
+	out := h.wait(t)
+	if n := prov.count("inject"); n != 0 {
+		t.Errorf("Inject was called %d times although its intent could not be journaled", n)
+	}
+	if out.Verdict != VerdictAborted || !strings.Contains(out.Reason, "disk full") {
+		t.Errorf("outcome = %s %q, want aborted for the journal error", out.Verdict, out.Reason)
+	}
+	if st := h.run.Snapshot().Faults[0].State; st != FaultInjectFailed {
+		t.Errorf("f1 shown as %s, want inject failed", st)
+	}
+}

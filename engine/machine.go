@@ -325,12 +325,14 @@ func (m *machine) startInject(f *faultRun) error {
 	f.st = FaultStatus{Fault: f.plan, State: FaultRequested}
 	if err := m.recordFault(f); err != nil {
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
+		m.recordFault(f) // best effort: at least the console sees it
 		return fmt.Errorf("inject %s: journal: %w", f.plan.ID, err)
 	}
 	f.st.State = FaultInjecting
 	if err := m.recordFault(f); err != nil {
 		// The intent is not on disk: the provider must not be called.
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
+		m.recordFault(f)
 		return fmt.Errorf("inject %s: journal the intent: %w", f.plan.ID, err)
 	}
 	m.injSeq++
@@ -388,7 +390,11 @@ func (m *machine) onInjectDone(ev injectDoneEv) {
 		f.st.InjectedAt, f.st.EndsAt = now, now.Add(life)
 		m.recordFault(f)
 		if m.inFaultPhase() {
-			m.after(life, faultEndEv{f: f, gen: f.gen})
+			// A fault that lasts to the end of the fault phase is rolled
+			// back with everything else when the phase ends.
+			if d := f.plan.Duration; d > 0 && d <= life {
+				m.after(life, faultEndEv{f: f, gen: f.gen})
+			}
 		} else {
 			m.rollback([]*faultRun{f}) // the phase ended or an abort came while injecting
 		}
@@ -718,9 +724,10 @@ func (m *machine) verify(f *faultRun, inj providers.Injection) {
 }
 
 // manualCommand asks the provider for the command that finishes rolling
-// back inj by hand, bounded like any provider call.
+// back inj by hand. ManualRollback only formats a string, so it gets a short
+// bound: a provider that hangs there must not hold up the verdict.
 func (m *machine) manualCommand(inj providers.Injection) string {
-	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.CallTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), min(m.r.opts.CallTimeout, 2*time.Second))
 	defer cancel()
 	cmd, err := call(ctx, func(context.Context) (string, error) { return m.r.prov.ManualRollback(inj), nil })
 	if err != nil || strings.TrimSpace(cmd) == "" {

@@ -443,7 +443,7 @@ func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) strin
 	series := make([]float64, n)
 	known := 0
 	for i, smp := range s.samples {
-		series[i] = m.Value(smp)
+		series[i] = clampPlot(m.Value(smp))
 		if m == scenarios.Running && smp.Running < 0 {
 			series[i] = math.NaN()
 			continue
@@ -466,10 +466,10 @@ func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) strin
 		if hasBound && lim != nil {
 			flat := make([]float64, n)
 			for i := range flat {
-				flat[i] = *lim
+				flat[i] = clampPlot(*lim)
 			}
 			data = append(data, flat)
-			hi = max(hi, *lim)
+			hi = max(hi, flat[0])
 		}
 	}
 	if hasBound {
@@ -481,7 +481,9 @@ func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) strin
 		asciigraph.LowerBound(0),
 		asciigraph.YAxisValueFormatter(func(v float64) string { return formatNum(v) }),
 	}
-	if hi == 0 {
+	if hi < 1e-9 {
+		// A flat zero (or vanishingly small) range would make asciigraph
+		// divide by almost nothing.
 		opts = append(opts, asciigraph.UpperBound(1))
 	}
 	plot := asciigraph.PlotMany(data, opts...)
@@ -502,6 +504,21 @@ func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) strin
 		sb.WriteString("\n" + strings.Repeat(" ", axis) + l)
 	}
 	return sb.String()
+}
+
+// clampPlot keeps a value inside the range asciigraph can scale: [0, 1e15]
+// (metrics are never negative; a corrupt journal may say anything), with
+// anything below 1e-12 drawn as 0.
+func clampPlot(v float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return v
+	case v < 1e-12:
+		return 0
+	case v > 1e15:
+		return 1e15
+	}
+	return v
 }
 
 // axisColumn returns the column of the y axis in an asciigraph plot: every
@@ -556,23 +573,23 @@ func (rw *reportWriter) lessons() {
 		if !ok {
 			continue
 		}
-		held, measured := true, false
-		var broke []string
+		held := true
+		var broke, measured []string
 		for _, g := range []string{GroupFault, GroupRecovery} {
 			c, ok := s.check(g, m)
 			if !ok {
 				continue
 			}
-			measured = true
+			measured = append(measured, g)
 			if !c.Holds {
 				held = false
 				broke = append(broke, describeBreach(c))
 			}
 		}
 		switch {
-		case !measured:
+		case len(measured) == 0:
 		case held:
-			good = append(good, fmt.Sprintf("%s stayed %s during fault and recovery", m, formatBound(m, b)))
+			good = append(good, fmt.Sprintf("%s stayed %s during %s", m, formatBound(m, b), strings.Join(measured, " and ")))
 		default:
 			bad = append(bad, fmt.Sprintf("%s (bound %s)", strings.Join(broke, "; "), formatBound(m, b)))
 		}

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"testing"
+	"time"
+)
+
+func TestReplayFaultPhaseKeepsItsClock(t *testing.T) {
+	recs := readFixture(t)
+	// Cut the journal right after f2 became active (the phase went
+	// observing → injecting → observing twice by then).
+	cut := findFault(recs, "f2", FaultActive) + 1
+	snap := Replay(recs[:cut])
+	start := recs[findPhase(recs, Observing)].At
+	if snap.Phase != Injecting {
+		t.Fatalf("phase = %s, want injecting", snap.Phase)
+	}
+	if !snap.PhaseStarted.Equal(start) || !snap.PhaseEnds.Equal(start.Add(30*time.Second)) {
+		t.Errorf("fault phase clock = %s … %s, want it to start at %s and last 30s", snap.PhaseStarted, snap.PhaseEnds, start)
+	}
+	if snap.Holding || len(snap.Breaches) != 1 || snap.Breaches[0] != "error_rate 0.00667 > 0.001" {
+		t.Errorf("holding = %v %q, want the error rate breached", snap.Holding, snap.Breaches)
+	}
+	// At T+00:11 the latest sample breaches p95.
+	snap = Replay(recs[:findFault(recs, "f1", FaultActive)+4])
+	if snap.Holding || len(snap.Breaches) == 0 || snap.Breaches[0] != "p95_ms 240 ms > 200 ms" {
+		t.Errorf("at the first breach: holding %v, breaches %q", snap.Holding, snap.Breaches)
+	}
+	if len(Unfinished(recs[:cut])) != 2 {
+		t.Errorf("Unfinished mid-run = %d faults, want 2", len(Unfinished(recs[:cut])))
+	}
+	final := Replay(recs)
+	if !final.Holding || len(final.Breaches) != 0 {
+		t.Errorf("after recovery: holding = %v %q, want holding", final.Holding, final.Breaches)
+	}
+	if final.Phase != Done || final.Outcome == nil || final.Outcome.Verdict != VerdictViolated {
+		t.Errorf("final = %s %+v", final.Phase, final.Outcome)
+	}
+}
+
+func TestEventQueueDropsOnlySamples(t *testing.T) {
+	t.Parallel()
+	q := newEventQueue()
+	for i := range 2000 {
+		typ := RecSample
+		if i%100 == 0 {
+			typ = RecFault
+		}
+		q.push(Record{Seq: i + 1, Type: typ})
+	}
+	q.close()
+	var got []Record
+	for rec := range q.channel() {
+		got = append(got, rec)
+	}
+	faults, samples, last := 0, 0, 0
+	for _, r := range got {
+		if r.Seq <= last {
+			t.Fatalf("out of order: %d after %d", r.Seq, last)
+		}
+		last = r.Seq
+		if r.Type == RecFault {
+			faults++
+		} else {
+			samples++
+		}
+	}
+	if faults != 20 {
+		t.Errorf("%d fault records delivered, want all 20", faults)
+	}
+	if samples > maxQueuedSamples {
+		t.Errorf("%d samples queued, want at most %d", samples, maxQueuedSamples)
+	}
+}
