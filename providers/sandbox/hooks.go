@@ -60,6 +60,7 @@ const (
 const (
 	MaxTTL   = 24 * time.Hour
 	maxDelay = time.Minute
+	maxLabel = 128
 )
 
 // HookSpec asks for a fault hook. For the replica kinds (kill, pause,
@@ -78,6 +79,11 @@ type HookSpec struct {
 	Workers  int           `json:"workers,omitempty"`   // cpu; default 1
 	Load     int           `json:"load,omitempty"`      // cpu, percent; default 100
 	MemoryMB int           `json:"memory_mb,omitempty"` // memory
+	// Label is a free-form owner label (providers.Fault.Owner: "RUN/FAULT")
+	// that lets a client find its hooks without knowing their IDs, e.g.
+	// after it died before the POST answered. At most maxLabel bytes of
+	// letters, digits and ". _ : / -".
+	Label string `json:"label,omitempty"`
 }
 
 // String renders the spec the way the control API's dry run shows it:
@@ -109,6 +115,9 @@ func (s HookSpec) String() string {
 		parts = append(parts, fmt.Sprintf("memory_mb: %d", s.MemoryMB))
 	}
 	parts = append(parts, "ttl: "+s.TTL.String())
+	if s.Label != "" {
+		parts = append(parts, "label: "+s.Label)
+	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
@@ -186,6 +195,11 @@ func validate(spec *HookSpec) error {
 	}
 	if spec.Count > 0 && spec.Percent > 0 {
 		return bad("give count or percent, not both")
+	}
+	if len(spec.Label) > maxLabel || strings.ContainsFunc(spec.Label, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:/-", r))
+	}) {
+		return bad("label %q: want at most %d letters, digits and . _ : / -", spec.Label, maxLabel)
 	}
 	switch spec.Kind {
 	case HookLatency:

@@ -39,9 +39,9 @@ func (c *Client) Supports(kind providers.Kind) bool { return slices.Contains(pro
 //	dependency-outage  dependency-blackhole (Mode "blackhole", default) or dependency-error (Mode "error")
 //
 // The selection (count or percent) picks replicas; it is ignored for the
-// database and the dependency.
+// database and the dependency. f.Owner becomes the hook's Label.
 func SpecFor(f providers.Fault, ttl time.Duration) (HookSpec, error) {
-	spec := HookSpec{TTL: ttl, Count: f.Selection.Count, Percent: f.Selection.Percent}
+	spec := HookSpec{TTL: ttl, Count: f.Selection.Count, Percent: f.Selection.Percent, Label: f.Owner}
 	mode := f.Params.Mode
 	badMode := func(want string) error {
 		return fmt.Errorf("fault %s (%s): mode %q is not one of %s", f.ID, f.Kind, mode, want)
@@ -128,14 +128,15 @@ func previewTargets(st Status, spec HookSpec) []providers.Target {
 	return targets
 }
 
-// Inject applies f as one hook for ttl; the sandbox ends it by itself at
-// the TTL. The Injection's Handles hold the hook ID. An error wrapping
-// providers.ErrNotApplied means nothing changed; any other error may leave
-// part of the fault applied, and the Injection says what to roll back. (If
-// the request itself times out, the hook ID may be unknown; the TTL still
-// ends it.)
+// Inject applies f as one hook for ttl, labelled with f.Owner; the sandbox
+// ends it by itself at the TTL. The Injection's Handles hold the hook ID.
+// An error wrapping providers.ErrNotApplied means nothing changed; any
+// other error may leave part of the fault applied, and the Injection says
+// what to roll back. (If the request itself times out, the hook ID is
+// unknown: Rollback finds the hook by its Owner label, and the TTL ends it
+// in any case.)
 func (c *Client) Inject(ctx context.Context, f providers.Fault, ttl time.Duration) (providers.Injection, error) {
-	inj := providers.Injection{FaultID: f.ID, Provider: ProviderName, Kind: f.Kind}
+	inj := providers.Injection{FaultID: f.ID, Provider: ProviderName, Kind: f.Kind, Owner: f.Owner}
 	spec, err := SpecFor(f, ttl)
 	if err != nil {
 		return inj, fmt.Errorf("inject %s: %w: %w", f.ID, providers.ErrNotApplied, err)
@@ -159,10 +160,23 @@ func (c *Client) Inject(ctx context.Context, f providers.Fault, ttl time.Duratio
 	return inj, nil
 }
 
-// Rollback undoes every hook of inj. It is idempotent.
+// Rollback undoes every hook of inj: those its Handles name and, when
+// inj.Owner is set, every active hook labelled with it (so an Injection
+// journaled before Inject answered is rolled back too). It is idempotent,
+// and an Injection of which nothing was applied rolls back at once.
 func (c *Client) Rollback(ctx context.Context, inj providers.Injection) error {
+	ids := slices.Clone(inj.Handles)
 	var errs []error
-	for _, id := range inj.Handles {
+	owned, err := c.ownedHooks(ctx, inj)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, h := range owned {
+		if !slices.Contains(ids, h.ID) {
+			ids = append(ids, h.ID)
+		}
+	}
+	for _, id := range ids {
 		if err := c.Undo(ctx, id); err != nil {
 			errs = append(errs, err)
 		}
@@ -173,28 +187,50 @@ func (c *Client) Rollback(ctx context.Context, inj providers.Injection) error {
 	return nil
 }
 
-// ManualRollback returns the command that undoes inj's hooks by hand.
-func (c *Client) ManualRollback(inj providers.Injection) string {
-	if len(inj.Handles) == 0 {
-		return "gameday sandbox status   # nothing recorded to undo; the sandbox ends every hook at its TTL"
+// ownedHooks returns the active hooks labelled inj.Owner (none when inj
+// has no Owner).
+func (c *Client) ownedHooks(ctx context.Context, inj providers.Injection) ([]Hook, error) {
+	if inj.Owner == "" {
+		return nil, nil
 	}
-	return "gameday sandbox undo " + strings.Join(inj.Handles, " ")
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find the hooks labelled %s: %w", inj.Owner, err)
+	}
+	var out []Hook
+	for _, h := range st.Hooks {
+		if h.Spec.Label == inj.Owner && h.State == HookActive {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
-// Verify reports inj clean when none of its hooks is active any more and
-// every configured replica is healthy again (plus, for a database or
-// dependency fault, when those run normally again).
+// ManualRollback returns the command that undoes inj's hooks by hand.
+func (c *Client) ManualRollback(inj providers.Injection) string {
+	switch {
+	case len(inj.Handles) > 0:
+		return "gameday sandbox undo " + strings.Join(inj.Handles, " ")
+	case inj.Owner != "":
+		return "gameday sandbox status --json   # then gameday sandbox undo ID for each active hook labelled " + inj.Owner + "; every hook ends by itself at its TTL"
+	}
+	return "gameday sandbox status   # nothing recorded to undo; the sandbox ends every hook at its TTL"
+}
+
+// Verify reports inj clean when none of its hooks (by Handles or by Owner
+// label) is active any more and every configured replica is healthy again
+// (plus, for a database or dependency fault, when those run normally
+// again).
 func (c *Client) Verify(ctx context.Context, inj providers.Injection) (providers.Verification, error) {
 	st, err := c.Status(ctx)
 	if err != nil {
 		return providers.Verification{}, fmt.Errorf("verify %s: %w", inj.FaultID, err)
 	}
 	var details []string
-	for _, id := range inj.Handles {
-		for _, h := range st.Hooks {
-			if h.ID == id && h.State == HookActive {
-				details = append(details, fmt.Sprintf("hook %s (%s on %s) is still active until %s", h.ID, h.Kind, strings.Join(h.Targets, ", "), h.ExpiresAt.Format(time.TimeOnly)))
-			}
+	for _, h := range st.Hooks {
+		mine := slices.Contains(inj.Handles, h.ID) || inj.Owner != "" && h.Spec.Label == inj.Owner
+		if mine && h.State == HookActive {
+			details = append(details, fmt.Sprintf("hook %s (%s on %s) is still active until %s", h.ID, h.Kind, strings.Join(h.Targets, ", "), h.ExpiresAt.Format(time.TimeOnly)))
 		}
 	}
 	if st.Running != st.Configured {
