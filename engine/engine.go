@@ -30,6 +30,8 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -179,6 +181,9 @@ func New(opts Options) (*Run, error) {
 	}
 	if r.opts.Env.Provider == "" {
 		r.opts.Env.Provider = r.provName
+	}
+	if r.opts.Env.RunID == "" {
+		r.opts.Env.RunID = newRunID(r.now())
 	}
 	r.view.setPlan(plan)
 	return r, nil
@@ -330,4 +335,25 @@ func (r *Run) record(rec Record) (Record, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.recordLocked(rec)
+}
+
+// newRunID returns a run id that is unique in practice and safe in any
+// provider's labels: the start time and 32 random bits, "20250301t140000-1a2b3c4d".
+func newRunID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return now.UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// ownerLabel returns the owner label of fault id in run runID: "RUN/FAULT",
+// with any character a provider label may not hold replaced by "-".
+func ownerLabel(runID, id string) string {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '-'
+	}, id)
+	return runID + "/" + clean
 }

@@ -232,8 +232,14 @@ func TestIntentJournaledBeforeInject(t *testing.T) {
 			problems = append(problems, err.Error())
 			return
 		}
-		if i := findFault(recs, f.ID, FaultInjecting); i < 0 {
+		i := findFault(recs, f.ID, FaultInjecting)
+		if i < 0 {
 			problems = append(problems, "no synced intent record for "+f.ID+" when Inject was called")
+			return
+		}
+		want := recs[0].Env.RunID + "/" + f.ID
+		if inj := recs[i].Fault.Injection; inj == nil || inj.Owner != want || f.Owner != want {
+			problems = append(problems, fmt.Sprintf("intent injection %+v, fault owner %q; want owner %q in both", inj, f.Owner, want))
 		}
 	}
 	h := start(t, testPlan(fault("f1", providers.InstanceStop)), prov, prov, metricsFor(nil), func(o *Options) {
@@ -361,6 +367,11 @@ func TestHungInjectIsRolledBack(t *testing.T) {
 	}
 	if !strings.Contains(final.Err, "did not return in time") {
 		t.Errorf("Err = %q, want the timeout", final.Err)
+	}
+	// Inject never returned handles: the rollback finds the fault by its
+	// owner label.
+	if inj := prov.undone["f1"]; inj.Owner == "" || inj.Owner != prov.owners["f1"] {
+		t.Errorf("rollback got owner %q, inject had %q", inj.Owner, prov.owners["f1"])
 	}
 	if out.Verdict != VerdictHeld {
 		t.Errorf("verdict = %s", out.Verdict)

@@ -19,6 +19,8 @@ type fakeProvider struct {
 	mu      sync.Mutex
 	calls   []string
 	ttls    map[string]time.Duration
+	owners  map[string]string              // Fault.Owner per Inject
+	undone  map[string]providers.Injection // last Injection per Rollback
 	active  map[string]bool
 	targets map[string][]providers.Target
 
@@ -35,7 +37,7 @@ var _ providers.Provider = (*fakeProvider)(nil)
 
 func newFakeProvider(t *testing.T) *fakeProvider {
 	p := &fakeProvider{
-		ttls: map[string]time.Duration{}, active: map[string]bool{}, targets: map[string][]providers.Target{},
+		ttls: map[string]time.Duration{}, owners: map[string]string{}, undone: map[string]providers.Injection{}, active: map[string]bool{}, targets: map[string][]providers.Target{},
 		injectErr: map[string]error{}, injectBlock: map[string]bool{}, rollbackBlock: map[string]bool{},
 		rollbackFails: map[string]int{}, rollbackErr: map[string]error{}, release: make(chan struct{}),
 	}
@@ -59,6 +61,7 @@ func (p *fakeProvider) Inject(ctx context.Context, f providers.Fault, ttl time.D
 	p.mu.Lock()
 	p.calls = append(p.calls, "inject "+f.ID)
 	p.ttls[f.ID] = ttl
+	p.owners[f.ID] = f.Owner
 	hook, block, err := p.onInject, p.injectBlock[f.ID], p.injectErr[f.ID]
 	targets := p.targets[f.ID]
 	p.mu.Unlock()
@@ -81,6 +84,7 @@ func (p *fakeProvider) Inject(ctx context.Context, f providers.Fault, ttl time.D
 func (p *fakeProvider) Rollback(ctx context.Context, inj providers.Injection) error {
 	p.mu.Lock()
 	p.calls = append(p.calls, "rollback "+inj.FaultID)
+	p.undone[inj.FaultID] = inj
 	block := p.rollbackBlock[inj.FaultID]
 	err := p.rollbackErr[inj.FaultID]
 	if p.rollbackFails[inj.FaultID] > 0 {

@@ -68,6 +68,7 @@ func WriteJUnit(w io.Writer, records []Record) error {
 			{Name: "provider", Value: s.env.Provider},
 			{Name: "scenario", Value: s.plan.Path},
 			{Name: "version", Value: s.env.Version},
+			{Name: "run_id", Value: s.env.RunID},
 		},
 	}
 	verdict := "unfinished"

@@ -322,13 +322,18 @@ func (m *machine) startInject(f *faultRun) error {
 	ttl := m.life(f) + TTLMargin
 	f.gen++
 	f.injectErr = ""
+	owner := ownerLabel(m.r.opts.Env.RunID, f.plan.ID)
+	// The intent carries an Injection with the owner label and no handles
+	// yet: if gameday dies during Inject, `gameday recover` rolls back
+	// whatever carries that label.
+	intent := providers.Injection{FaultID: f.plan.ID, Provider: m.r.provName, Kind: f.plan.Kind, Owner: owner}
 	f.st = FaultStatus{Fault: f.plan, State: FaultRequested}
 	if err := m.recordFault(f); err != nil {
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
 		m.recordFault(f) // best effort: at least the console sees it
 		return fmt.Errorf("inject %s: journal: %w", f.plan.ID, err)
 	}
-	f.st.State = FaultInjecting
+	f.st.State, f.st.Injection = FaultInjecting, &intent
 	if err := m.recordFault(f); err != nil {
 		// The intent is not on disk: the provider must not be called.
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
@@ -340,6 +345,7 @@ func (m *machine) startInject(f *faultRun) error {
 	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.CallTimeout)
 	f.injecting, f.cancelInject = true, cancel
 	gen, fault, prov := f.gen, f.plan.Fault, m.r.prov
+	fault.Owner = owner
 	go func() {
 		defer cancel()
 		inj, err := call(ctx, func(ctx context.Context) (providers.Injection, error) {
@@ -373,6 +379,9 @@ func (m *machine) onInjectDone(ev injectDoneEv) {
 	}
 	f.injecting, f.cancelInject = false, nil
 	inj := ev.inj
+	if inj.Owner == "" && f.st.Injection != nil {
+		inj.Owner = f.st.Injection.Owner
+	}
 	if inj.FaultID == "" {
 		inj.FaultID = f.plan.ID
 	}
@@ -399,7 +408,7 @@ func (m *machine) onInjectDone(ev injectDoneEv) {
 			m.rollback([]*faultRun{f}) // the phase ended or an abort came while injecting
 		}
 	case errors.Is(ev.err, providers.ErrNotApplied):
-		f.st.State, f.st.Err = FaultInjectFailed, "inject: "+ev.err.Error()
+		f.st.State, f.st.Injection, f.st.Err = FaultInjectFailed, nil, "inject: "+ev.err.Error()
 		m.recordFault(f)
 	default:
 		f.injectErr = "inject failed, the fault may be applied: " + ev.err.Error()
@@ -625,8 +634,8 @@ func (m *machine) rollback(batch []*faultRun) {
 }
 
 // injectionOf returns what to hand Rollback for f: the Injection the
-// provider returned, or, when the call never returned one, the fault's
-// identity so the provider can find what it applied.
+// provider returned or, when the call never returned, the intent's, whose
+// owner label lets the provider find what it applied.
 func (m *machine) injectionOf(f *faultRun) providers.Injection {
 	if f.st.Injection != nil {
 		return *f.st.Injection

@@ -694,6 +694,9 @@ func (rw *reportWriter) environment() {
 		version = "unknown"
 	}
 	rw.p("- **gameday version:** %s", line(version))
+	if env.RunID != "" {
+		rw.p("- **Run ID:** %s (faults are labelled %s)", code(env.RunID), code(env.RunID+"/FAULT"))
+	}
 	if env.DryRun {
 		rw.p("- **Dry run:** yes, nothing was changed")
 	}

@@ -60,7 +60,7 @@ func fixtureRecords() []Record {
 	phase := func(sec float64, p Phase) { add(sec, Record{Type: RecPhase, Phase: p.String()}) }
 	faultRec := func(sec float64, fs FaultStatus) { add(sec, Record{Type: RecFault, Fault: &fs}) }
 
-	add(0, Record{Type: RecPlan, Plan: plan, Env: &Environment{Provider: "sandbox", Targets: replicas, Version: "v0.3.0"}})
+	add(0, Record{Type: RecPlan, Plan: plan, Env: &Environment{RunID: "20250301t140000-1a2b3c4d", Provider: "sandbox", Targets: replicas, Version: "v0.3.0"}})
 	phase(0.001, Baseline)
 	for i := 1; i <= 60; i++ {
 		s := providers.Sample{At: at(float64(i)), P50: 40, P95: 120 + float64(i%3), P99: 160, Requests: 300, Throughput: 300, Running: 4}
@@ -75,8 +75,8 @@ func fixtureRecords() []Record {
 		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
 		add(float64(i), Record{Type: RecSample, Sample: &s})
 	}
-	inj1 := &providers.Injection{FaultID: "f1", Provider: "sandbox", Kind: providers.InstanceStop, Targets: replicas[1:2], Handles: []string{"kill-r2"}, ExpiresAt: at(55.2)}
-	inj2 := &providers.Injection{FaultID: "f2", Provider: "sandbox", Kind: providers.Latency, Targets: []providers.Target{{ID: "lb", Name: "load balancer"}}, Handles: []string{"hook-7"}, ExpiresAt: at(58)}
+	inj1 := &providers.Injection{FaultID: "f1", Provider: "sandbox", Kind: providers.InstanceStop, Targets: replicas[1:2], Handles: []string{"kill-r2"}, Owner: "20250301t140000-1a2b3c4d/f1", ExpiresAt: at(55.2)}
+	inj2 := &providers.Injection{FaultID: "f2", Provider: "sandbox", Kind: providers.Latency, Targets: []providers.Target{{ID: "lb", Name: "load balancer"}}, Handles: []string{"hook-7"}, Owner: "20250301t140000-1a2b3c4d/f2", ExpiresAt: at(58)}
 	phase(10.0, Observing)
 	faultRec(10.01, FaultStatus{Fault: f1, State: FaultRequested})
 	faultRec(10.02, FaultStatus{Fault: f1, State: FaultInjecting})

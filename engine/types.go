@@ -134,6 +134,11 @@ type Note struct {
 
 // Environment says where a run ran.
 type Environment struct {
+	// RunID identifies the run. Every fault the run injects is labelled
+	// with the owner "RUN/FAULT" (providers.Fault.Owner), so that what it
+	// applied can be found again from the journal. New generates one when
+	// it is empty.
+	RunID    string             `json:"run_id,omitempty"`
 	Provider string             `json:"provider"`
 	Targets  []providers.Target `json:"targets,omitempty"`
 	Version  string             `json:"version"`
