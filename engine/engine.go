@@ -16,6 +16,14 @@
 // needed" with the provider's exact command), so one hung API cannot stop
 // the others from being rolled back.
 //
+// Rollback. Every rollback runs on a fresh context bounded by
+// Options.RollbackDeadline, with retries; one that cannot be confirmed ends
+// FaultRollbackFailed with the provider's manual command, and the run's
+// verdict is VerdictRollbackFailed. When the provider implements
+// providers.Verifier, each confirmed rollback is then verified, retrying
+// until clean or the deadline (the system may still be settling); a
+// rollback that never verifies clean is treated as not confirmed.
+//
 // Phases. A run goes Ready → Baseline → the fault phase → RollingBack →
 // Recovering → Done, or ends in Aborted. The fault phase is shown as
 // Injecting while at least one provider Inject call is in flight and as

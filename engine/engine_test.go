@@ -601,28 +601,29 @@ func TestNotes(t *testing.T) {
 		"only a minus": {in: " - ", wantErr: true},
 	}
 	for name, tc := range tests {
-		err := r.Note(tc.in)
-		if (err != nil) != tc.wantErr {
-			t.Errorf("%s: Note(%q) error = %v, want error %v", name, tc.in, err, tc.wantErr)
-			continue
-		}
-		if tc.wantErr {
-			continue
-		}
-		// Journaled at once: the last synced record is this note.
-		recs, rerr := ReadJournal(bytes.NewReader(journal.Synced()))
-		if rerr != nil {
-			t.Fatal(rerr)
-		}
-		var last *Note
-		for _, rec := range recs {
-			if rec.Type == RecNote {
-				last = rec.Note
+		t.Run(name, func(t *testing.T) { // sequential: each looks at the last note
+			err := r.Note(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Note(%q) error = %v, want error %v", tc.in, err, tc.wantErr)
 			}
-		}
-		if last == nil || last.Kind != tc.wantKind || last.Text != tc.wantText {
-			t.Errorf("%s: journaled note = %+v, want %s %q", name, last, tc.wantKind, tc.wantText)
-		}
+			if tc.wantErr {
+				return
+			}
+			// Journaled at once: the last synced note is this one.
+			recs, rerr := ReadJournal(bytes.NewReader(journal.Synced()))
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			var last *Note
+			for _, rec := range recs {
+				if rec.Type == RecNote {
+					last = rec.Note
+				}
+			}
+			if last == nil || last.Kind != tc.wantKind || last.Text != tc.wantText {
+				t.Errorf("journaled note = %+v, want %s %q", last, tc.wantKind, tc.wantText)
+			}
+		})
 	}
 	r.Abort("done")
 	<-r.Done()
@@ -647,9 +648,11 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"no id":       {opts: Options{Plan: noID, Provider: prov, Metrics: metricsFor(nil)}, want: "has no id"},
 	}
 	for name, tc := range tests {
-		if _, err := New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: New error = %v, want %q", name, err, tc.want)
-		}
+		t.Run(name, func(t *testing.T) {
+			if _, err := New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New error = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -151,16 +151,19 @@ func TestRedact(t *testing.T) {
 		"url without creds": {in: "http://127.0.0.1:8080/path@v1", want: "http://127.0.0.1:8080/path@v1"},
 	}
 	for name, tc := range tests {
-		got := Redact(tc.in)
-		if got != tc.want {
-			t.Errorf("%s: Redact(%q) = %q, want %q", name, tc.in, got, tc.want)
-		}
-		if tc.secret != "" && strings.Contains(got, tc.secret) {
-			t.Errorf("%s: secret %q survived", name, tc.secret)
-		}
-		if again := Redact(got); again != got {
-			t.Errorf("%s: Redact is not stable: %q → %q", name, got, again)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := Redact(tc.in)
+			if got != tc.want {
+				t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if tc.secret != "" && strings.Contains(got, tc.secret) {
+				t.Errorf("secret %q survived", tc.secret)
+			}
+			if again := Redact(got); again != got {
+				t.Errorf("Redact is not stable: %q → %q", got, again)
+			}
+		})
 	}
 }
 

@@ -413,3 +413,36 @@ func TestSecretsNeverWritten(t *testing.T) {
 		t.Error("nothing was redacted: the test planted nothing?")
 	}
 }
+
+// Records appended by `gameday recover` after the verdict update the
+// faults' final state, without stretching the run.
+func TestReportAfterRecover(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC)
+	plan := testPlan(fault("f1", providers.InstanceStop))
+	f1 := plan.Faults[0]
+	recs := []Record{
+		{Seq: 1, At: t0, Type: RecPlan, Plan: plan},
+		{Seq: 2, At: t0, Type: RecPhase, Phase: "observing"},
+		{Seq: 3, At: t0.Add(time.Second), Type: RecFault, Fault: &FaultStatus{Fault: f1, State: FaultRollbackFailed, Manual: "fakectl undo f1"}},
+		{Seq: 4, At: t0.Add(2 * time.Second), Type: RecPhase, Phase: "aborted"},
+		{Seq: 5, At: t0.Add(2 * time.Second), Type: RecVerdict, Outcome: &Outcome{Verdict: VerdictRollbackFailed, Reason: "rollback not confirmed"}},
+		{Seq: 6, At: t0.Add(3 * time.Hour), Type: RecRecover, Fault: &FaultStatus{Fault: f1, State: FaultRolledBack, Verification: &providers.Verification{Clean: true}}},
+	}
+	if u := Unfinished(recs); len(u) != 0 {
+		t.Errorf("Unfinished after recover = %+v", u)
+	}
+	var b bytes.Buffer
+	if err := WriteReport(&b, recs); err != nil {
+		t.Fatal(err)
+	}
+	report := b.String()
+	if strings.Contains(report, "Manual action needed") {
+		t.Error("report still asks for manual action after a successful recover")
+	}
+	for _, want := range []string{"lasted 2s", "`T+180:00` recover: f1 (instance-stop) rolled back, verified clean"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

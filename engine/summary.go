@@ -16,7 +16,7 @@ type summary struct {
 	env     *Environment
 	records []Record
 	start   time.Time // the first record
-	end     time.Time // the last record
+	end     time.Time // the verdict, or the last record of an unfinished run
 	groups  *sampleGroups
 	samples []providers.Sample // every sample, in order
 	faults  []FaultStatus      // as of the last record
@@ -82,6 +82,9 @@ func summarize(records []Record) (*summary, error) {
 			if rec.Outcome != nil {
 				o := *rec.Outcome
 				s.outcome = &o
+				// The run ends at its verdict; `gameday recover` may
+				// append records much later.
+				s.end = rec.At
 			}
 		}
 	}
