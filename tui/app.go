@@ -69,6 +69,16 @@ type Config struct {
 	Start func(ctx context.Context, p *scenarios.Plan) (Run, error)
 	// DryRun leaves the fault keys unbound.
 	DryRun bool
+	// Unfinished, when not empty, says that an earlier run's journal has
+	// faults that were not confirmed rolled back. The picker shows it, with
+	// the recover key, until they are recovered.
+	Unfinished string
+	// Recover rolls those faults back, verifies and journals the outcome
+	// (what `gameday recover` does) and says what happened in one line. An
+	// error means the journal could not be used or some fault still needs
+	// manual action, and says which. It is called in a tea.Cmd with a
+	// timeout. Nil leaves the recover key unbound.
+	Recover func(ctx context.Context) (string, error)
 	// Width and Height are an optional initial size (for tests); a
 	// tea.WindowSizeMsg replaces them.
 	Width, Height int
@@ -254,6 +264,15 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case startFailedMsg:
 		m.picker, _ = m.picker.Update(msg)
 		m.setBanner("✘ "+msg.err.Error(), bannerError)
+		return m, nil
+
+	case recoveredMsg:
+		m.picker, _ = m.picker.Update(msg)
+		if msg.err != nil {
+			m.setBanner("✘ recover: "+msg.err.Error(), bannerError)
+		} else {
+			m.setBanner("✔ "+msg.summary, bannerInfo)
+		}
 		return m, nil
 
 	case startedMsg:

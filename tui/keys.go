@@ -35,6 +35,7 @@ type pickerKeyMap struct {
 	ClearFilter  key.Binding
 	AcceptFilter key.Binding
 	Start        key.Binding
+	Recover      key.Binding
 }
 
 func defaultPickerKeyMap() pickerKeyMap {
@@ -45,6 +46,7 @@ func defaultPickerKeyMap() pickerKeyMap {
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		Start:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start run")),
+		Recover:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "recover now")),
 	}
 }
 

@@ -28,6 +28,10 @@ const previewTimeout = 10 * time.Second
 // startTimeout bounds how long starting a run may take.
 const startTimeout = 60 * time.Second
 
+// recoverTimeout bounds recovering an unfinished journal: rollbacks with
+// retries, then verification, of every fault.
+const recoverTimeout = 3 * time.Minute
+
 // errMsg is an error from a command; the root shows it as a banner.
 type errMsg struct{ err error }
 
@@ -76,6 +80,12 @@ type startedMsg struct {
 
 // startFailedMsg says a run could not be started.
 type startFailedMsg struct{ err error }
+
+// recoveredMsg carries the outcome of recovering an unfinished journal.
+type recoveredMsg struct {
+	summary string
+	err     error
+}
 
 // injectedMsg says a fault was requested.
 type injectedMsg struct {
@@ -161,6 +171,16 @@ func start(fn func(context.Context, *scenarios.Plan) (Run, error), p *scenarios.
 			return startFailedMsg{err: fmt.Errorf("start %q: %w", p.Title, err)}
 		}
 		return startedMsg{plan: p, run: r}
+	}
+}
+
+// recoverUnfinished rolls back the faults of an unfinished journal.
+func recoverUnfinished(fn func(context.Context) (string, error)) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), recoverTimeout)
+		defer cancel()
+		summary, err := fn(ctx)
+		return recoveredMsg{summary: summary, err: err}
 	}
 }
 

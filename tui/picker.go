@@ -33,6 +33,12 @@ type pickerScreen struct {
 	previews  map[*scenarios.Plan]previewState
 	starting  bool
 
+	// unfinished is the notice about an earlier run's journal with faults
+	// not confirmed rolled back; recoverFn rolls them back.
+	unfinished string
+	recoverFn  func(context.Context) (string, error)
+	recovering bool
+
 	width, height int
 }
 
@@ -62,6 +68,9 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 		previewFn: cfg.Preview,
 		startFn:   cfg.Start,
 		previews:  map[*scenarios.Plan]previewState{},
+
+		unfinished: cfg.Unfinished,
+		recoverFn:  cfg.Recover,
 	}
 	p.applyFilter()
 	p.updateKeybindings()
@@ -124,6 +133,7 @@ func (p *pickerScreen) updateKeybindings() {
 	p.keys.ClearFilter.SetEnabled(p.filtering || p.filter.Value() != "")
 	p.keys.AcceptFilter.SetEnabled(p.filtering)
 	p.keys.Start.SetEnabled(!p.filtering && has && !p.starting && p.startFn != nil)
+	p.keys.Recover.SetEnabled(!p.filtering && p.unfinished != "" && p.recoverFn != nil && !p.recovering)
 }
 
 // ensurePreview resolves the selected plan's targets unless known.
@@ -150,6 +160,11 @@ func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
 		p.previews[msg.plan] = previewState{previews: msg.previews, err: msg.err}
 	case startFailedMsg:
 		p.starting = false
+	case recoveredMsg:
+		p.recovering = false
+		if msg.err == nil {
+			p.unfinished = ""
+		}
 	case tea.KeyMsg:
 		cmd = p.handleKey(msg)
 	}
@@ -194,6 +209,9 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		p.filter.SetValue("")
 		p.applyFilter()
 		return p.ensurePreview()
+	case key.Matches(msg, p.keys.Recover):
+		p.recovering = true
+		return recoverUnfinished(p.recoverFn)
 	case key.Matches(msg, p.keys.Start):
 		sel := p.selected()
 		if sel == nil || p.startFn == nil || p.starting {
@@ -209,7 +227,7 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 
 // ShortHelp lists the picker's main keys.
 func (p pickerScreen) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Start, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter}
+	return []key.Binding{p.keys.Recover, p.keys.Start, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter}
 }
 
 // FullHelp lists all of the picker's keys.
@@ -217,6 +235,7 @@ func (p pickerScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.Start},
 		{p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter},
+		{p.keys.Recover},
 	}
 }
 
@@ -230,6 +249,7 @@ func (p pickerScreen) View() string {
 	title := st.Title.Render("gameday") + " — pick a scenario"
 	count := fmt.Sprintf("%d of %d scenarios", len(p.visible), len(p.plans))
 	lines := []string{rightAlign(title, count, w)}
+	lines = append(lines, p.unfinishedLines(w)...)
 	if p.filtering || p.filter.Value() != "" {
 		lines = append(lines, fit(p.filter.View(), w))
 	}
@@ -254,6 +274,31 @@ func (p pickerScreen) View() string {
 	lines = append(lines, strings.Repeat("─", w))
 	lines = append(lines, p.cardLines(w)...)
 	return strings.Join(block(lines, w, h), "\n")
+}
+
+// unfinishedLines renders the notice about an unfinished journal, with
+// what the recover key does, on at most three lines.
+func (p pickerScreen) unfinishedLines(w int) []string {
+	if p.unfinished == "" {
+		return nil
+	}
+	text := "⚠ " + p.unfinished
+	switch {
+	case p.recovering:
+		text += " Recovering: rolling back and verifying…"
+	case p.recoverFn != nil:
+		text += " Press R to recover now (gameday recover)."
+	default:
+		text += " Run gameday recover."
+	}
+	lines := wrapText(text, w)
+	if len(lines) > 3 {
+		lines = append(lines[:2], clip(lines[2], w-1)+"…")
+	}
+	for i, l := range lines {
+		lines[i] = p.styles.Breached.Render(l)
+	}
+	return lines
 }
 
 // listLines renders the visible plans (scrolled to keep the cursor in
