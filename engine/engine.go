@@ -89,6 +89,11 @@ type Options struct {
 	// with exponential backoff, within the deadline (default 3, so up to 4
 	// attempts; negative means no retry).
 	RollbackRetries int
+	// TTLMargin is added to each fault's planned life to make the TTL
+	// handed to Provider.Inject (default TTLMargin). Shorter margins bound
+	// how long a fault can outlive a crashed gameday; too short a margin
+	// risks a fault ending by itself before its rollback.
+	TTLMargin time.Duration
 	// Now stamps records (default time.Now). Phase lengths are measured
 	// with real timers; stop conditions with the samples' own timestamps.
 	Now func() time.Time
@@ -167,6 +172,9 @@ func New(opts Options) (*Run, error) {
 		opts.RollbackRetries = DefaultRollbackRetries
 	case opts.RollbackRetries < 0:
 		opts.RollbackRetries = 0
+	}
+	if opts.TTLMargin <= 0 {
+		opts.TTLMargin = TTLMargin
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -319,7 +319,7 @@ func (m *machine) life(f *faultRun) time.Duration {
 // startInject journals the request and the intent to inject (synced), then
 // calls the provider on its own goroutine.
 func (m *machine) startInject(f *faultRun) error {
-	ttl := m.life(f) + TTLMargin
+	ttl := m.life(f) + m.r.opts.TTLMargin
 	f.gen++
 	f.injectErr = ""
 	owner := ownerLabel(m.r.opts.Env.RunID, f.plan.ID)
