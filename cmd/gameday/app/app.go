@@ -88,6 +88,7 @@ func newRootCmd() *cobra.Command {
 		newLoadCmd(),
 		newRunCmd(),
 		newReportCmd(),
+		newRecoverCmd(),
 		newValidateCmd(),
 		newListCmd(),
 		newVersionCmd(),

@@ -46,9 +46,12 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 
 	var mu sync.Mutex
 	var sessions []*session
+	unfinished, recoverFn := consoleRecovery(t)
 	cfg := tui.Config{
 		Plans:      plans,
 		PlanErrors: planErrs,
+		Unfinished: unfinished,
+		Recover:    recoverFn,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			return previewFaults(ctx, t, p)
 		},

@@ -27,6 +27,7 @@ type runFlags struct {
 	recovery  time.Duration
 	scenarios []string
 	fragile   bool
+	ttlMargin time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -61,6 +62,10 @@ confirmed.`,
 	fl.DurationVar(&f.recovery, "recovery", 0, "override the recovery phase length")
 	fl.StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
+	// How long a fault may outlive a crashed run past its planned end; for
+	// tests that kill runs and wait for the TTL.
+	fl.DurationVar(&f.ttlMargin, "ttl-margin", engine.TTLMargin, "added to each fault's duration to make the TTL its provider enforces")
+	_ = fl.MarkHidden("ttl-margin")
 	return cmd
 }
 
@@ -103,6 +108,9 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 		return invalid(err)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
+	if notice := unfinishedNotice(); notice != "" {
+		fmt.Fprintln(stderr, notice)
+	}
 
 	// The run has its own context: signals abort it with rollback instead
 	// of cancelling provider calls mid-flight.
@@ -118,7 +126,10 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	}
 	defer t.Close()
 
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report})
+	if f.ttlMargin <= 0 {
+		return invalid(fmt.Errorf("--ttl-margin %s: want a positive duration", f.ttlMargin))
+	}
+	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin})
 	if err != nil {
 		return err
 	}

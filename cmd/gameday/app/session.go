@@ -115,6 +115,7 @@ type sessionOptions struct {
 	JournalPath string
 	ReportPath  string
 	DryRun      bool
+	TTLMargin   time.Duration // 0: engine.TTLMargin
 }
 
 // startSession starts the load and the engine for plan against t.
@@ -140,6 +141,9 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 	if err != nil {
 		return nil, fmt.Errorf("create the journal: %w", err)
 	}
+	// Held while the run lives (and released if it is killed), so that
+	// recover and the notice at start leave a live run's journal alone.
+	_, _ = lockJournal(jf, true)
 
 	url := t.state.LB + plan.Load.Path
 	if plan.Load.Path == "" {
@@ -153,11 +157,12 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 	}
 	var prov providers.Provider = t.client
 	run, err := engine.New(engine.Options{
-		Plan:     plan,
-		Provider: prov,
-		Metrics:  loadgen.NewSource(gen, t.client),
-		Journal:  jf,
-		Env:      engine.Environment{Provider: prov.Name(), Version: Version, DryRun: o.DryRun},
+		Plan:      plan,
+		Provider:  prov,
+		Metrics:   loadgen.NewSource(gen, t.client),
+		Journal:   jf,
+		Env:       engine.Environment{Provider: prov.Name(), Version: Version, DryRun: o.DryRun},
+		TTLMargin: o.TTLMargin,
 	})
 	if err != nil {
 		jf.Close()

@@ -1,0 +1,464 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/providers/sandbox"
+)
+
+// Bounds on one recovery: each provider call, and the rollback (retries
+// included) plus the verification of each fault.
+const (
+	recoverCallTimeout = 15 * time.Second
+	recoverRetries     = 3
+)
+
+func newRecoverCmd() *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "recover [JOURNAL]",
+		Short: "Roll back every fault a journal shows as not confirmed rolled back",
+		Long: `Read a run's journal (default: the latest one in the state directory),
+find every fault whose rollback was not confirmed — the run crashed, was
+killed, or a rollback failed — roll each back through its provider, verify
+that it is gone, and append the outcome to that journal, so that
+gameday report JOURNAL shows it.
+
+A fault whose inject was journaled but never answered is found by the label
+the run gave it. If no sandbox is running, the sandbox's faults ended with
+it. Running recover again is harmless: it says there is nothing to recover.
+
+Exit codes: 0 everything clean (or nothing to recover); 3 no such journal,
+not a journal, or its run is still going; 4 a rollback could not be
+confirmed (the exact manual command is printed).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := ""
+			if len(args) == 1 {
+				path = args[0]
+			}
+			if timeout <= 0 {
+				return invalid(fmt.Errorf("--timeout %s: want a positive duration", timeout))
+			}
+			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout)
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", engine.DefaultRollbackDeadline, "how long to keep trying to roll back and verify each fault")
+	return cmd
+}
+
+func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration) error {
+	if path == "" {
+		latest, err := latestJournal()
+		if err != nil {
+			return invalid(err)
+		}
+		if latest == "" {
+			dir, _ := journalDir()
+			return invalid(fmt.Errorf("no journal in %s; name one: gameday recover JOURNAL", dir))
+		}
+		path = latest
+	}
+	res, err := recoverJournal(ctx, path, discoverSandbox, timeout)
+	if err != nil {
+		return err
+	}
+	res.print(stdout)
+	if !res.clean() {
+		return withCode(ExitRollbackFailed, errors.New(""))
+	}
+	return nil
+}
+
+// attachFunc returns the sandbox to roll back through, or an error
+// wrapping sandbox.ErrNoSandbox when none is running.
+type attachFunc func(ctx context.Context) (*sandbox.Client, error)
+
+// discoverSandbox attaches to the running `gameday sandbox`, if any.
+func discoverSandbox(ctx context.Context) (*sandbox.Client, error) {
+	c, _, err := sandbox.Discover(ctx)
+	return c, err
+}
+
+// recoveredFault is the outcome of recovering one fault.
+type recoveredFault struct {
+	status engine.FaultStatus // as appended to the journal
+	line   string             // "f1 latency: rolled back, verified clean"
+}
+
+// recoverResult is the outcome of recovering one journal.
+type recoverResult struct {
+	path   string
+	torn   string // the incomplete last line that was removed, described
+	faults []recoveredFault
+}
+
+// clean reports whether every fault was confirmed rolled back.
+func (r recoverResult) clean() bool {
+	for _, f := range r.faults {
+		if f.status.State != engine.FaultRolledBack {
+			return false
+		}
+	}
+	return true
+}
+
+// summary says the outcome in one line, for the console's banner.
+func (r recoverResult) summary() string {
+	if len(r.faults) == 0 {
+		return "Nothing to recover in " + r.path + ": every fault was confirmed rolled back."
+	}
+	var bad []string
+	for _, f := range r.faults {
+		if f.status.State != engine.FaultRolledBack {
+			bad = append(bad, f.line)
+		}
+	}
+	if len(bad) == 0 {
+		return fmt.Sprintf("Recovered %d fault(s) of %s: all clean.", len(r.faults), filepath.Base(r.path))
+	}
+	return "NOT recovered: " + strings.Join(bad, " · ")
+}
+
+// print writes one line per fault.
+func (r recoverResult) print(w io.Writer) {
+	if r.torn != "" {
+		fmt.Fprintf(w, "%s: %s\n", r.path, r.torn)
+	}
+	if len(r.faults) == 0 {
+		fmt.Fprintf(w, "nothing to recover in %s: every fault was confirmed rolled back\n", r.path)
+		return
+	}
+	fmt.Fprintf(w, "recover %s:\n", r.path)
+	for _, f := range r.faults {
+		fmt.Fprintln(w, f.line)
+	}
+	fmt.Fprintf(w, "outcome appended to the journal; see: gameday report %s\n", r.path)
+}
+
+// recoverJournal rolls back, verifies and journals every unfinished fault
+// of the journal at path. An error (exit 3) means the journal could not be
+// used and nothing was done; a result that is not clean means some fault
+// needs manual action.
+func recoverJournal(ctx context.Context, path string, attach attachFunc, timeout time.Duration) (recoverResult, error) {
+	res := recoverResult{path: path}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return res, invalid(fmt.Errorf("open the journal: %w", err))
+	}
+	defer f.Close()
+	if ok, err := lockJournal(f, true); err != nil {
+		return res, invalid(fmt.Errorf("lock the journal %s: %w", path, err))
+	} else if !ok {
+		return res, invalid(fmt.Errorf("the journal %s is still being written by a running gameday; abort that run (ctrl+x in its console, Ctrl+C headless) to roll it back", path))
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return res, invalid(fmt.Errorf("read the journal %s: %w", path, err))
+	}
+	recs, err := engine.ReadJournal(bytes.NewReader(data))
+	var torn *engine.TornRecordError
+	switch {
+	case errors.As(err, &torn):
+		// The run died writing its last line. Records appended after it
+		// would make it a bad line in the middle of the journal, which no
+		// reader tolerates, so it goes (it is not a record).
+		keep := int64(bytes.LastIndexByte(data, '\n') + 1)
+		if err := f.Truncate(keep); err != nil {
+			return res, invalid(fmt.Errorf("remove the incomplete last line of %s: %w", path, err))
+		}
+		res.torn = fmt.Sprintf("removed the incomplete last line (line %d, %d bytes) left by the crash", torn.Line, int64(len(data))-keep)
+	case err != nil:
+		return res, invalid(fmt.Errorf("read the journal %s: %w", path, err))
+	}
+	if len(recs) > 0 && (recs[0].Type != engine.RecPlan || recs[0].Plan == nil) {
+		return res, invalid(fmt.Errorf("%s is not a gameday journal: its first record is %q, not the plan", path, recs[0].Type))
+	}
+	unfinished := engine.Unfinished(recs)
+	if len(unfinished) == 0 {
+		return res, nil
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		return res, invalid(fmt.Errorf("append to the journal %s: %w", path, err))
+	}
+
+	envProvider := recs[0].Plan.Target.Provider
+	if env := recs[0].Env; env != nil && env.Provider != "" {
+		envProvider = env.Provider
+	}
+	var client *sandbox.Client
+	var attachErr error
+	if slices.ContainsFunc(unfinished, func(fs engine.FaultStatus) bool {
+		return injectionFor(fs, envProvider).Provider == sandbox.ProviderName
+	}) {
+		client, attachErr = attach(ctx)
+	}
+
+	res.faults = make([]recoveredFault, len(unfinished))
+	var wg sync.WaitGroup
+	for i, fs := range unfinished {
+		inj := injectionFor(fs, envProvider)
+		switch {
+		case inj.Provider != sandbox.ProviderName:
+			res.faults[i] = failed(fs, inj, "", fmt.Errorf("gameday recover cannot roll back %s faults yet", inj.Provider))
+		case errors.Is(attachErr, sandbox.ErrNoSandbox):
+			res.faults[i] = diedWithSandbox(fs)
+		case attachErr != nil:
+			res.faults[i] = failed(fs, inj, "", fmt.Errorf("attach to the sandbox: %w", attachErr))
+		default:
+			wg.Go(func() { res.faults[i] = recoverFault(ctx, client, fs, inj, timeout) })
+		}
+	}
+	wg.Wait()
+
+	enc := engine.NewEncoder(f)
+	seq := recs[len(recs)-1].Seq
+	for _, rf := range res.faults {
+		seq++
+		st := rf.status
+		if err := enc.Encode(engine.Record{Seq: seq, At: time.Now(), Type: engine.RecRecover, Fault: &st}); err != nil {
+			return res, fmt.Errorf("append the outcome to %s: %w", path, err)
+		}
+	}
+	seq++
+	reason := res.reason()
+	if err := enc.Encode(engine.Record{Seq: seq, At: time.Now(), Type: engine.RecRecover, Reason: reason}); err != nil {
+		return res, fmt.Errorf("append the outcome to %s: %w", path, err)
+	}
+	return res, nil
+}
+
+// reason is the closing RecRecover record's text.
+func (r recoverResult) reason() string {
+	n := 0
+	for _, f := range r.faults {
+		if f.status.State == engine.FaultRolledBack {
+			n++
+		}
+	}
+	s := fmt.Sprintf("gameday recover: %d of %d fault(s) confirmed rolled back", n, len(r.faults))
+	if n < len(r.faults) {
+		s += "; the others need manual action"
+	}
+	if r.torn != "" {
+		s += "; " + r.torn
+	}
+	return s
+}
+
+// injectionFor returns what to hand Rollback for fs: the journaled
+// Injection (with handles, or only the owner label when the run died
+// during Inject), else the fault's identity.
+func injectionFor(fs engine.FaultStatus, provider string) providers.Injection {
+	var inj providers.Injection
+	if fs.Injection != nil {
+		inj = *fs.Injection
+	}
+	if inj.FaultID == "" {
+		inj.FaultID = fs.Fault.ID
+	}
+	if inj.Kind == "" {
+		inj.Kind = fs.Fault.Kind
+	}
+	if inj.Provider == "" {
+		inj.Provider = provider
+	}
+	if len(inj.Targets) == 0 {
+		inj.Targets = fs.Targets
+	}
+	return inj
+}
+
+// recoverFault rolls back one fault, with retries, then polls Verify until
+// clean, all within timeout.
+func recoverFault(ctx context.Context, c *sandbox.Client, fs engine.FaultStatus, inj providers.Injection, timeout time.Duration) recoveredFault {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	var prov providers.Provider = c
+	backoff := 200 * time.Millisecond
+	var err error
+	for attempt := 0; attempt <= recoverRetries; attempt++ {
+		if attempt > 0 && !sleepFor(ctx, backoff) {
+			break
+		}
+		backoff *= 2
+		actx, acancel := context.WithTimeout(ctx, recoverCallTimeout)
+		err = prov.Rollback(actx, inj)
+		acancel()
+		if err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return failed(fs, inj, prov.ManualRollback(inj), err)
+	}
+	v, ok := prov.(providers.Verifier)
+	if !ok {
+		return done(fs, nil, "rolled back (the provider cannot verify)")
+	}
+	backoff = 250 * time.Millisecond
+	for {
+		actx, acancel := context.WithTimeout(ctx, recoverCallTimeout)
+		res, verr := v.Verify(actx, inj)
+		acancel()
+		if verr == nil && res.Clean {
+			return done(fs, &res, "rolled back, verified clean")
+		}
+		if !sleepFor(ctx, backoff) {
+			if verr != nil {
+				res.Details = append(res.Details, "verify: "+verr.Error())
+			}
+			res.Clean = false
+			out := failed(fs, inj, prov.ManualRollback(inj), fmt.Errorf("rolled back, but not verified clean after %s: %s", timeout, strings.Join(res.Details, "; ")))
+			out.status.Verification = &res
+			return out
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// done is a fault confirmed rolled back.
+func done(fs engine.FaultStatus, v *providers.Verification, what string) recoveredFault {
+	fs.State, fs.Verification, fs.Manual, fs.Err = engine.FaultRolledBack, v, "", ""
+	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: %s", fs.Fault.ID, fs.Fault.Kind, what)}
+}
+
+// diedWithSandbox is a sandbox fault when no sandbox runs: every hook lives
+// in the sandbox's processes, which never outlive it.
+func diedWithSandbox(fs engine.FaultStatus) recoveredFault {
+	v := providers.Verification{Clean: true, Details: []string{"no sandbox is running: the fault ended with the sandbox that applied it"}}
+	return done(fs, &v, "no sandbox is running; the fault ended with it")
+}
+
+// failed is a fault that could not be confirmed rolled back.
+func failed(fs engine.FaultStatus, inj providers.Injection, manual string, err error) recoveredFault {
+	if manual == "" {
+		manual = fs.Manual
+	}
+	fs.State, fs.Manual, fs.Err = engine.FaultRollbackFailed, manual, "gameday recover: "+err.Error()
+	fs.Injection = &inj
+	line := fmt.Sprintf("%s %s: NOT confirmed rolled back: %v", fs.Fault.ID, fs.Fault.Kind, err)
+	if manual != "" {
+		line += "\n  manual: " + manual
+	}
+	return recoveredFault{status: fs, line: line}
+}
+
+// sleepFor waits d; it reports false if ctx ended first.
+func sleepFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// latestJournal returns the newest journal in journalDir(), "" if there is
+// none. Default journal names start with their run's UTC start time, so
+// the newest is the last by name (not by modification time, which recover
+// itself changes).
+func latestJournal() (string, error) {
+	dir, err := journalDir()
+	if err != nil {
+		return "", err
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return "", fmt.Errorf("list the journals in %s: %w", dir, err)
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	slices.Sort(names)
+	return names[len(names)-1], nil
+}
+
+// unfinishedJournal returns the latest journal if it has faults that were
+// not confirmed rolled back and its run is not still going, with those
+// faults; "" otherwise. It never fails: a journal it cannot read is not
+// worth a notice at start.
+func unfinishedJournal() (string, []engine.FaultStatus) {
+	path, err := latestJournal()
+	if err != nil || path == "" {
+		return "", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil
+	}
+	defer f.Close()
+	if ok, err := lockJournal(f, false); err != nil || !ok {
+		return "", nil // being written: its run is alive and will roll back
+	}
+	recs, err := engine.ReadJournal(f)
+	var torn *engine.TornRecordError
+	if err != nil && !errors.As(err, &torn) {
+		return "", nil
+	}
+	u := engine.Unfinished(recs)
+	if len(u) == 0 {
+		return "", nil
+	}
+	return path, u
+}
+
+// unfinishedNotice is the line `gameday run` prints at start when the
+// latest journal has faults that were not confirmed rolled back ("" if
+// not).
+func unfinishedNotice() string {
+	path, _ := unfinishedJournal()
+	if path == "" {
+		return ""
+	}
+	return fmt.Sprintf("gameday: the journal %s has faults that were not confirmed rolled back; run: gameday recover %s", path, path)
+}
+
+// consoleRecovery returns the console's banner text about an unfinished
+// journal and the function its recover key calls ("" and nil when there
+// is nothing to recover). The console rolls back through the sandbox it
+// uses; if it started that sandbox itself, no other was running, so the
+// journal's sandbox faults ended with theirs.
+func consoleRecovery(t *target) (string, func(context.Context) (string, error)) {
+	path, faults := unfinishedJournal()
+	if path == "" {
+		return "", nil
+	}
+	names := make([]string, len(faults))
+	for i, f := range faults {
+		names[i] = fmt.Sprintf("%s %s", f.Fault.ID, f.Fault.Kind)
+	}
+	msg := fmt.Sprintf("The journal %s has %d fault(s) not confirmed rolled back (%s).", filepath.Base(path), len(faults), strings.Join(names, ", "))
+	attach := func(context.Context) (*sandbox.Client, error) {
+		if t.own != nil {
+			return nil, sandbox.ErrNoSandbox
+		}
+		return t.client, nil
+	}
+	return msg, func(ctx context.Context) (string, error) {
+		res, err := recoverJournal(ctx, path, attach, engine.DefaultRollbackDeadline)
+		if err != nil {
+			return "", err
+		}
+		if !res.clean() {
+			return "", errors.New(res.summary())
+		}
+		return res.summary(), nil
+	}
+}
