@@ -250,7 +250,7 @@ func (r recoverResult) reason() string {
 			n++
 		}
 	}
-	s := fmt.Sprintf("gameday recover: %d of %d fault(s) confirmed rolled back", n, len(r.faults))
+	s := fmt.Sprintf("%d of %d fault(s) confirmed rolled back by gameday recover", n, len(r.faults))
 	if n < len(r.faults) {
 		s += "; the others need manual action"
 	}
