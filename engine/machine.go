@@ -716,16 +716,26 @@ func (m *machine) verify(f *faultRun, inj providers.Injection) {
 	ctx, cancel := context.WithTimeout(context.Background(), opts.RollbackDeadline)
 	defer cancel()
 	backoff := 250 * time.Millisecond
+	// What is reported when it never gets clean: the last answer the
+	// provider gave (what is left), or, if it never answered, the error.
+	var last providers.Verification
+	var lastErr error
+	answered := false
 	for {
 		actx, acancel := context.WithTimeout(ctx, opts.CallTimeout)
 		res, err := call(actx, func(ctx context.Context) (providers.Verification, error) { return v.Verify(ctx, inj) })
 		acancel()
-		if err == nil && res.Clean {
+		switch {
+		case err == nil && res.Clean:
 			m.send(verifyDoneEv{f: f, v: res})
 			return
+		case err == nil:
+			last, answered = res, true
+		case !answered:
+			lastErr = err
 		}
 		if !sleepCtx(ctx, backoff) {
-			m.send(verifyDoneEv{f: f, v: res, err: err, manual: m.manualCommand(inj)})
+			m.send(verifyDoneEv{f: f, v: last, err: lastErr, manual: m.manualCommand(inj)})
 			return
 		}
 		backoff = min(backoff*2, 2*time.Second)
