@@ -37,7 +37,10 @@ func (sb *Sandbox) controlHandler() http.Handler {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+		// Not the request's context: a client that dies mid-request (a
+		// SIGKILLed run) must not leave a hook half applied and unregistered.
+		// Finished and registered with its label, it can be found and undone.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 15*time.Second)
 		defer cancel()
 		h, err := sb.hooks.apply(ctx, spec)
 		switch {
@@ -62,7 +65,7 @@ func (sb *Sandbox) controlHandler() http.Handler {
 		writeJSON(w, http.StatusOK, h)
 	})
 	mux.HandleFunc("DELETE /hooks/{id}", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 15*time.Second)
 		defer cancel()
 		h, err := sb.hooks.undo(ctx, r.PathValue("id"))
 		if err != nil {

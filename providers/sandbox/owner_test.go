@@ -1,7 +1,10 @@
 package sandbox_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +105,39 @@ func TestLabelValidated(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestApplySurvivesClientGone checks that a POST /hooks whose client dies
+// right after sending it (a SIGKILLed run) is still applied in full and
+// registered with its label, so Rollback by owner can undo it, instead of
+// being cut off half way and left unregistered until the replica's own TTL.
+func TestApplySurvivesClientGone(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{Replicas: 2})
+	c := sb.Client()
+	waitClean(t, c)
+	st := sb.State()
+	const owner = "gd-gone/f1"
+	for i := range 3 {
+		label := fmt.Sprintf("%s-%d", owner, i)
+		body, _ := json.Marshal(sandbox.HookSpec{Kind: sandbox.HookMemory, MemoryMB: 8, Count: 1, TTL: time.Minute, Label: label})
+		conn, err := net.Dial("tcp", st.Control)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /hooks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", st.Token, len(body), body)
+		conn.Close() // gone before the answer
+		lost := providers.Injection{FaultID: "f1", Kind: providers.MemoryStress, Owner: label}
+		eventually(t, 10*time.Second, "the hook of a vanished client registered with its label", func() (bool, string) {
+			v, err := c.Verify(bg(t), lost)
+			if err != nil {
+				return false, err.Error()
+			}
+			return !v.Clean && strings.Contains(strings.Join(v.Details, " "), "still active"), strings.Join(v.Details, "; ")
+		})
+		if err := c.Rollback(bg(t), lost); err != nil {
+			t.Fatalf("Rollback by owner: %v", err)
+		}
+		waitClean(t, c)
 	}
 }
