@@ -284,7 +284,7 @@ func injectionFor(fs engine.FaultStatus, provider string) providers.Injection {
 }
 
 // recoverFault rolls back one fault, with retries, then polls Verify until
-// clean, all within timeout.
+// clean (rolling back again while it is not), all within timeout.
 func recoverFault(ctx context.Context, c *sandbox.Client, fs engine.FaultStatus, inj providers.Injection, timeout time.Duration) recoveredFault {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
@@ -317,6 +317,14 @@ func recoverFault(ctx context.Context, c *sandbox.Client, fs engine.FaultStatus,
 		acancel()
 		if verr == nil && res.Clean {
 			return done(fs, &res, "rolled back, verified clean")
+		}
+		if verr == nil {
+			// Something of the fault is still there: a hook whose apply was
+			// still finishing in the provider when the run died shows up only
+			// now, under the fault's owner label. Rolling back is idempotent.
+			rctx, rcancel := context.WithTimeout(ctx, recoverCallTimeout)
+			_ = prov.Rollback(rctx, inj)
+			rcancel()
 		}
 		if !sleepFor(ctx, backoff) {
 			if verr != nil {
