@@ -282,7 +282,7 @@ func levelOf(b scenarios.Bound, v float64) level {
 		return levelNone
 	}
 	if b.Min == nil && b.Max == nil {
-		return levelNone
+		return levelUnbounded
 	}
 	if !b.Holds(v) {
 		return levelBreached

@@ -162,7 +162,7 @@ func TestLevelOf(t *testing.T) {
 		"well above min":  {scenarios.Bound{Min: fp(250)}, 400, levelHolding},
 		"near min":        {scenarios.Bound{Min: fp(250)}, 300, levelNear},
 		"below min":       {scenarios.Bound{Min: fp(250)}, 200, levelBreached},
-		"no bound":        {scenarios.Bound{}, 7, levelNone},
+		"no bound":        {scenarios.Bound{}, 7, levelUnbounded},
 		"unknown":         {scenarios.Bound{Min: fp(3)}, math.NaN(), levelNone},
 		"zero max, zero":  {scenarios.Bound{Max: fp(0)}, 0, levelHolding},
 		"zero max, above": {scenarios.Bound{Max: fp(0)}, 0.1, levelBreached},

@@ -96,7 +96,8 @@ func (s Styles) abortLabel() string {
 type level int
 
 const (
-	levelNone     level = iota // no bound or no data
+	levelNone     level = iota // no data yet
+	levelUnbounded             // the plan sets no bound on this metric
 	levelHolding               // within bounds
 	levelNear                  // within 80 % of a bound
 	levelBreached              // beyond a bound
@@ -111,7 +112,7 @@ func (s Styles) style(l level) lipgloss.Style {
 		return s.Near
 	case levelBreached:
 		return s.Breached
-	case levelNone:
+	case levelNone, levelUnbounded:
 		return s.Neutral
 	}
 	return s.Neutral
@@ -128,6 +129,8 @@ func (l level) word() string {
 		return "✘ BREACHED"
 	case levelNone:
 		return "· no data"
+	case levelUnbounded:
+		return "· watched"
 	}
 	return ""
 }
