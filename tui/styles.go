@@ -96,11 +96,11 @@ func (s Styles) abortLabel() string {
 type level int
 
 const (
-	levelNone     level = iota // no data yet
-	levelUnbounded             // the plan sets no bound on this metric
-	levelHolding               // within bounds
-	levelNear                  // within 80 % of a bound
-	levelBreached              // beyond a bound
+	levelNone      level = iota // no data yet
+	levelUnbounded              // the plan sets no bound on this metric
+	levelHolding                // within bounds
+	levelNear                   // within 80 % of a bound
+	levelBreached               // beyond a bound
 )
 
 // style returns the style for a level.
