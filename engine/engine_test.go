@@ -496,6 +496,29 @@ func TestVerifiedRollback(t *testing.T) {
 	}
 }
 
+// A fault that is still there after its rollback (a hook applied late by an
+// Inject that finished after the rollback) is rolled back again until the
+// verification comes back clean.
+func TestDirtyVerificationRollsBackAgain(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t)
+	prov := verifyingProvider{fakeProvider: fake, cleanAfter: map[string]int{"f1": 2}}
+	h := start(t, testPlan(fault("f1", providers.InstanceStop)), prov, fake, metricsFor(nil), func(o *Options) {
+		o.RollbackDeadline = 5 * time.Second
+	})
+	out := h.wait(t)
+	if out.Verdict != VerdictHeld {
+		t.Errorf("verdict = %s (%s), want held", out.Verdict, out.Reason)
+	}
+	if n := fake.count("rollback f1"); n < 2 {
+		t.Errorf("rollback calls = %d, want a second rollback after the dirty verification", n)
+	}
+	final := Replay(h.records(t)).Faults[0]
+	if final.State != FaultRolledBack || final.Verification == nil || !final.Verification.Clean {
+		t.Fatalf("final = %s, verification %+v; want rolled back and clean", final.State, final.Verification)
+	}
+}
+
 func TestAbortIsIdempotentAndConcurrent(t *testing.T) {
 	t.Parallel()
 	prov := newFakeProvider(t)

@@ -131,6 +131,9 @@ func (p *fakeProvider) count(prefix string) int {
 type verifyingProvider struct {
 	*fakeProvider
 	dirty map[string]bool
+	// cleanAfter: the fault stays dirty until it has been rolled back this
+	// many times (something reappeared after the first rollback).
+	cleanAfter map[string]int
 }
 
 var _ providers.Verifier = verifyingProvider{}
@@ -139,6 +142,15 @@ func (p verifyingProvider) Verify(_ context.Context, inj providers.Injection) (p
 	p.mu.Lock()
 	p.calls = append(p.calls, "verify "+inj.FaultID)
 	dirty := p.dirty[inj.FaultID]
+	if n := p.cleanAfter[inj.FaultID]; n > 0 {
+		rollbacks := 0
+		for _, c := range p.calls {
+			if c == "rollback "+inj.FaultID {
+				rollbacks++
+			}
+		}
+		dirty = dirty || rollbacks < n
+	}
 	p.mu.Unlock()
 	if dirty {
 		return providers.Verification{Clean: false, Details: []string{"hook " + inj.FaultID + " still installed"}}, nil

@@ -710,7 +710,8 @@ func (m *machine) rollbackOne(ctx context.Context, f *faultRun, inj providers.In
 
 // verify asks the provider, until it says clean or the rollback deadline
 // passes, whether the fault is really gone: right after a rollback the
-// system may still be settling (a replica restarting).
+// system may still be settling (a replica restarting). While it is not
+// clean, the rollback is repeated before each new check.
 func (m *machine) verify(f *faultRun, inj providers.Injection) {
 	opts, v := m.r.opts, m.r.verifier
 	ctx, cancel := context.WithTimeout(context.Background(), opts.RollbackDeadline)
@@ -731,6 +732,12 @@ func (m *machine) verify(f *faultRun, inj providers.Injection) {
 			return
 		case err == nil:
 			last, answered = res, true
+			// Something is left (a hook that appeared after the rollback,
+			// say, from an Inject that finished late): roll back again.
+			// Rollback is idempotent, so this is always safe.
+			rctx, rcancel := context.WithTimeout(ctx, opts.CallTimeout)
+			_, _ = call(rctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, opts.Provider.Rollback(ctx, inj) })
+			rcancel()
 		case !answered:
 			lastErr = err
 		}
