@@ -223,6 +223,18 @@ type Planner interface {
 	Plan(ctx context.Context, f Fault, ttl time.Duration) ([]string, error)
 }
 
+// TargetCounter is implemented by providers that can say how many targets
+// a fault of some kind could hit in all, whatever its selection: the
+// denominator of a plan's max_percent cap (the engine's preflight refuses a
+// run whose resolved selection is beyond it). Without it the engine counts
+// Targets of the fault with a 100% selection.
+type TargetCounter interface {
+	// TargetCount returns how many targets of f's kind exist now (all the
+	// sandbox's replicas for a replica kind, 1 for its database or its
+	// dependency), without changing anything. f's selection is ignored.
+	TargetCount(ctx context.Context, f Fault) (int, error)
+}
+
 // RunningCounter is implemented by whatever knows how many instances are
 // running and healthy: the sandbox's load balancer, Kubernetes ready pods,
 // ECS runningCount.

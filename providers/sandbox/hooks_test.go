@@ -463,6 +463,13 @@ func TestHooks(t *testing.T) {
 		if err != nil || len(plan) != 2 || !strings.Contains(plan[0], "POST ") || !strings.Contains(plan[0], "kind: kill") || !strings.Contains(plan[1], "DELETE ") {
 			t.Fatalf("Plan: %q, %v", plan, err)
 		}
+		var tc providers.TargetCounter = c
+		if n, err := tc.TargetCount(ctx, f); err != nil || n != 4 {
+			t.Errorf("TargetCount(instance-stop) = %d, %v; want all 4 replicas", n, err)
+		}
+		if n, err := tc.TargetCount(ctx, providers.Fault{ID: "f9", Kind: providers.DBFailure}); err != nil || n != 1 {
+			t.Errorf("TargetCount(db-failure) = %d, %v; want 1", n, err)
+		}
 		inj, err := p.Inject(ctx, providers.Fault{ID: "f2", Kind: providers.Latency, Selection: providers.Selection{Count: 2}, Params: providers.Params{Delay: 300 * time.Millisecond}}, time.Minute)
 		if err != nil || len(inj.Handles) != 1 || len(inj.Targets) != 2 || inj.ExpiresAt.IsZero() {
 			t.Fatalf("Inject: %+v, %v", inj, err)

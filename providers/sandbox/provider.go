@@ -20,6 +20,7 @@ var (
 	_ providers.Verifier       = (*Client)(nil)
 	_ providers.Planner        = (*Client)(nil)
 	_ providers.RunningCounter = (*Client)(nil)
+	_ providers.TargetCounter  = (*Client)(nil)
 )
 
 // Name returns "sandbox".
@@ -105,6 +106,25 @@ func (c *Client) Targets(ctx context.Context, f providers.Fault) ([]providers.Ta
 		return nil, fmt.Errorf("resolve targets of %s: %w", f.ID, err)
 	}
 	return previewTargets(st, spec), nil
+}
+
+// TargetCount returns how many targets f's kind has in all: every
+// configured replica for a replica kind (healthy or not), 1 for the
+// database or the dependency. It is the denominator of a plan's
+// max_percent cap.
+func (c *Client) TargetCount(ctx context.Context, f providers.Fault) (int, error) {
+	spec, err := SpecFor(f, time.Minute)
+	if err != nil {
+		return 0, err
+	}
+	if !replicaKind(spec.Kind) {
+		return 1, nil
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count the targets of %s: %w", f.ID, err)
+	}
+	return max(st.Configured, len(st.Replicas)), nil
 }
 
 func previewTargets(st Status, spec HookSpec) []providers.Target {
