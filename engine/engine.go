@@ -94,6 +94,13 @@ type Options struct {
 	// how long a fault can outlive a crashed gameday; too short a margin
 	// risks a fault ending by itself before its rollback.
 	TTLMargin time.Duration
+	// DryRun runs the phases and measures as usual but changes nothing:
+	// Provider.Inject and Rollback are never called. When a fault is due
+	// (on schedule or by Run.Inject), the calls it would make are asked of
+	// the provider (PlanCalls) and journaled in a fault record in state
+	// FaultDryRun; the verdict's reason starts with "dry run". Env.DryRun
+	// set means the same, and either sets both.
+	DryRun bool
 	// Now stamps records (default time.Now). Phase lengths are measured
 	// with real timers; stop conditions with the samples' own timestamps.
 	Now func() time.Time
@@ -179,6 +186,8 @@ func New(opts Options) (*Run, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.DryRun = opts.DryRun || opts.Env.DryRun
+	opts.Env.DryRun = opts.DryRun
 	r := &Run{
 		opts:     opts,
 		plan:     plan,

@@ -96,7 +96,7 @@ func WriteJUnit(w io.Writer, records []Record) error {
 		}
 	}
 	for _, f := range s.faults {
-		if f.State == FaultPending || f.State == FaultSkipped {
+		if f.State == FaultPending || f.State == FaultSkipped || f.State == FaultDryRun {
 			continue
 		}
 		tc := junitCase{Name: fmt.Sprintf("rollback: %s (%s)", f.Fault.ID, f.Fault.Kind), Classname: class, Time: "0"}

@@ -25,9 +25,10 @@ type faultRun struct {
 	// order is the run-wide injection order, for reverse-order rollback.
 	order     int
 	injectErr string
-	// In flight: at most one of these is true at a time.
-	injecting, rollingBack, verifying bool
-	cancelInject                      context.CancelFunc
+	// In flight: at most one of these is true at a time. planning is a
+	// dry run's PlanCalls.
+	injecting, rollingBack, verifying, planning bool
+	cancelInject                                context.CancelFunc
 }
 
 // Events the machine goroutine receives from timers and provider calls.
@@ -48,6 +49,13 @@ type (
 		f      *faultRun
 		err    error
 		manual string
+	}
+	dryRunDoneEv struct {
+		f       *faultRun
+		gen     int
+		calls   []string
+		targets []providers.Target
+		err     error
 	}
 	verifyDoneEv struct {
 		f      *faultRun
@@ -188,6 +196,8 @@ func (m *machine) onEvent(ev any) {
 		m.onRollbackDone(ev)
 	case verifyDoneEv:
 		m.onVerifyDone(ev)
+	case dryRunDoneEv:
+		m.onDryRunDone(ev)
 	}
 }
 
@@ -295,7 +305,7 @@ func (m *machine) onInject(id string) error {
 		}
 		return fmt.Errorf("inject %s: faults can be injected only during the fault phase (the run is %s)", id, what)
 	}
-	if f.injecting || f.rollingBack || f.verifying {
+	if f.injecting || f.rollingBack || f.verifying || f.planning {
 		return fmt.Errorf("inject %s: the fault is busy (%s)", id, f.st.State)
 	}
 	switch f.st.State {
@@ -319,6 +329,10 @@ func (m *machine) life(f *faultRun) time.Duration {
 // startInject journals the request and the intent to inject (synced), then
 // calls the provider on its own goroutine.
 func (m *machine) startInject(f *faultRun) error {
+	if m.r.opts.DryRun {
+		m.startDryRun(f)
+		return nil
+	}
 	ttl := m.life(f) + m.r.opts.TTLMargin
 	f.gen++
 	f.injectErr = ""
@@ -355,6 +369,43 @@ func (m *machine) startInject(f *faultRun) error {
 	}()
 	m.syncFaultPhase()
 	return nil
+}
+
+// startDryRun is startInject in a dry run: nothing is journaled as
+// requested (nothing may be active), the provider is never asked to
+// inject; it is asked, on its own goroutine and within the call timeout,
+// which targets the fault would hit and which calls it would make, and
+// the answer is journaled in state FaultDryRun.
+func (m *machine) startDryRun(f *faultRun) {
+	ttl := m.life(f) + m.r.opts.TTLMargin
+	f.gen++
+	f.planning = true
+	gen, prov, timeout := f.gen, m.r.prov, m.r.opts.CallTimeout
+	fault := f.plan.Fault
+	fault.Owner = ownerLabel(m.r.opts.Env.RunID, f.plan.ID)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		ev := dryRunDoneEv{f: f, gen: gen}
+		ev.targets, ev.err = call(ctx, func(ctx context.Context) ([]providers.Target, error) { return prov.Targets(ctx, fault) })
+		if ev.err == nil {
+			ev.calls, ev.err = PlanCalls(ctx, prov, fault, ttl)
+		}
+		m.send(ev)
+	}()
+}
+
+func (m *machine) onDryRunDone(ev dryRunDoneEv) {
+	f := ev.f
+	if ev.gen != f.gen || !f.planning {
+		return
+	}
+	f.planning = false
+	f.st = FaultStatus{Fault: f.plan, State: FaultDryRun, Targets: ev.targets, Calls: ev.calls}
+	if ev.err != nil {
+		f.st.Err = "dry run: " + ev.err.Error()
+	}
+	m.recordFault(f)
 }
 
 // syncFaultPhase shows Injecting while an Inject call is in flight and
@@ -431,7 +482,7 @@ func (m *machine) cancelInjects() {
 // skipPending marks every fault that was never requested as skipped.
 func (m *machine) skipPending() {
 	for _, f := range m.faults {
-		if f.st.State == FaultPending && !f.injecting {
+		if f.st.State == FaultPending && !f.injecting && !f.planning {
 			f.st.State = FaultSkipped
 			m.recordFault(f)
 		}
@@ -522,7 +573,7 @@ func (m *machine) advance() {
 	inFlight, verifying := false, false
 	for _, f := range m.faults {
 		inFlight = inFlight || f.injecting || f.rollingBack
-		verifying = verifying || f.verifying
+		verifying = verifying || f.verifying || f.planning
 	}
 	if m.phase == RollingBack && !inFlight {
 		if m.aborting {
@@ -591,10 +642,13 @@ func (m *machine) verdict() Outcome {
 			out.Verdict, out.Reason = VerdictViolated, strings.Join(bad, "; ")
 		} else {
 			out.Verdict, out.Reason = VerdictHeld, "steady state held during fault and recovery"
-			if !injected {
+			if !injected && !m.r.opts.DryRun {
 				out.Reason += ", but no fault was injected"
 			}
 		}
+	}
+	if m.r.opts.DryRun {
+		out.Reason = "dry run, nothing injected: " + out.Reason
 	}
 	return out
 }

@@ -101,8 +101,12 @@ func (rw *reportWriter) header() {
 	s := rw.s
 	rw.p("# Game day report: %s", line(s.plan.Title))
 	rw.p("")
+	dry := ""
+	if s.env != nil && s.env.DryRun {
+		dry = " (dry run: nothing was injected)"
+	}
 	if s.outcome != nil {
-		rw.p("**Verdict: %s** — %s", verdictLabel(s.outcome), line(s.outcome.Reason))
+		rw.p("**Verdict: %s%s** — %s", verdictLabel(s.outcome), dry, line(s.outcome.Reason))
 	} else {
 		rw.p("**Verdict: %s** — the journal ends at %s without a verdict; the run did not finish.", verdictLabel(nil), s.rel(s.end))
 	}
@@ -363,6 +367,17 @@ func describeFault(s *summary, f FaultStatus) string {
 	case FaultRollbackFailed:
 		if f.Manual != "" {
 			head += " — manual: " + code(f.Manual)
+		}
+	case FaultDryRun:
+		if len(f.Targets) > 0 {
+			head += ", would hit " + formatTargets(f.Targets, "")
+		}
+		if len(f.Calls) > 0 {
+			calls := make([]string, len(f.Calls))
+			for i, c := range f.Calls {
+				calls[i] = code(c)
+			}
+			head += " — would call " + strings.Join(calls, "; ")
 		}
 	case FaultPending, FaultRequested, FaultInjecting, FaultRollingBack, FaultSkipped, FaultInjectFailed:
 	}
@@ -673,6 +688,9 @@ func (rw *reportWriter) rollbacks() {
 		}
 		if f.Manual != "" {
 			details = append(details, "manual: "+code(f.Manual))
+		}
+		for _, c := range f.Calls {
+			details = append(details, "would call "+code(c))
 		}
 		rw.p("| %s | %s | %s | %s | %s |", cell(f.Fault.ID), cell(string(f.Fault.Kind)), cell(stateLabel(f.State)), cell(verif), cell(strings.Join(details, "; ")))
 	}

@@ -240,6 +240,8 @@ func stateLabel(st FaultState) string {
 		return "❌ " + st.String()
 	case FaultSkipped, FaultPending:
 		return "➖ " + st.String()
+	case FaultDryRun:
+		return "🧪 " + st.String() + " (not injected)"
 	case FaultRequested, FaultInjecting, FaultActive, FaultRollingBack:
 		return "⚠️ " + st.String() + " (may still be active)"
 	}

@@ -50,9 +50,10 @@ const (
 	FaultRollbackFailed // manual action needed
 	FaultSkipped        // never injected (steady state failed, run aborted first)
 	FaultInjectFailed   // inject failed and nothing was applied
+	FaultDryRun         // dry run: not injected; Calls say what would have been called
 )
 
-var faultStateNames = [...]string{"pending", "requested", "injecting", "active", "rolling back", "rolled back", "rollback failed", "skipped", "inject failed"}
+var faultStateNames = [...]string{"pending", "requested", "injecting", "active", "rolling back", "rolled back", "rollback failed", "skipped", "inject failed", "dry run"}
 
 // String returns the state's name.
 func (s FaultState) String() string {
@@ -98,6 +99,9 @@ type FaultStatus struct {
 	// Verification is set after a verified rollback.
 	Verification *providers.Verification `json:"verification,omitempty"`
 	Err          string                  `json:"error,omitempty"`
+	// Calls are, in a dry run (State FaultDryRun), the calls injecting
+	// and rolling back the fault would have made (providers.Planner).
+	Calls []string `json:"calls,omitempty"`
 }
 
 // RecordType names a kind of journal record.
