@@ -54,6 +54,9 @@ type Run interface {
 type FaultPreview struct {
 	FaultID string
 	Summary string
+	// Calls are, in a dry run, every call injecting and rolling back the
+	// fault would make; the plan card lists them.
+	Calls []string
 }
 
 // Config is what the console needs from cmd.
@@ -67,7 +70,9 @@ type Config struct {
 	Preview func(ctx context.Context, p *scenarios.Plan) ([]FaultPreview, error)
 	// Start starts a run of p. It is called in a tea.Cmd.
 	Start func(ctx context.Context, p *scenarios.Plan) (Run, error)
-	// DryRun leaves the fault keys unbound.
+	// DryRun leaves the fault keys unbound and starts runs that inject
+	// nothing (Start is expected to start a dry run); a production target
+	// needs no confirmation then.
 	DryRun bool
 	// Unfinished, when not empty, says that an earlier run's journal has
 	// faults that were not confirmed rolled back. The picker shows it, with

@@ -109,7 +109,7 @@ func triggerable(s engine.FaultState) bool {
 	case engine.FaultPending, engine.FaultRolledBack, engine.FaultInjectFailed:
 		return true
 	case engine.FaultRequested, engine.FaultInjecting, engine.FaultActive, engine.FaultRollingBack,
-		engine.FaultRollbackFailed, engine.FaultSkipped:
+		engine.FaultRollbackFailed, engine.FaultSkipped, engine.FaultDryRun:
 		return false
 	}
 	return false
@@ -470,6 +470,13 @@ func (c consoleScreen) faultLines(w int) []string {
 				out = append(out, "    "+st.Manual.Render(l))
 			}
 		}
+		if f.State == engine.FaultDryRun {
+			for _, c := range f.Calls {
+				for _, l := range wrapText("would call: "+c, w-4) {
+					out = append(out, "    "+st.Neutral.Render(l))
+				}
+			}
+		}
 	}
 	return out
 }
@@ -527,6 +534,8 @@ func (c consoleScreen) faultState(f engine.FaultStatus) string {
 		return st.Neutral.Render("– skipped")
 	case engine.FaultInjectFailed:
 		return st.Breached.Render(withErr("✘ inject failed"))
+	case engine.FaultDryRun:
+		return st.Neutral.Render(withErr("◌ dry run: not injected"))
 	}
 	return f.State.String()
 }
@@ -579,6 +588,9 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 		if f.Err != "" {
 			s += " — " + f.Err
 		}
+		if len(f.Calls) > 0 {
+			s += " — would call " + strings.Join(f.Calls, "; ")
+		}
 		switch f.State {
 		case engine.FaultRollbackFailed, engine.FaultInjectFailed:
 			return st.Breached.Render("✘ " + s)
@@ -586,7 +598,7 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 			return st.Holding.Render("✔ " + s)
 		case engine.FaultActive:
 			return st.Near.Render("● " + s)
-		case engine.FaultPending, engine.FaultRequested, engine.FaultInjecting, engine.FaultRollingBack, engine.FaultSkipped:
+		case engine.FaultPending, engine.FaultRequested, engine.FaultInjecting, engine.FaultRollingBack, engine.FaultSkipped, engine.FaultDryRun:
 		}
 		return s
 	case engine.RecNote:

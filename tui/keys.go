@@ -36,6 +36,10 @@ type pickerKeyMap struct {
 	AcceptFilter key.Binding
 	Start        key.Binding
 	Recover      key.Binding
+	// Confirm and CancelConfirm answer the production guard: the target's
+	// name typed in full starts the run.
+	Confirm       key.Binding
+	CancelConfirm key.Binding
 }
 
 func defaultPickerKeyMap() pickerKeyMap {
@@ -47,6 +51,9 @@ func defaultPickerKeyMap() pickerKeyMap {
 		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		Start:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start run")),
 		Recover:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "recover now")),
+
+		Confirm:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start against production")),
+		CancelConfirm: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
@@ -32,6 +33,14 @@ type pickerScreen struct {
 	startFn   func(context.Context, *scenarios.Plan) (Run, error)
 	previews  map[*scenarios.Plan]previewState
 	starting  bool
+	dryRun    bool
+
+	// The production guard: confirming is the plan whose target's name
+	// must be typed in confirm before it starts; confirmErr says that what
+	// was typed is not it.
+	confirming *scenarios.Plan
+	confirm    textinput.Model
+	confirmErr string
 
 	// unfinished is the notice about an earlier run's journal with faults
 	// not confirmed rolled back; recoverFn rolls them back.
@@ -59,6 +68,10 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 	f.PlaceholderStyle = st.Text
 	f.PromptStyle = st.Label
 	f.Cursor.SetMode(cursor.CursorStatic)
+	c := textinput.New()
+	c.PromptStyle = st.Breached
+	c.Cursor.SetMode(cursor.CursorStatic)
+	c.CharLimit = 200
 	p := pickerScreen{
 		styles:    st,
 		keys:      defaultPickerKeyMap(),
@@ -68,6 +81,8 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 		previewFn: cfg.Preview,
 		startFn:   cfg.Start,
 		previews:  map[*scenarios.Plan]previewState{},
+		dryRun:    cfg.DryRun,
+		confirm:   c,
 
 		unfinished: cfg.Unfinished,
 		recoverFn:  cfg.Recover,
@@ -81,6 +96,7 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 func (p *pickerScreen) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.filter.Width = max(w-4, 1)
+	p.confirm.Width = max(w-width(p.confirm.Prompt)-2, 1)
 }
 
 // selected returns the plan under the cursor, or nil.
@@ -91,8 +107,8 @@ func (p pickerScreen) selected() *scenarios.Plan {
 	return p.plans[p.visible[p.cursor]]
 }
 
-// typing reports whether keys go to the filter input.
-func (p pickerScreen) typing() bool { return p.filtering }
+// typing reports whether keys go to the filter or the confirmation input.
+func (p pickerScreen) typing() bool { return p.filtering || p.confirming != nil }
 
 // applyFilter recomputes the visible plans: every word of the filter must
 // occur (case-insensitively) in the title, path or provider.
@@ -127,13 +143,50 @@ func (p *pickerScreen) applyFilter() {
 // updateKeybindings enables the keys that apply now.
 func (p *pickerScreen) updateKeybindings() {
 	has := len(p.visible) > 0
-	p.keys.Up.SetEnabled(has && !p.filtering)
-	p.keys.Down.SetEnabled(has && !p.filtering)
-	p.keys.Filter.SetEnabled(!p.filtering && len(p.plans) > 0)
-	p.keys.ClearFilter.SetEnabled(p.filtering || p.filter.Value() != "")
+	conf := p.confirming != nil
+	p.keys.Up.SetEnabled(has && !p.filtering && !conf)
+	p.keys.Down.SetEnabled(has && !p.filtering && !conf)
+	p.keys.Filter.SetEnabled(!p.filtering && !conf && len(p.plans) > 0)
+	p.keys.ClearFilter.SetEnabled(!conf && (p.filtering || p.filter.Value() != ""))
 	p.keys.AcceptFilter.SetEnabled(p.filtering)
-	p.keys.Start.SetEnabled(!p.filtering && has && !p.starting && p.startFn != nil)
-	p.keys.Recover.SetEnabled(!p.filtering && p.unfinished != "" && p.recoverFn != nil && !p.recovering)
+	p.keys.Start.SetEnabled(!p.filtering && !conf && has && !p.starting && p.startFn != nil)
+	p.keys.Recover.SetEnabled(!p.filtering && !conf && p.unfinished != "" && p.recoverFn != nil && !p.recovering)
+	p.keys.Confirm.SetEnabled(conf)
+	p.keys.CancelConfirm.SetEnabled(conf)
+}
+
+// needsConfirmation reports whether starting pl needs its target's name
+// typed first: a production target, unless nothing will be injected.
+func (p pickerScreen) needsConfirmation(pl *scenarios.Plan) bool {
+	return pl.Target.Production() && !p.dryRun
+}
+
+// startConfirming opens the production guard's input for pl.
+func (p *pickerScreen) startConfirming(pl *scenarios.Plan) tea.Cmd {
+	p.confirming = pl
+	p.confirmErr = ""
+	p.confirm.SetValue("")
+	p.confirm.Prompt = "type " + strings.TrimSpace(pl.Target.Name) + " to start against production › "
+	p.SetSize(p.width, p.height)
+	return p.confirm.Focus()
+}
+
+// stopConfirming closes the production guard's input.
+func (p *pickerScreen) stopConfirming() {
+	p.confirming = nil
+	p.confirmErr = ""
+	p.confirm.Blur()
+	p.confirm.SetValue("")
+}
+
+// startRun starts pl (the production guard passed or not needed).
+func (p *pickerScreen) startRun(pl *scenarios.Plan) tea.Cmd {
+	p.starting = true
+	// In sequence: a start that fails at once must not have its error
+	// banner replaced by this one.
+	return tea.Sequence(func() tea.Msg {
+		return bannerMsg(fmt.Sprintf("Starting %q…", pl.Title))
+	}, start(p.startFn, pl))
 }
 
 // ensurePreview resolves the selected plan's targets unless known.
@@ -173,6 +226,32 @@ func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
 }
 
 func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if pl := p.confirming; pl != nil {
+		switch {
+		case key.Matches(msg, p.keys.CancelConfirm):
+			p.stopConfirming()
+			return func() tea.Msg {
+				return bannerMsg(fmt.Sprintf("Not started: %q needs its target's name to run against production.", pl.Title))
+			}
+		case key.Matches(msg, p.keys.Confirm):
+			if err := engine.ConfirmProduction(pl.Target, p.confirm.Value(), ""); err != nil {
+				typed := strings.TrimSpace(p.confirm.Value())
+				p.confirmErr = fmt.Sprintf("✘ %q is not %s: type it exactly, or esc to cancel", typed, strings.TrimSpace(pl.Target.Name))
+				if typed == "" {
+					p.confirmErr = "✘ nothing typed: type " + strings.TrimSpace(pl.Target.Name) + " exactly, or esc to cancel"
+				}
+				return nil
+			}
+			p.stopConfirming()
+			if p.starting || p.startFn == nil {
+				return nil
+			}
+			return p.startRun(pl)
+		}
+		var cmd tea.Cmd
+		p.confirm, cmd = p.confirm.Update(msg)
+		return cmd
+	}
 	if p.filtering {
 		switch {
 		case key.Matches(msg, p.keys.ClearFilter):
@@ -217,17 +296,17 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if sel == nil || p.startFn == nil || p.starting {
 			return nil
 		}
-		p.starting = true
-		return tea.Batch(start(p.startFn, sel), func() tea.Msg {
-			return bannerMsg(fmt.Sprintf("Starting %q…", sel.Title))
-		})
+		if p.needsConfirmation(sel) {
+			return p.startConfirming(sel)
+		}
+		return p.startRun(sel)
 	}
 	return nil
 }
 
 // ShortHelp lists the picker's main keys.
 func (p pickerScreen) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Recover, p.keys.Start, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter}
+	return []key.Binding{p.keys.Confirm, p.keys.CancelConfirm, p.keys.Recover, p.keys.Start, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter}
 }
 
 // FullHelp lists all of the picker's keys.
@@ -236,6 +315,7 @@ func (p pickerScreen) FullHelp() [][]key.Binding {
 		{p.keys.Up, p.keys.Down, p.keys.Start},
 		{p.keys.Filter, p.keys.AcceptFilter, p.keys.ClearFilter},
 		{p.keys.Recover},
+		{p.keys.Confirm, p.keys.CancelConfirm},
 	}
 }
 
@@ -250,6 +330,7 @@ func (p pickerScreen) View() string {
 	count := fmt.Sprintf("%d of %d scenarios", len(p.visible), len(p.plans))
 	lines := []string{rightAlign(title, count, w)}
 	lines = append(lines, p.unfinishedLines(w)...)
+	lines = append(lines, p.confirmLines(w)...)
 	if p.filtering || p.filter.Value() != "" {
 		lines = append(lines, fit(p.filter.View(), w))
 	}
@@ -299,6 +380,22 @@ func (p pickerScreen) unfinishedLines(w int) []string {
 		lines[i] = p.styles.Breached.Render(l)
 	}
 	return lines
+}
+
+// confirmLines renders the production guard's input and what it says
+// about what was typed, when it is open.
+func (p pickerScreen) confirmLines(w int) []string {
+	pl := p.confirming
+	if pl == nil {
+		return nil
+	}
+	st := p.styles
+	out := []string{st.Breached.Render(fit(fmt.Sprintf("⚠ PRODUCTION: %q runs against %s.", pl.Title, strings.TrimSpace(pl.Target.Name)), w))}
+	out = append(out, fit(p.confirm.View(), w))
+	if p.confirmErr != "" {
+		out = append(out, st.Breached.Render(fit(p.confirmErr, w)))
+	}
+	return out
 }
 
 // listLines renders the visible plans (scrolled to keep the cursor in
@@ -390,6 +487,15 @@ func (p pickerScreen) cardLines(w int) []string {
 		target += " (" + pl.Target.Environment + ")"
 	}
 	field("Target", target+" · "+pl.Path)
+	if pl.Target.Production() {
+		guard := "⚠ production: starting asks you to type " + strings.TrimSpace(pl.Target.Name)
+		if p.dryRun {
+			guard = "⚠ production: a dry run injects nothing, so it needs no confirmation"
+		}
+		for _, l := range wrapText(guard, tw) {
+			out = append(out, st.Label.Render(fit("", lw))+st.Breached.Render(l))
+		}
+	}
 	field("Hypothesis", pl.Hypothesis)
 	field("Steady state", steadyState(pl))
 	field("Phases", fmt.Sprintf("baseline %s · fault %s · recovery %s",
@@ -417,6 +523,15 @@ func (p pickerScreen) cardLines(w int) []string {
 		}
 	}
 	fieldLines("Blast radius", blast)
+	var calls []string
+	for _, f := range pv.previews {
+		for _, c := range f.Calls {
+			calls = append(calls, f.FaultID+": "+c)
+		}
+	}
+	if len(calls) > 0 {
+		fieldLines("Dry run", append([]string{"nothing is injected; each fault would call:"}, calls...))
+	}
 	var faults []string
 	for i, f := range pl.Faults {
 		faults = append(faults, fmt.Sprintf("%d  %s", i+1, describeFault(f)))
