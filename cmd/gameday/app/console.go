@@ -20,12 +20,14 @@ import (
 type consoleFlags struct {
 	scenarios []string
 	fragile   bool
+	dryRun    bool
 }
 
 // addConsoleFlags adds the console's flags to the root command.
 func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
 }
 
 // runConsole opens the interactive console: it attaches to or starts the
@@ -52,12 +54,16 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		PlanErrors: planErrs,
 		Unfinished: unfinished,
 		Recover:    recoverFn,
+		DryRun:     f.dryRun,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
-			return previewFaults(ctx, t, p)
+			return previewFaults(ctx, t, p, f.dryRun)
 		},
+		// The console asks for a production target's name before it calls
+		// Start (and not in a dry run); startSession refuses a blast radius
+		// out of the plan's bounds, which the console shows as an error.
 		Start: func(ctx context.Context, p *scenarios.Plan) (tui.Run, error) {
 			// The run must not end with the command that started it.
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{})
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun})
 			if err != nil {
 				return nil, err
 			}
@@ -107,19 +113,6 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		return fmt.Errorf("console: %w", runErr)
 	}
 	return nil
-}
-
-// previewFaults resolves each fault's targets now, for the plan card.
-func previewFaults(ctx context.Context, t *target, p *scenarios.Plan) ([]tui.FaultPreview, error) {
-	out := make([]tui.FaultPreview, 0, len(p.Faults))
-	for _, f := range p.Faults {
-		targets, err := t.client.Targets(ctx, f.Fault)
-		if err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", f.ID, err)
-		}
-		out = append(out, tui.FaultPreview{FaultID: f.ID, Summary: previewSummary(f.Fault, targets, t.state.Replicas)})
-	}
-	return out, nil
 }
 
 // previewSummary says what a fault will do, e.g. "will stop 1 of 4

@@ -28,12 +28,14 @@ type runFlags struct {
 	scenarios []string
 	fragile   bool
 	ttlMargin time.Duration
+	dryRun    bool
+	confirm   string
 }
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
-		Use:   "run SCENARIO --headless",
+		Use:   "run SCENARIO --headless | --dry-run",
 		Short: "Run a scenario without the console (for CI)",
 		Long: `Run a scenario end to end without a screen: baseline, faults, recovery,
 then the verdict. SCENARIO is a file path or the name of a shipped or user
@@ -41,13 +43,23 @@ scenario (see gameday list). It attaches to a running gameday sandbox or
 starts its own. One line is printed per event; the report, the journal and
 optionally JUnit XML are written at the end.
 
+Before anything starts, each fault's selection is resolved against the
+system as it is now and printed ("blast f1 instance-stop: will stop 1 of 4
+replicas: …"); a selection that matches nothing, or more targets than the
+plan's max_count or max_percent, refuses to start (exit 3). A target marked
+environment: production runs only with --confirm and its name.
+
+--dry-run prints the plan, the blast radius and every call the faults
+would make (inject and rollback), then exits without running the phases:
+nothing is changed and no journal is written.
+
 Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
 2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
 confirmed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !f.headless {
-				return invalid(errors.New("run needs --headless (the console is `gameday` with no arguments)"))
+			if !f.headless && !f.dryRun {
+				return invalid(errors.New("run needs --headless or --dry-run (the console is `gameday` with no arguments)"))
 			}
 			return runHeadless(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 		},
@@ -62,6 +74,8 @@ confirmed.`,
 	fl.DurationVar(&f.recovery, "recovery", 0, "override the recovery phase length")
 	fl.StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
+	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", engine.TTLMargin, "added to each fault's duration to make the TTL its provider enforces")
@@ -108,6 +122,14 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 		return invalid(err)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
+	if f.ttlMargin <= 0 {
+		return invalid(fmt.Errorf("--ttl-margin %s: want a positive duration", f.ttlMargin))
+	}
+	if !f.dryRun {
+		if err := engine.ConfirmProduction(plan.Target, f.confirm, "--confirm"); err != nil {
+			return invalid(fmt.Errorf("%s: %w", plan.Path, err))
+		}
+	}
 	if notice := unfinishedNotice(); notice != "" {
 		fmt.Fprintln(stderr, notice)
 	}
@@ -126,15 +148,16 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	}
 	defer t.Close()
 
-	if f.ttlMargin <= 0 {
-		return invalid(fmt.Errorf("--ttl-margin %s: want a positive duration", f.ttlMargin))
+	if f.dryRun {
+		return dryRunHeadless(runCtx, stdout, t, plan, f)
 	}
 	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintf(stdout, "run %q — journal %s\n", plan.Title, s.JournalPath())
+	fmt.Fprintf(stdout, "run %q — journal %s\n", engine.Redact(plan.Title), s.JournalPath())
+	printBlast(stdout, s.Blast())
 
 	live := isTerminal(stderr)
 	tick := time.NewTicker(time.Second)

@@ -95,7 +95,7 @@ func defaultJournalPath(plan *scenarios.Plan, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, now.UTC().Format("20060102T150405Z")+"-"+slug(plan.Title)+".jsonl"), nil
+	return filepath.Join(dir, now.UTC().Format("20060102T150405Z")+"-"+slug(engine.Redact(plan.Title))+".jsonl"), nil
 }
 
 // session is one run with everything it needs: the engine run, its load,
@@ -106,6 +106,7 @@ type session struct {
 	journal     *os.File
 	journalPath string
 	reportPath  string
+	blast       engine.Blast
 	cancelLoad  context.CancelFunc
 	loadDone    chan struct{}
 	closeOnce   sync.Once
@@ -118,10 +119,18 @@ type sessionOptions struct {
 	TTLMargin   time.Duration // 0: engine.TTLMargin
 }
 
-// startSession starts the load and the engine for plan against t.
+// startSession starts the load and the engine for plan against t. It
+// first resolves the blast radius (engine.Preflight) and refuses, with
+// nothing written, a run whose selection matches nothing or is beyond the
+// plan's cap. It does not ask for a production target's confirmation: its
+// callers do (--confirm, or the console's prompt).
 func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessionOptions) (*session, error) {
 	if plan.Load == nil {
 		return nil, invalid(fmt.Errorf("%s: the sandbox needs built-in load: add `load: { rate: N }`", plan.Path))
+	}
+	blast, err := preflight(ctx, t, plan)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	if o.JournalPath == "" {
@@ -161,7 +170,8 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 		Provider:  prov,
 		Metrics:   loadgen.NewSource(gen, t.client),
 		Journal:   jf,
-		Env:       engine.Environment{Provider: prov.Name(), Version: Version, DryRun: o.DryRun},
+		Env:       engine.Environment{Provider: prov.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets()},
+		DryRun:    o.DryRun,
 		TTLMargin: o.TTLMargin,
 	})
 	if err != nil {
@@ -170,7 +180,7 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 		return nil, invalid(err)
 	}
 	loadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, cancelLoad: cancel, loadDone: make(chan struct{})}
+	s := &session{run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
 	go func() {
 		defer close(s.loadDone)
 		gen.Run(loadCtx)
@@ -199,7 +209,10 @@ func (s *session) Note(text string) error       { return s.run.Note(text) }
 func (s *session) Done() <-chan struct{}        { return s.run.Done() }
 func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
 func (s *session) JournalPath() string          { return s.journalPath }
-func (s *session) ReportPath() string           { return s.reportPath }
+
+// Blast is the blast radius resolved before the run started.
+func (s *session) Blast() engine.Blast { return s.blast }
+func (s *session) ReportPath() string  { return s.reportPath }
 
 // Report renders the markdown report from the journal on disk, exactly as
 // `gameday report` would.

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/tui"
+)
+
+// The safety rails as the command line applies them: the blast radius is
+// resolved and checked by engine.Preflight (in startSession, for the
+// console and headless runs alike), the production guard by
+// engine.ConfirmProduction, and a dry run shows engine.PlanCalls.
+
+// preflightTimeout bounds resolving a plan's blast radius.
+const preflightTimeout = 20 * time.Second
+
+// preflight resolves plan's blast radius against t now. A blast radius out
+// of the plan's bounds is a configuration error (exit 3).
+func preflight(ctx context.Context, t *target, plan *scenarios.Plan) (engine.Blast, error) {
+	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+	defer cancel()
+	blast, err := engine.Preflight(ctx, t.client, plan)
+	switch {
+	case errors.Is(err, engine.ErrBlastRadius):
+		return blast, invalid(fmt.Errorf("%s: %w", plan.Path, err))
+	case err != nil:
+		return blast, fmt.Errorf("%s: resolve the blast radius: %w", plan.Path, err)
+	}
+	return blast, nil
+}
+
+// blastSummary says what one fault would do, as the plan card and the
+// headless output show it: "will stop 1 of 4 replicas: replica-3 (pid
+// 123)", and why the run would be refused when it would.
+func blastSummary(fb engine.FaultBlast) string {
+	switch {
+	case fb.Problem == "":
+		return previewSummary(fb.Fault.Fault, fb.Targets, fb.Total)
+	case len(fb.Targets) == 0:
+		return "REFUSED: matches nothing right now, so the run will not start"
+	}
+	return previewSummary(fb.Fault.Fault, fb.Targets, fb.Total) + " — REFUSED: " + fb.Problem
+}
+
+// printBlast writes one line per fault of blast.
+func printBlast(w io.Writer, blast engine.Blast) {
+	for _, fb := range blast.Faults {
+		fmt.Fprintf(w, "blast    %s %s: %s\n", fb.Fault.ID, fb.Fault.Kind, blastSummary(fb))
+	}
+}
+
+// dryRunHeadless is `gameday run --dry-run`: it resolves the targets and
+// prints the plan, the blast radius and every call the run would make,
+// then exits without running the phases: nothing is changed and no
+// journal is written. It exits 3 when a real run would be refused (blast
+// radius), 0 otherwise; a production target needs no --confirm here.
+func dryRunHeadless(ctx context.Context, stdout io.Writer, t *target, plan *scenarios.Plan, f runFlags) error {
+	r := engine.Redact
+	fmt.Fprintf(stdout, "dry run of %q (%s): nothing will be changed\n", r(plan.Title), r(plan.Path))
+	tg := plan.Target.Provider
+	if plan.Target.Name != "" {
+		tg += " · " + plan.Target.Name
+	}
+	if plan.Target.Environment != "" {
+		tg += " (" + plan.Target.Environment + ")"
+	}
+	fmt.Fprintf(stdout, "target   %s\n", r(tg))
+	fmt.Fprintf(stdout, "phases   baseline %s · fault %s · recovery %s\n", plan.Phases.Baseline, plan.Phases.Fault, plan.Phases.Recovery)
+	if plan.MaxPercent > 0 || plan.MaxCount > 0 {
+		var caps []string
+		if plan.MaxPercent > 0 {
+			caps = append(caps, fmt.Sprintf("max_percent %g", plan.MaxPercent))
+		}
+		if plan.MaxCount > 0 {
+			caps = append(caps, fmt.Sprintf("max_count %d", plan.MaxCount))
+		}
+		fmt.Fprintf(stdout, "cap      %s\n", strings.Join(caps, ", "))
+	}
+	blast, refused := preflight(ctx, t, plan)
+	if refused != nil && !errors.Is(refused, engine.ErrBlastRadius) {
+		return refused
+	}
+	printBlast(stdout, blast)
+	margin := f.ttlMargin
+	for _, fl := range plan.Faults {
+		when := "at +" + fl.StartAfter.String()
+		if fl.Manual {
+			when = "on demand"
+		}
+		ttl := engine.PlannedTTL(plan, fl, margin)
+		pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+		calls, err := engine.PlanCalls(pctx, t.client, fl.Fault, ttl)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("dry run: %w", err)
+		}
+		fmt.Fprintf(stdout, "calls    %s %s %s, ttl %s:\n", fl.ID, fl.Kind, when, ttl)
+		for _, c := range calls {
+			fmt.Fprintf(stdout, "           %s\n", r(c))
+		}
+	}
+	if plan.Target.Production() {
+		fmt.Fprintf(stdout, "production: a real run needs --confirm %s\n", r(strings.TrimSpace(plan.Target.Name)))
+	}
+	if refused != nil {
+		fmt.Fprintln(stdout, "dry run: nothing was changed; a real run would refuse to start")
+		return refused
+	}
+	fmt.Fprintln(stdout, "dry run: nothing was changed")
+	return nil
+}
+
+// previewFaults resolves each fault's targets now, for the plan card: the
+// blast radius as a real start would check it and, in a dry run, the calls
+// each fault would make.
+func previewFaults(ctx context.Context, t *target, p *scenarios.Plan, dryRun bool) ([]tui.FaultPreview, error) {
+	blast, err := engine.Preflight(ctx, t.client, p)
+	if err != nil && !errors.Is(err, engine.ErrBlastRadius) {
+		return nil, err
+	}
+	out := make([]tui.FaultPreview, 0, len(blast.Faults))
+	for _, fb := range blast.Faults {
+		pv := tui.FaultPreview{FaultID: fb.Fault.ID, Summary: blastSummary(fb)}
+		if dryRun {
+			calls, err := engine.PlanCalls(ctx, t.client, fb.Fault.Fault, engine.PlannedTTL(p, fb.Fault, 0))
+			if err != nil {
+				return nil, err
+			}
+			pv.Calls = calls
+		}
+		out = append(out, pv)
+	}
+	return out, nil
+}
