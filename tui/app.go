@@ -374,16 +374,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	}
 
 	// Anything else (cursor blinks, …) goes to the screen on show.
-	var cmd tea.Cmd
-	switch m.screen {
-	case screenPicker:
-		m.picker, cmd = m.picker.Update(msg)
-	case screenConsole:
-		m.console, cmd = m.console.Update(msg)
-	case screenReport:
-		m.report, cmd = m.report.Update(msg)
-	}
-	return m, cmd
+	return m.updateScreen(msg)
 }
 
 // now advances the model's clock (never read in View).
