@@ -213,13 +213,18 @@ func axisLabel(m scenarios.Metric, v float64) string {
 		case v >= 10000:
 			return fmt.Sprintf("%.0fk", v/1000)
 		case v >= 1000:
-			return fmt.Sprintf("%.1fk", v/1000)
+			return fmt.Sprintf("%.2fk", v/1000) // 1.25k: rows a few ms apart stay distinct
 		case v > 0 && v < 10:
 			return fmt.Sprintf("%.1f", v)
 		}
 		return fmt.Sprintf("%.0f", v)
 	case scenarios.Running:
-		return fmt.Sprintf("%.0f", v)
+		// Rows fall between whole instances on short graphs: "3.5", not a
+		// second "3" (or "4") that reads like a different count.
+		if math.Abs(v-math.Round(v)) < 0.05 {
+			return fmt.Sprintf("%.0f", v)
+		}
+		return fmt.Sprintf("%.1f", v)
 	}
 	return fmt.Sprintf("%.3g", v)
 }
@@ -255,7 +260,12 @@ func formatValue(m scenarios.Metric, v float64) string {
 	case scenarios.Throughput:
 		return fmt.Sprintf("%.0f req/s", v)
 	case scenarios.Running:
-		return fmt.Sprintf("%.0f", v)
+		// Rows fall between whole instances on short graphs: "3.5", not a
+		// second "3" (or "4") that reads like a different count.
+		if math.Abs(v-math.Round(v)) < 0.05 {
+			return fmt.Sprintf("%.0f", v)
+		}
+		return fmt.Sprintf("%.1f", v)
 	}
 	return fmt.Sprintf("%g", v)
 }
