@@ -262,13 +262,13 @@ func (rw *reportWriter) findings() {
 	default:
 		rw.p("- **Time to detect:** not detected — no breach and no running-count drop after the first injection")
 	}
-	switch d, at, state := s.recovery(); state {
+	switch d, at, from, state := s.recovery(); state {
 	case "recovered":
-		rw.p("- **Time to recover:** %s — every metric within bounds%s from %s on", formatSeconds(d), rw.runningNote(), s.rel(at))
+		rw.p("- **Time to recover:** %s after %s — every metric within bounds%s from %s on", formatSeconds(d), from, rw.runningNote(), s.rel(at))
 	case "not recovered":
 		rw.p("- **Time to recover:** not recovered by the end of the run")
 	case "no data":
-		rw.p("- **Time to recover:** unknown — no samples after the last rollback")
+		rw.p("- **Time to recover:** unknown — no samples after %s", from)
 	default:
 		rw.p("- **Time to recover:** n/a — nothing was rolled back")
 	}
@@ -615,13 +615,13 @@ func (rw *reportWriter) lessons() {
 	if d, what, ok := s.detection(); ok {
 		good = append(good, fmt.Sprintf("the fault was visible in the metrics %s after the first injection (%s)", formatSeconds(d), what))
 	}
-	switch d, _, state := s.recovery(); state {
+	switch d, _, from, state := s.recovery(); state {
 	case "recovered":
 		what := "every metric was back within bounds"
 		if s.baselineRunning >= 0 {
 			what = "running count and every metric recovered"
 		}
-		good = append(good, fmt.Sprintf("%s %s after the last rollback", what, formatSeconds(d)))
+		good = append(good, fmt.Sprintf("%s %s after %s", what, formatSeconds(d), from))
 	case "not recovered":
 		bad = append(bad, "the system did not recover by the end of the run")
 	}

@@ -152,30 +152,40 @@ func (s *summary) detection() (time.Duration, string, bool) {
 	return 0, "", false
 }
 
-// recovery finds, after the last rollback, the first sample from which
-// every sample to the end of the run is within bounds with the running
-// count restored. state is "recovered", "not recovered" or "no data".
-func (s *summary) recovery() (d time.Duration, at time.Time, state string) {
+// recovery finds the first sample from which every sample to the end of
+// the run is within bounds with the running count restored, looking from
+// the detection (the first breach or running-count drop after injection):
+// a system that heals itself while the fault is still in place — a
+// supervisor replacing a killed replica — recovers before the rollback, and
+// that is the time a post-mortem wants. Without a detection it looks from
+// the last rollback. d is measured from that anchor, which from names
+// ("detection" or "the last rollback"). state is "recovered", "not
+// recovered", "no data" or "no rollback".
+func (s *summary) recovery() (d time.Duration, at time.Time, from, state string) {
 	if s.lastRollback.IsZero() {
-		return 0, time.Time{}, "no rollback"
+		return 0, time.Time{}, "", "no rollback"
+	}
+	anchor, from := s.lastRollback, "the last rollback"
+	if dd, _, ok := s.detection(); ok {
+		anchor, from = s.firstInject.Add(dd), "detection"
 	}
 	var after []providers.Sample
 	for _, smp := range s.samples {
-		if !smp.At.Before(s.lastRollback) {
+		if !smp.At.Before(anchor) {
 			after = append(after, smp)
 		}
 	}
 	if len(after) == 0 {
-		return 0, time.Time{}, "no data"
+		return 0, time.Time{}, from, "no data"
 	}
 	k := len(after)
 	for k > 0 && s.ok(after[k-1]) {
 		k--
 	}
 	if k == len(after) {
-		return 0, time.Time{}, "not recovered"
+		return 0, time.Time{}, from, "not recovered"
 	}
-	return max(after[k].At.Sub(s.lastRollback), 0), after[k].At, "recovered"
+	return max(after[k].At.Sub(anchor), 0), after[k].At, from, "recovered"
 }
 
 // extreme is a metric's most extreme value and when it happened.
