@@ -210,9 +210,13 @@ func formatTargets(ts []providers.Target, none string) string {
 	}
 	parts := make([]string, len(ts))
 	for i, t := range ts {
-		parts[i] = t.ID
-		if t.Name != "" && t.Name != t.ID {
-			parts[i] += " (" + t.Name + ")"
+		switch {
+		case t.Name == "" || t.Name == t.ID:
+			parts[i] = t.ID
+		case strings.HasPrefix(t.Name, t.ID):
+			parts[i] = t.Name // "replica-1 (pid 42)" already names it
+		default:
+			parts[i] = t.ID + " (" + t.Name + ")"
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -706,7 +710,7 @@ func (rw *reportWriter) environment() {
 	if t := s.plan.Target; t.Name != "" || t.Environment != "" {
 		rw.p("- **Target system:** %s", line(strings.TrimSpace(t.Name+" "+parens(t.Environment))))
 	}
-	rw.p("- **Targets:** %s", line(formatTargets(env.Targets, "not resolved before the run")))
+	rw.p("- **Targets resolved before the run:** %s", line(formatTargets(env.Targets, "none")))
 	version := env.Version
 	if version == "" {
 		version = "unknown"
