@@ -146,6 +146,31 @@ func wrapText(s string, w int) []string {
 	return strings.Split(ansi.Wrap(s, w, ""), "\n")
 }
 
+// reflow undoes the hard line breaks of a YAML block scalar so the card can
+// wrap the text to its own width: a line break inside a sentence becomes a
+// space; one after the end of a sentence (".", "!", "?", ":", "。") and
+// blank lines between paragraphs are kept, so a passage in another script
+// stays on its own line.
+func reflow(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if i > 0 {
+			prev := strings.TrimSpace(lines[i-1])
+			switch {
+			case l == "" || prev == "" || strings.HasSuffix(prev, ".") || strings.HasSuffix(prev, "!") ||
+				strings.HasSuffix(prev, "?") || strings.HasSuffix(prev, ":") || strings.HasSuffix(prev, "。"):
+				b.WriteString("\n")
+			default:
+				b.WriteString(" ")
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
 // rightAlign puts right at the end of a w-cell line that starts with left,
 // cutting left if they do not both fit.
 func rightAlign(left, right string, w int) string {

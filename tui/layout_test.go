@@ -222,3 +222,19 @@ func TestPickerKeepsCursorInView(t *testing.T) {
 		}
 	}
 }
+
+func TestReflow(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"soft breaks joined": {"Kill 10% of the replicas\nwith SIGKILL, the way a host\nfailure would.", "Kill 10% of the replicas with SIGKILL, the way a host failure would."},
+		"sentence end kept":  {"The LB should take it out.\nランダムなインスタンス停止。\nNext.", "The LB should take it out.\nランダムなインスタンス停止。\nNext."},
+		"paragraphs kept":    {"one\ntwo\n\nthree", "one two\n\nthree"},
+		"trailing newline":   {"a\nb\n", "a b"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := reflow(tc.in); got != tc.want {
+				t.Errorf("reflow(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -555,7 +555,7 @@ func (p pickerScreen) cardLines(w int) []string {
 		field("Load", "real traffic only")
 	}
 	if pl.Description != "" {
-		field("About", pl.Description)
+		field("About", reflow(pl.Description))
 	}
 	return out
 }
