@@ -18,25 +18,9 @@ import (
 	"github.com/gameday-tui/gameday/providers/loadgen"
 )
 
-// execLoad runs `gameday load args...` in-process and returns stdout,
-// stderr and the exit code Main would return.
+// execLoad runs `gameday load args...` in-process (see execRoot).
 func execLoad(ctx context.Context, args ...string) (string, string, int) {
-	root := newRootCmd()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(append([]string{"load"}, args...))
-	err := root.ExecuteContext(ctx)
-	code := ExitOK
-	if err != nil {
-		code = ExitInvalid
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), code
+	return execRoot(ctx, append([]string{"load"}, args...)...)
 }
 
 func okServer(t *testing.T) (*httptest.Server, *atomic.Int64) {

@@ -165,6 +165,14 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	events := s.Events()
 	started := time.Now()
 	signals := 0
+	show := func(rec engine.Record) {
+		if line := eventLine(rec, started); line != "" {
+			if live {
+				fmt.Fprint(stderr, "\r\033[K") // clear the status line first
+			}
+			fmt.Fprintln(stdout, line)
+		}
+	}
 loop:
 	for {
 		select {
@@ -173,12 +181,7 @@ loop:
 				events = nil
 				continue
 			}
-			if line := eventLine(rec, started); line != "" {
-				if live {
-					fmt.Fprint(stderr, "\r\033[K")
-				}
-				fmt.Fprintln(stdout, line)
-			}
+			show(rec)
 		case <-tick.C:
 			if live {
 				fmt.Fprint(stderr, "\r\033[K"+statusLine(s.Snapshot(), time.Now()))
@@ -205,9 +208,7 @@ loop:
 				draining = false
 				break
 			}
-			if line := eventLine(rec, started); line != "" {
-				fmt.Fprintln(stdout, line)
-			}
+			show(rec)
 		default:
 			draining = false
 		}
