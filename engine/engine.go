@@ -370,15 +370,3 @@ func newRunID(now time.Time) string {
 	return now.UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// ownerLabel returns the owner label of fault id in run runID: "RUN/FAULT",
-// with any character a provider label may not hold replaced by "-".
-func ownerLabel(runID, id string) string {
-	clean := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			return r
-		}
-		return '-'
-	}, id)
-	return runID + "/" + clean
-}

@@ -237,7 +237,7 @@ func TestIntentJournaledBeforeInject(t *testing.T) {
 			problems = append(problems, "no synced intent record for "+f.ID+" when Inject was called")
 			return
 		}
-		want := recs[0].Env.RunID + "/" + f.ID
+		want := providers.OwnerLabel(recs[0].Env.RunID, f.ID)
 		if inj := recs[i].Fault.Injection; inj == nil || inj.Owner != want || f.Owner != want {
 			problems = append(problems, fmt.Sprintf("intent injection %+v, fault owner %q; want owner %q in both", inj, f.Owner, want))
 		}

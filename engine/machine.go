@@ -336,7 +336,7 @@ func (m *machine) startInject(f *faultRun) error {
 	ttl := m.life(f) + m.r.opts.TTLMargin
 	f.gen++
 	f.injectErr = ""
-	owner := ownerLabel(m.r.opts.Env.RunID, f.plan.ID)
+	owner := providers.OwnerLabel(m.r.opts.Env.RunID, f.plan.ID)
 	// The intent carries an Injection with the owner label and no handles
 	// yet: if gameday dies during Inject, `gameday recover` rolls back
 	// whatever carries that label.
@@ -382,7 +382,7 @@ func (m *machine) startDryRun(f *faultRun) {
 	f.planning = true
 	gen, prov, timeout := f.gen, m.r.prov, m.r.opts.CallTimeout
 	fault := f.plan.Fault
-	fault.Owner = ownerLabel(m.r.opts.Env.RunID, f.plan.ID)
+	fault.Owner = providers.OwnerLabel(m.r.opts.Env.RunID, f.plan.ID)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()

@@ -139,7 +139,7 @@ type Note struct {
 // Environment says where a run ran.
 type Environment struct {
 	// RunID identifies the run. Every fault the run injects is labelled
-	// with the owner "RUN/FAULT" (providers.Fault.Owner), so that what it
+	// with the owner "RUN.FAULT" (providers.OwnerLabel), so that what it
 	// applied can be found again from the journal. New generates one when
 	// it is empty.
 	RunID    string             `json:"run_id,omitempty"`

@@ -16,7 +16,8 @@ import (
 )
 
 // Kind names a fault the way a scenario file does. Every provider maps the
-// kinds it supports to its own mechanism (see DESIGN.md's fault table).
+// kinds it supports to its own mechanism (docs/architecture.md has the
+// table of kind × provider → file).
 type Kind string
 
 // The six classic fault kinds. Providers may add native kinds of their own.
@@ -84,8 +85,12 @@ type Params struct {
 	MemoryMB int `json:"memory_mb,omitempty"`
 	// Mode selects a variant: instance-stop "kill" (default) or "pause";
 	// dependency-outage "blackhole" (default) or "error"; db-failure "stop"
-	// (default).
+	// (default). A provider may offer other modes (its Spec.Modes).
 	Mode string `json:"mode,omitempty"`
+	// Extra holds the params a provider adds to a kind, or a native kind's
+	// params, as its Spec.Params declares them (a NetworkChaos
+	// correlation, an FIS template id, a raw Chaos Mesh manifest).
+	Extra Fields `json:"extra,omitempty"`
 }
 
 // Fault is one fault of a plan, resolved from the scenario file.
@@ -96,9 +101,17 @@ type Fault struct {
 	Kind      Kind      `json:"kind"`
 	Selection Selection `json:"selection"`
 	Params    Params    `json:"params"`
+	// Target narrows what the fault hits, in the provider's own terms, as
+	// its Spec.Selector declares them: a namespace and labels, pod or task
+	// names, ARNs, tags. Empty means the scenario's target as a whole.
+	Target Fields `json:"target,omitempty"`
+	// Scope is the scenario's target fields (target: { namespace: … }),
+	// handed to the provider with every fault so that Targets, Inject and
+	// Rollback need nothing else from the plan.
+	Scope Fields `json:"scope,omitempty"`
 	// Owner, when set, is a label Inject attaches to everything it applies
 	// for this fault (a sandbox hook label, a Kubernetes label, an AWS
-	// tag). The engine sets it to "RUN/FAULT" and journals it, in an
+	// tag). The engine sets it to "RUN.FAULT" (OwnerLabel) and journals it, in an
 	// Injection, before it calls Inject; it is not part of a scenario file.
 	// It lets Rollback find what was applied when the caller died before
 	// Inject returned the Handles (see Injection.Owner).
@@ -240,29 +253,4 @@ type TargetCounter interface {
 // ECS runningCount.
 type RunningCounter interface {
 	Running(ctx context.Context) (int, error)
-}
-
-// Sample is one one-second window of metrics, stamped with the end of the
-// window. Latencies are in milliseconds. Running is -1 when unknown.
-type Sample struct {
-	At         time.Time        `json:"at"`
-	P50        float64          `json:"p50_ms"`
-	P95        float64          `json:"p95_ms"`
-	P99        float64          `json:"p99_ms"`
-	Requests   int64            `json:"requests"`
-	Errors     int64            `json:"errors"`
-	ErrorRate  float64          `json:"error_rate"`
-	Throughput float64          `json:"throughput_rps"`
-	InFlight   int              `json:"in_flight"`
-	Running    int              `json:"running"`
-	ErrorsBy   map[string]int64 `json:"errors_by,omitempty"`
-}
-
-// MetricSource delivers the metrics of a run, one Sample per second.
-type MetricSource interface {
-	// Samples streams one Sample for each completed one-second window until
-	// ctx is done, then closes the channel. A slow reader must not stall
-	// the source: samples it cannot deliver are dropped, never queued
-	// without bound.
-	Samples(ctx context.Context) <-chan Sample
 }

@@ -79,7 +79,7 @@ type HookSpec struct {
 	Workers  int           `json:"workers,omitempty"`   // cpu; default 1
 	Load     int           `json:"load,omitempty"`      // cpu, percent; default 100
 	MemoryMB int           `json:"memory_mb,omitempty"` // memory
-	// Label is a free-form owner label (providers.Fault.Owner: "RUN/FAULT")
+	// Label is a free-form owner label (providers.Fault.Owner: "RUN.FAULT")
 	// that lets a client find its hooks without knowing their IDs, e.g.
 	// after it died before the POST answered. At most maxLabel bytes of
 	// letters, digits and ". _ : / -".
