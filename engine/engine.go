@@ -369,4 +369,3 @@ func newRunID(now time.Time) string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return now.UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
 }
-
