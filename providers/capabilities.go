@@ -39,6 +39,11 @@ const (
 	EventDetected  EventKind = "detected"
 	EventRecovered EventKind = "recovered"
 	EventInfo      EventKind = "info"
+	// EventGone says the system itself is gone (the sandbox's process
+	// died, the cluster stopped answering for good): the engine aborts
+	// the run, and the faults that lived in that system are reported as
+	// ended with it, never with a manual command that cannot work.
+	EventGone EventKind = "gone"
 )
 
 // EventStreamer is implemented by providers that can report what the
