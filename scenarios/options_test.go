@@ -1,7 +1,6 @@
 package scenarios_test
 
 import (
-
 	"slices"
 
 	"github.com/gameday-tui/gameday/providers"
@@ -78,5 +77,3 @@ func kubeSpec() providers.Spec {
 		},
 	}
 }
-
-

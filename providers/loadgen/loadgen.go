@@ -94,7 +94,7 @@ type Generator struct {
 	rec      atomic.Pointer[Recorder]
 	inflight atomic.Int64
 	due      atomic.Int64 // requests that have fallen due (sent or dropped)
-	start    time.Time // set by Run before any worker starts
+	start    time.Time    // set by Run before any worker starts
 
 	ticks   chan time.Duration // due times handed to idle workers
 	workers int                // owned by the scheduler

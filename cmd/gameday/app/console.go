@@ -8,8 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"syscall"
 	"sync"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -137,7 +137,6 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 	}
 	return nil
 }
-
 
 // waitForRollback waits, after the console has closed, for s's rollback
 // and verification to finish — as long as they take: the engine bounds

@@ -43,7 +43,9 @@ func (s *fakeSystem) Rollback(_ context.Context, inj providers.Injection) error 
 	s.rollback = append(s.rollback, inj.FaultID)
 	return nil
 }
-func (s *fakeSystem) ManualRollback(inj providers.Injection) string { return "fakesysctl undo " + inj.Owner }
+func (s *fakeSystem) ManualRollback(inj providers.Injection) string {
+	return "fakesysctl undo " + inj.Owner
+}
 func (s *fakeSystem) Verify(_ context.Context, inj providers.Injection) (providers.Verification, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -3,11 +3,11 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"errors"
 	"regexp"
 	"slices"
 	"strings"
