@@ -271,3 +271,46 @@ func TestEnvDryRunIsDryRun(t *testing.T) {
 		t.Errorf("Env.DryRun: %d inject calls, want none", n)
 	}
 }
+
+// A refusal before the run names the place in the scenario file of what
+// it refuses, as validate would: the fault beyond the cap, the production
+// target not confirmed.
+func TestPreflightNamesTheLine(t *testing.T) {
+	t.Parallel()
+	opts := scenarios.Options{Providers: map[string]providers.Spec{"fake": {Name: "fake", Kinds: slices.Clone(providers.Kinds), NoLoadNeeded: true}}}
+	src := `title: Over the cap
+hypothesis: h
+blast_radius: b
+rollback: r
+target: { provider: fake, name: payments-prod, environment: production }
+steady_state: { error_rate: { max: 0.01 } }
+phases: { baseline: 1s, fault: 2s, recovery: 1s }
+max_count: 1
+faults:
+  - { kind: latency, params: { delay: 1s } }
+  - kind: instance-stop
+    selection: { count: 1 }
+`
+	plan, err := scenarios.Parse("p.yaml", []byte(src), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := newFakeProvider(t)
+	fake.targets["f1"] = replicas(1)
+	fake.targets["f2"] = replicas(3)
+	_, err = Preflight(context.Background(), fake, plan)
+	if want := "f2 instance-stop would hit 3 targets, beyond the plan's max_count of 1 (at p.yaml:11:5)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Preflight = %v; want %q", err, want)
+	}
+	err = ConfirmProduction(plan.Target, "", "--confirm")
+	if want := "pass --confirm payments-prod to run against it (at p.yaml:5:33)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("ConfirmProduction = %v; want %q", err, want)
+	}
+	// A plan built in code has no place to name.
+	code := testPlan(fault("f1", providers.InstanceStop))
+	code.MaxCount = 1
+	fake.targets["f1"] = replicas(2)
+	if _, err := Preflight(context.Background(), fake, code); err == nil || strings.Contains(err.Error(), "(at ") {
+		t.Errorf("Preflight of a plan built in code = %v", err)
+	}
+}
