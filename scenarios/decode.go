@@ -235,6 +235,10 @@ func (d *decoder) fields(at string, n *yaml.Node, what string, names, required [
 	for _, p := range pairs {
 		name := resolve(p.key).Value
 		if !slices.Contains(names, name) {
+			if strings.ContainsRune(name, '\ufeff') {
+				d.errorAt(p.key, "unknown field %q in %s: it holds a byte order mark (U+FEFF), which belongs only at the very start of a file (were two files joined?)", name, what)
+				continue
+			}
 			d.errorAt(p.key, "unknown field %q in %s%s", name, what, suggest(name, names))
 			continue
 		}
