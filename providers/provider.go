@@ -143,6 +143,11 @@ type Injection struct {
 	// ExpiresAt is when the system that applied the fault ends it by itself
 	// if nobody rolls it back.
 	ExpiresAt time.Time `json:"expires_at"`
+	// Seed, when not zero, is the seed of the random choice of Targets
+	// among the matching ones (which pods to delete), journaled so that
+	// the same choice can be made again (the Kubernetes provider's
+	// params.seed).
+	Seed int64 `json:"seed,omitempty"`
 }
 
 // ErrNotApplied is wrapped by an Inject error when the provider knows that
