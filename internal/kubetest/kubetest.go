@@ -480,11 +480,20 @@ func (c *Cluster) ServiceAccount(t testing.TB, ns, name string, roles ...any) *r
 			t.Fatalf("the binding of %s never took effect for %+v: %v", user, attrs, err)
 		}
 	}
-	tr, err := c.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, sa.Name, &authenticationv1.TokenRequest{
+	return c.Token(t, ns, sa.Name)
+}
+
+// Token returns a config that authenticates as the existing ServiceAccount
+// name of namespace ns, with a one-hour token from the TokenRequest API.
+func (c *Cluster) Token(t testing.TB, ns, name string) *rest.Config {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tr, err := c.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authenticationv1.TokenRequest{
 		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(3600))},
 	}, metav1.CreateOptions{})
 	if err != nil {
-		t.Fatalf("request a token for %s: %v", user, err)
+		t.Fatalf("request a token for ServiceAccount %s/%s: %v", ns, name, err)
 	}
 	cfg := rest.AnonymousClientConfig(c.admin)
 	cfg.BearerToken = tr.Status.Token

@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/gameday-tui/gameday/providers"
 )
@@ -20,9 +19,13 @@ import (
 // names it after the run and fault, so recover finds it), in the fault's
 // namespace, and no system namespace in its selector unless allowed.
 // Paths are relative to the manifest (".kind").
-func manifestErrors(m map[string]any, ns string, allowSystem bool) []providers.FieldError {
-	if m == nil {
+func manifestErrors(raw map[string]any, ns string, allowSystem bool) []providers.FieldError {
+	if raw == nil {
 		return []providers.FieldError{{Msg: "give the Chaos Mesh object as a mapping (apiVersion, kind, spec)"}}
+	}
+	m, err := jsonObject(raw)
+	if err != nil {
+		return []providers.FieldError{{Msg: err.Error()}}
 	}
 	var errs []providers.FieldError
 	add := func(path, format string, args ...any) {
@@ -79,7 +82,10 @@ func manifestErrors(m map[string]any, ns string, allowSystem bool) []providers.F
 // the fault's namespace, labelled with the owner, and with spec.duration
 // the TTL (or the manifest's own duration when shorter).
 func (p *Provider) buildManifest(ctx context.Context, scope providers.Fields, f providers.Fault, ttl time.Duration) (act, error) {
-	m := runtime.DeepCopyJSON(f.Params.Extra.Map(paramManifest))
+	m, err := jsonObject(f.Params.Extra.Map(paramManifest))
+	if err != nil {
+		return act{}, fmt.Errorf("fault %s: %w: params.manifest: %w", f.ID, providers.ErrNotApplied, err)
+	}
 	ns := namespaceOf(scope, f)
 	kind, _ := m["kind"].(string)
 	spec, _ := m["spec"].(map[string]any)
@@ -145,4 +151,63 @@ func (p *Provider) manifestTargets(ctx context.Context, ns string, spec map[stri
 		pods = append(pods, got...)
 	}
 	return podTargets(servingOf(pods)), nil
+}
+
+// jsonObject returns a deep copy of m holding only the values an
+// unstructured object may hold (int64 for whole numbers, []any, map[string]any):
+// a manifest decoded from YAML has int and, from Go, []string.
+func jsonObject(m map[string]any) (map[string]any, error) {
+	v, err := jsonValue(m)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+func jsonValue(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, string, bool, int64, float64:
+		return v, nil
+	case int:
+		return int64(v), nil
+	case int32:
+		return int64(v), nil
+	case uint64:
+		return int64(v), nil
+	case float32:
+		return float64(v), nil
+	case []string:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = e
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case map[string]string:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = e
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			c, err := jsonValue(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = c
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%v (%T) is not a JSON value", v, v)
 }

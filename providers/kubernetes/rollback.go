@@ -86,18 +86,22 @@ func (p *Provider) waitGone(ctx context.Context, refs []ref) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.deleteWait)
 	defer cancel()
-	var left []string
+	var left []string // what the last complete check found
 	err := wait.PollUntilContextCancel(ctx, p.poll, true, func(ctx context.Context) (bool, error) {
-		left = left[:0]
+		var now []string
 		for _, r := range refs {
 			obj, err := p.getChaos(ctx, r)
 			if err != nil {
+				if ctx.Err() != nil {
+					return false, nil // the wait is over; left says what was left
+				}
 				return false, err
 			}
 			if obj != nil {
-				left = append(left, p.stuckMessage(r, obj))
+				now = append(now, p.stuckMessage(r, obj))
 			}
 		}
+		left = now
 		return len(left) == 0, nil
 	})
 	if err == nil {

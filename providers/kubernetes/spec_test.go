@@ -174,94 +174,15 @@ func TestCheckFault(t *testing.T) {
 }
 
 // TestShippedScenarios checks the files of scenarios/kubernetes against
-// Spec the way the scenario loader will: every field declared, of its
-// type, within its bounds, a mode the kind has, and the whole-target and
-// whole-fault checks clean. It also checks they cover the six patterns
-// and a raw chaos-mesh manifest.
+// Spec the way the scenario loader will (shippedScenario), and that they
+// cover the six patterns and a raw chaos-mesh manifest.
 func TestShippedScenarios(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "scenarios", "kubernetes", "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scenarios/kubernetes/*.yaml: %v", err)
-	}
-	spec := kubernetes.Spec()
 	kinds := map[providers.Kind]int{}
-	for _, path := range files {
+	for _, path := range shippedScenarios(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var doc struct {
-				Target map[string]any   `yaml:"target"`
-				Faults []map[string]any `yaml:"faults"`
-			}
-			if err := yaml.Unmarshal(b, &doc); err != nil {
-				t.Fatal(err)
-			}
-			if doc.Target["provider"] != "kubernetes" {
-				t.Fatalf("target.provider %v", doc.Target["provider"])
-			}
-			target := providers.Fields{}
-			for k, v := range doc.Target {
-				if slices.Contains([]string{"provider", "name", "environment"}, k) {
-					continue
-				}
-				if err := checkValue(spec.Target, k, v); err != nil {
-					t.Errorf("target.%s: %v", k, err)
-				}
-				target[k] = v
-			}
-			for _, e := range spec.CheckTarget(target) {
-				t.Errorf("target: %v", e)
-			}
-			for i, raw := range doc.Faults {
-				f := providers.Fault{ID: fmt.Sprintf("f%d", i+1), Kind: providers.Kind(fmt.Sprint(raw["kind"]))}
+			_, faults := shippedScenario(t, path)
+			for _, f := range faults {
 				kinds[f.Kind]++
-				if !spec.SupportsKind(f.Kind) {
-					t.Errorf("faults[%d]: kind %s", i, f.Kind)
-					continue
-				}
-				if sel, ok := raw["selection"].(map[string]any); ok {
-					f.Selection.Count, _ = sel["count"].(int)
-					if pct, ok := sel["percent"].(int); ok {
-						f.Selection.Percent = float64(pct)
-					}
-				}
-				if tgt, ok := raw["target"].(map[string]any); ok {
-					f.Target = providers.Fields{}
-					for k, v := range tgt {
-						if err := checkValue(spec.Selector, k, v); err != nil {
-							t.Errorf("faults[%d].target.%s: %v", i, k, err)
-						}
-						f.Target[k] = v
-					}
-				}
-				params, _ := raw["params"].(map[string]any)
-				f.Params.Extra = providers.Fields{}
-				for k, v := range params {
-					switch {
-					case k == "mode":
-						f.Params.Mode = fmt.Sprint(v)
-						if !slices.Contains(spec.Modes[f.Kind], f.Params.Mode) {
-							t.Errorf("faults[%d]: mode %q, want one of %v", i, v, spec.Modes[f.Kind])
-						}
-					case slices.Contains(classicParams[f.Kind], k):
-						setClassic(t, &f.Params, k, v)
-					default:
-						if err := checkValue(spec.Params[f.Kind], k, v); err != nil {
-							t.Errorf("faults[%d].params.%s: %v", i, k, err)
-						}
-						f.Params.Extra[k] = v
-					}
-				}
-				for _, fs := range spec.Params[f.Kind] {
-					if fs.Required && !f.Params.Extra.Has(fs.Name) {
-						t.Errorf("faults[%d]: params.%s is required", i, fs.Name)
-					}
-				}
-				for _, e := range spec.CheckFault(target, f) {
-					t.Errorf("faults[%d]: %v", i, e)
-				}
 			}
 		})
 	}
@@ -270,6 +191,103 @@ func TestShippedScenarios(t *testing.T) {
 			t.Errorf("%d shipped scenarios have a %s fault, want 1", kinds[k], k)
 		}
 	}
+}
+
+func shippedScenarios(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "scenarios", "kubernetes", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios/kubernetes/*.yaml: %v", err)
+	}
+	return files
+}
+
+// shippedScenario decodes the scenario file at path into its target fields
+// and faults, checking them against Spec the way the scenario loader will:
+// every field declared, of its type, within its bounds, a mode the kind
+// has, required params present, and the whole-target and whole-fault
+// checks clean. Mistakes are test errors.
+func shippedScenario(t *testing.T, path string) (providers.Fields, []providers.Fault) {
+	t.Helper()
+	spec := kubernetes.Spec()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Target map[string]any   `yaml:"target"`
+		Faults []map[string]any `yaml:"faults"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Target["provider"] != "kubernetes" {
+		t.Fatalf("target.provider %v", doc.Target["provider"])
+	}
+	target := providers.Fields{}
+	for k, v := range doc.Target {
+		if slices.Contains([]string{"provider", "name", "environment"}, k) {
+			continue
+		}
+		if err := checkValue(spec.Target, k, v); err != nil {
+			t.Errorf("target.%s: %v", k, err)
+		}
+		target[k] = v
+	}
+	for _, e := range spec.CheckTarget(target) {
+		t.Errorf("target: %v", e)
+	}
+	var faults []providers.Fault
+	for i, raw := range doc.Faults {
+		f := providers.Fault{ID: fmt.Sprintf("f%d", i+1), Kind: providers.Kind(fmt.Sprint(raw["kind"])), Scope: target}
+		if !spec.SupportsKind(f.Kind) {
+			t.Errorf("faults[%d]: kind %s", i, f.Kind)
+			continue
+		}
+		if sel, ok := raw["selection"].(map[string]any); ok {
+			f.Selection.Count, _ = sel["count"].(int)
+			if pct, ok := sel["percent"].(int); ok {
+				f.Selection.Percent = float64(pct)
+			}
+		}
+		if tgt, ok := raw["target"].(map[string]any); ok {
+			f.Target = providers.Fields{}
+			for k, v := range tgt {
+				if err := checkValue(spec.Selector, k, v); err != nil {
+					t.Errorf("faults[%d].target.%s: %v", i, k, err)
+				}
+				f.Target[k] = v
+			}
+		}
+		params, _ := raw["params"].(map[string]any)
+		f.Params.Extra = providers.Fields{}
+		for k, v := range params {
+			switch {
+			case k == "mode":
+				f.Params.Mode = fmt.Sprint(v)
+				if !slices.Contains(spec.Modes[f.Kind], f.Params.Mode) {
+					t.Errorf("faults[%d]: mode %q, want one of %v", i, v, spec.Modes[f.Kind])
+				}
+			case slices.Contains(classicParams[f.Kind], k):
+				setClassic(t, &f.Params, k, v)
+			default:
+				if err := checkValue(spec.Params[f.Kind], k, v); err != nil {
+					t.Errorf("faults[%d].params.%s: %v", i, k, err)
+				}
+				f.Params.Extra[k] = v
+			}
+		}
+		for _, fs := range spec.Params[f.Kind] {
+			if fs.Required && !f.Params.Extra.Has(fs.Name) {
+				t.Errorf("faults[%d]: params.%s is required", i, fs.Name)
+			}
+		}
+		for _, e := range spec.CheckFault(target, f) {
+			t.Errorf("faults[%d]: %v", i, e)
+		}
+		faults = append(faults, f)
+	}
+	return target, faults
 }
 
 // checkValue checks v against the field declared as name in list, as the
