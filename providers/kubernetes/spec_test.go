@@ -376,3 +376,15 @@ func setClassic(t *testing.T, p *providers.Params, k string, v any) {
 		p.MemoryMB, _ = v.(int)
 	}
 }
+
+// TestRBACIsDocumented checks that docs/kubernetes.md shows the very Role
+// the integration tests bind (rbac.yaml).
+func TestRBACIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "kubernetes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```yaml\n"+kubernetes.RBAC()+"```\n") {
+		t.Errorf("docs/kubernetes.md does not show rbac.yaml as it is, in a yaml block")
+	}
+}
