@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,6 +31,11 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+
+	// For tests: the registry to use (default: defaultRegistry()) and the
+	// signals to react to (default: the process's).
+	reg  *registry
+	sigs chan os.Signal
 }
 
 func newRunCmd() *cobra.Command {
@@ -78,7 +84,7 @@ confirmed.`,
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
-	fl.DurationVar(&f.ttlMargin, "ttl-margin", engine.TTLMargin, "added to each fault's duration to make the TTL its provider enforces")
+	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
 	_ = fl.MarkHidden("ttl-margin")
 	return cmd
 }
@@ -113,8 +119,16 @@ func exitCode(o engine.Outcome) int {
 	return ExitViolated
 }
 
-func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f runFlags) error {
-	plan, err := findPlan(name, f.scenarios)
+func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name string, f runFlags) error {
+	// A broken stdout (piped to head, a closed terminal) never stops the
+	// run: the journal is the record. Writes after the first failure are
+	// dropped.
+	stdout, stderr := &quietWriter{w: rawStdout}, &quietWriter{w: rawStderr}
+	reg := f.reg
+	if reg == nil {
+		reg = defaultRegistry()
+	}
+	plan, err := findPlanWith(name, f.scenarios, reg.options())
 	if err != nil {
 		return invalid(err)
 	}
@@ -122,7 +136,7 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 		return invalid(err)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
-	if f.ttlMargin <= 0 {
+	if f.ttlMargin < 0 {
 		return invalid(fmt.Errorf("--ttl-margin %s: want a positive duration", f.ttlMargin))
 	}
 	if !f.dryRun {
@@ -138,11 +152,18 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	// of cancelling provider calls mid-flight.
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
+	// Every signal that can be caught leads to the same rollback as
+	// Ctrl+C: INT, TERM, HUP (a closed terminal), QUIT, and PIPE unless it
+	// was our own write to a broken stdout (then only the output stops).
+	sigs := f.sigs
+	if sigs == nil {
+		sigs = make(chan os.Signal, 4)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
+		defer signal.Stop(sigs)
+	}
 
-	t, err := openTarget(runCtx, f.fragile, logf)
+	co := connectOptions{logf: logf, fragile: f.fragile}
+	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
 	}
@@ -151,19 +172,20 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	if f.dryRun {
 		return dryRunHeadless(runCtx, stdout, t, plan, f)
 	}
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin})
+	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	fmt.Fprintf(stdout, "run %q — journal %s\n", engine.Redact(plan.Title), s.JournalPath())
-	printBlast(stdout, s.Blast())
+	printBlast(stdout, t.provider, plan, s.Blast())
 
-	live := isTerminal(stderr)
+	live := isTerminal(rawStderr)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	events := s.Events()
 	started := time.Now()
+	lastProgress := started
 	signals := 0
 	show := func(rec engine.Record) {
 		if line := eventLine(rec, started); line != "" {
@@ -182,11 +204,24 @@ loop:
 				continue
 			}
 			show(rec)
-		case <-tick.C:
+		case now := <-tick.C:
 			if live {
-				fmt.Fprint(stderr, "\r\033[K"+statusLine(s.Snapshot(), time.Now()))
+				fmt.Fprint(stderr, "\r\033[K"+statusLine(s.Snapshot(), now))
+			}
+			// A CI log shows the system's health during a long phase.
+			if now.Sub(lastProgress) >= progressEvery {
+				lastProgress = now
+				if line := progressLine(s.Snapshot(), started, now); line != "" {
+					if live {
+						fmt.Fprint(stderr, "\r\033[K")
+					}
+					fmt.Fprintln(stdout, line)
+				}
 			}
 		case sig := <-sigs:
+			if sig == syscall.SIGPIPE && (stdout.broken() || stderr.broken()) {
+				continue // our own write to a closed pipe: the run goes on
+			}
 			signals++
 			if signals == 1 {
 				fmt.Fprintf(stderr, "\ngameday: %s: aborting, rolling back every fault (send it again to exit at once)\n", sig)
@@ -194,29 +229,37 @@ loop:
 				continue
 			}
 			fmt.Fprintf(stderr, "\ngameday: %s again: exiting without waiting for rollback\n", sig)
-			printMaybeInjected(stderr, s.Snapshot(), s.JournalPath())
-			return withCode(ExitAborted, errors.New("exited before rollback was confirmed"))
+			if printMaybeInjected(stderr, s.Snapshot(), s.JournalPath()) > 0 {
+				return withCode(ExitRollbackFailed, errors.New("exited before rollback was confirmed"))
+			}
+			return withCode(ExitAborted, errors.New("exited after an abort; every fault was rolled back"))
 		case <-s.Done():
 			break loop
 		}
 	}
-	// Drain what the engine journaled after Done.
-	for draining := events != nil; draining; {
+	// Every record the engine journaled reaches the output: the channel is
+	// closed right after the verdict, so drain it to the end (bounded, in
+	// case a reader-side bug left it open).
+	drainBy := time.After(10 * time.Second)
+	for events != nil {
 		select {
 		case rec, ok := <-events:
 			if !ok {
-				draining = false
+				events = nil
 				break
 			}
 			show(rec)
-		default:
-			draining = false
+		case <-drainBy:
+			events = nil
 		}
 	}
 	if live {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	out := s.Outcome()
+	if err := s.JournalErr(); err != nil {
+		logf("the journal could not be written in full (%v); the report is rendered from what was written", err)
+	}
 	if err := s.Close(); err != nil {
 		logf("close the journal: %v", err)
 	}
@@ -255,8 +298,8 @@ func writeJUnitFile(path, journalPath string) error {
 }
 
 // printMaybeInjected lists faults that may still be injected and how to
-// finish them.
-func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) {
+// finish them, and returns how many there are.
+func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) int {
 	n := 0
 	for _, f := range snap.Faults {
 		if !f.State.MayBeActive() {
@@ -268,6 +311,33 @@ func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) {
 	if n > 0 {
 		fmt.Fprintf(w, "gameday: %d fault(s) may still be injected; they expire at their TTL. To roll back now:\n  gameday recover %s\n", n, journalPath)
 	}
+	return n
+}
+
+// quietWriter passes writes through until the first one fails (a closed
+// pipe), then drops them: output is a courtesy, the journal is the record.
+type quietWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error
+}
+
+func (q *quietWriter) Write(p []byte) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err != nil {
+		return len(p), nil
+	}
+	if _, err := q.w.Write(p); err != nil {
+		q.err = err
+	}
+	return len(p), nil
+}
+
+func (q *quietWriter) broken() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.err != nil
 }
 
 // eventLine renders one journal record as a line of headless output; samples
@@ -325,6 +395,37 @@ func eventLine(rec engine.Record, started time.Time) string {
 	case engine.RecSample:
 	}
 	return ""
+}
+
+// progressEvery is how often a headless run prints a progress line.
+const progressEvery = 10 * time.Second
+
+// progressLine is the line a headless run prints every progressEvery: the
+// phase, each bounded metric's latest value against its bound, and the
+// verdict so far of the open phase — so a CI log shows the system's
+// health during a long fault.
+func progressLine(snap engine.Snapshot, started, now time.Time) string {
+	if snap.Plan == nil || snap.Phase.Ended() || len(snap.Samples) == 0 {
+		return ""
+	}
+	at := now.Sub(started).Truncate(time.Second)
+	parts := []string{fmt.Sprintf("T+%02d:%02d progress %s", int(at.Minutes()), int(at.Seconds())%60, snap.Phase)}
+	for _, m := range engine.BoundedMetrics(snap.Plan) {
+		for i := len(snap.Samples) - 1; i >= 0; i-- {
+			if v, ok := m.Value(snap.Samples[i]); ok {
+				parts = append(parts, engine.FormatAgainst(m, v, snap.Plan.SteadyState[m]))
+				break
+			}
+		}
+	}
+	switch {
+	case snap.Group == "":
+	case snap.Holding:
+		parts = append(parts, snap.Group+" so far: holding")
+	default:
+		parts = append(parts, snap.Group+" so far: BREACHED "+strings.Join(snap.Breaches, "; "))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // statusLine is the live line shown on a terminal.
