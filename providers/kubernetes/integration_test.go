@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,43 +61,11 @@ func setupShop(ctx context.Context, t *testing.T) *shop {
 	c.Namespace(t, ns)
 	admin := c.Kube()
 	kubetest.RunControllers(ctx, t, admin, ns, kubetest.ReadyAfter(2*time.Second))
-	workload := func(app string) corev1.PodTemplateSpec {
-		return corev1.PodTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": app}},
-			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: app, Image: "registry.invalid/" + app + ":1"}}},
-		}
-	}
-	if _, err := admin.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec:       appsv1.DeploymentSpec{Replicas: ptr(int32(4)), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Template: workload("web")},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.AppsV1().StatefulSets(ns).Create(ctx, &appsv1.StatefulSet{
-		ObjectMeta: metav1.ObjectMeta{Name: "postgres"},
-		Spec:       appsv1.StatefulSetSpec{Replicas: ptr(int32(1)), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "postgres"}}, Template: workload("postgres")},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-
-	// The documented RBAC, as docs/kubernetes.md shows it, and the
+	c.Workload(t, ns, "Deployment", "web", 4)
+	c.Workload(t, ns, "StatefulSet", "postgres", 1)
+	// The documented RBAC, as docs/kubernetes.md shows it, with the
 	// ServiceAccount it binds.
-	if _, err := admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "gameday"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	docs := rbacDocs(t)
-	if _, err := admin.RbacV1().Roles(ns).Create(ctx, docs.role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.RbacV1().ClusterRoles().Create(ctx, docs.clusterRole, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, docs.roleBinding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, docs.clusterRoleBinding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	c.Apply(t, kubernetes.RBAC())
 	s := &shop{c: c, sa: c.Token(t, ns, "gameday")}
 	s.p = s.provider(s.sa)
 	// The authorizer learns of new bindings through a watch: wait until it
@@ -152,6 +119,8 @@ func rbacDocs(t *testing.T) rbac {
 		case "ClusterRoleBinding":
 			out.clusterRoleBinding = &rbacv1.ClusterRoleBinding{}
 			target = out.clusterRoleBinding
+		case "ServiceAccount":
+			continue
 		default:
 			t.Fatalf("rbac.yaml holds a %v", obj["kind"])
 		}

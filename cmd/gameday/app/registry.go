@@ -53,6 +53,9 @@ type sourceBackend struct {
 type connectOptions struct {
 	logf    func(string, ...any)
 	fragile bool // sandbox: start it without its resilience patterns
+	// Kubernetes: the kubeconfig file and context (--kubeconfig,
+	// --context); empty for kubectl's defaults.
+	kubeconfig, kubeContext string
 }
 
 // conn is a system gameday is connected to.
@@ -94,6 +97,7 @@ type registry struct {
 func defaultRegistry() *registry {
 	r := &registry{backends: map[string]backend{}, sources: map[string]sourceBackend{}}
 	r.add(sandboxBackend())
+	r.add(kubernetesBackend())
 	return r
 }
 
