@@ -51,21 +51,15 @@ func (p *Provider) planChaos(ctx context.Context, f providers.Fault, ttl time.Du
 	if err := p.hasChaosMesh(ctx, a.resource, f); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", f.ID, err)
 	}
-	dry, err := p.createChaos(ctx, a.resource, a.chaos, true)
-	if err != nil {
+	if _, err := p.createChaos(ctx, a.resource, a.chaos, true); err != nil {
 		return nil, fmt.Errorf("plan %s: the API server refused the %s in a dry run: %w", f.ID, a.chaos.GetKind(), err)
 	}
 	path := fmt.Sprintf("/apis/%s/namespaces/%s/%s", chaosAPI, a.chaos.GetNamespace(), a.resource)
-	name := a.chaos.GetName()
-	if name == "" {
-		name = a.chaos.GetGenerateName() + "…"
-		if dry != nil && dry.GetName() != "" {
-			name = a.chaos.GetGenerateName() + "<generated>"
-		}
-	}
-	owner := f.Owner
+	// Before a run the owner is not known yet: the object will be named
+	// after the run's id.
+	name, owner := a.chaos.GetName(), f.Owner
 	if owner == "" {
-		owner = "RUN.FAULT"
+		name, owner = "gameday-RUN-"+dnsSafe(f.ID), "RUN."+f.ID
 	}
 	duration, _, _ := unstructured.NestedString(a.chaos.Object, "spec", "duration")
 	lines := []string{
