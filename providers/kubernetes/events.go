@@ -98,7 +98,7 @@ type eventWatch struct {
 	kube kubernetes.Interface
 
 	mu    sync.Mutex
-	known map[string]bool // pods of the target, ever seen
+	known map[string]bool // pods: true of the target (ever seen), false not
 }
 
 func (w *eventWatch) know(pod string) {
@@ -107,10 +107,18 @@ func (w *eventWatch) know(pod string) {
 	w.known[pod] = true
 }
 
-func (w *eventWatch) isKnown(pod string) bool {
+func (w *eventWatch) ignore(pod string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.known[pod]
+	w.known[pod] = false
+}
+
+// lookup says whether pod is of the target, and whether that is known.
+func (w *eventWatch) lookup(pod string) (mine, known bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	mine, known = w.known[pod]
+	return mine, known
 }
 
 func (w *eventWatch) relevant(ctx context.Context, ev *corev1.Event) bool {
@@ -121,14 +129,19 @@ func (w *eventWatch) relevant(ctx context.Context, ev *corev1.Event) bool {
 	wl := w.set.workload
 	switch o.Kind {
 	case "Pod":
-		if w.isKnown(o.Name) {
-			return true
+		if mine, known := w.lookup(o.Name); known {
+			return mine
 		}
-		// The event may come before the pod informer has seen the pod.
+		// The event may come before the pod informer has seen the pod:
+		// ask once, and remember a pod that is not the target's.
 		pod, err := w.kube.CoreV1().Pods(o.Namespace).Get(ctx, o.Name, metav1.GetOptions{})
-		if err == nil && w.set.matches(pod) {
+		switch {
+		case err == nil && w.set.matches(pod):
 			w.know(pod.Name)
 			return true
+		case err == nil:
+			w.ignore(pod.Name)
+			return false
 		}
 		return apierrors.IsNotFound(err) && wl != nil && strings.HasPrefix(o.Name, wl.Name+"-")
 	case "Deployment":
