@@ -281,14 +281,9 @@ loop:
 }
 
 func writeJUnitFile(path, journalPath string) error {
-	jf, err := os.Open(journalPath)
+	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
-		return fmt.Errorf("open the journal: %w", err)
-	}
-	defer jf.Close()
-	recs, err := engine.ReadJournal(jf)
-	if err != nil {
-		return fmt.Errorf("read the journal: %w", err)
+		return err
 	}
 	var b strings.Builder
 	if err := engine.WriteJUnit(&b, recs); err != nil {
