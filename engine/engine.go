@@ -224,17 +224,17 @@ func New(opts Options) (*Run, error) {
 	opts.DryRun = opts.DryRun || opts.Env.DryRun
 	opts.Env.DryRun = opts.DryRun
 	r := &Run{
-		opts:     opts,
-		plan:     plan,
-		prov:     opts.Provider,
-		provName: opts.Provider.Name(),
-		enc:      NewEncoder(opts.Journal),
-		now:      opts.Now,
+		opts:       opts,
+		plan:       plan,
+		prov:       opts.Provider,
+		provName:   opts.Provider.Name(),
+		enc:        NewEncoder(opts.Journal),
+		now:        opts.Now,
 		abortCh:    make(chan struct{}),
 		abortNowCh: make(chan struct{}),
-		cmds:     make(chan injectRequest),
-		done:     make(chan struct{}),
-		events:   newEventQueue(),
+		cmds:       make(chan injectRequest),
+		done:       make(chan struct{}),
+		events:     newEventQueue(),
 	}
 	if v, ok := opts.Provider.(providers.Verifier); ok {
 		r.verifier = v

@@ -105,10 +105,10 @@ type machine struct {
 	// (Run.Abort, a stop condition); AbortNow clears it.
 	observe   bool
 	abortedAt Phase // the phase the abort interrupted
-	hasFinal    bool  // the run will end as soon as no call is in flight
-	final       Phase // Done or Aborted
-	notSteady   *Outcome
-	finished    bool
+	hasFinal  bool  // the run will end as soon as no call is in flight
+	final     Phase // Done or Aborted
+	notSteady *Outcome
+	finished  bool
 }
 
 func newMachine(r *Run) *machine {
