@@ -27,9 +27,10 @@ type MetricKey struct {
 	Namespace, Name, Stat string
 }
 
-// MetricFunc gives a series' value for the period that starts at at, or
-// false when it has no data point there. dims are the query's dimensions.
-type MetricFunc func(at time.Time, dims map[string]string) (float64, bool)
+// MetricFunc gives a series' value for the period of length period that
+// starts at at, or false when it has no data point there. dims are the
+// query's dimensions.
+type MetricFunc func(at time.Time, period time.Duration, dims map[string]string) (float64, bool)
 
 // SetMetric scripts a series: GetMetricData answers every period of a
 // query's window with fn's values.
@@ -231,7 +232,7 @@ func (s *Server) cloudWatchCall(c call, now time.Time) (any, *apiError) {
 					sort.Slice(points, func(i, j int) bool { return points[i].After(points[j]) })
 				}
 				for _, t := range points {
-					if v, ok := fn(t, dims); ok {
+					if v, ok := fn(t, step, dims); ok {
 						ts = append(ts, t)
 						vals = append(vals, v)
 					}

@@ -68,6 +68,8 @@ var knownActions = map[string]bool{
 // TemplateSpec describes an experiment template that exists before the
 // run (one a team made in the console), for AddTemplate.
 type TemplateSpec struct {
+	// ID is the template's id; empty makes one up (EXT…).
+	ID          string
 	Description string
 	RoleArn     string
 	// Targets and Actions are FIS's own JSON objects by name, as
@@ -91,6 +93,11 @@ func (s *Server) AddTemplate(spec TemplateSpec) string {
 		conds = []any{map[string]any{"source": "none"}}
 	}
 	t := s.newTemplate(map[string]any{"description": spec.Description, "roleArn": spec.RoleArn}, spec.Targets, spec.Actions, conds, spec.Tags)
+	if spec.ID != "" {
+		delete(s.templates, t.id)
+		t.id, t.arn = spec.ID, fmt.Sprintf("arn:aws:fis:%s:%s:experiment-template/%s", Region, Account, spec.ID)
+		s.templates[t.id] = t
+	}
 	return t.id
 }
 

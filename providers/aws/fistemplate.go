@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -69,7 +70,30 @@ func (p *Provider) injectTemplate(ctx context.Context, f providers.Fault, ttl ti
 	if ts, err := p.templateTargets(ctx, f); err == nil {
 		inj.Targets = ts
 	}
+	// Verify checks every ECS service the template acts on is whole again.
+	for _, s := range templateServices(t, p.scope(f)) {
+		inj.Handles = append(inj.Handles, handleService+s.String())
+	}
 	return p.startExperiment(ctx, f, tid, inj, false)
+}
+
+// templateServices are the ECS services a template's task targets name,
+// or the scope's service when they choose tasks by ARN or tag.
+func templateServices(t *fistypes.ExperimentTemplate, sc providers.Fields) []ecsRef {
+	var out []ecsRef
+	for _, tg := range t.Targets {
+		if awssdk.ToString(tg.ResourceType) != "aws:ecs:task" {
+			continue
+		}
+		ref := ecsRef{cluster: tg.Parameters["cluster"], service: tg.Parameters["service"]}
+		if ref.service == "" {
+			ref = serviceOf(sc)
+		}
+		if ref.service != "" && !slices.Contains(out, ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 // templateTargets resolves an existing template's targets the way FIS

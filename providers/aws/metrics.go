@@ -56,7 +56,12 @@ func NewCloudWatchSource(cw CloudWatchMetrics, f providers.Fields) *CloudWatchSo
 		s.period = time.Minute
 	}
 	if !f.Has(metricsFieldLag) {
+		// ALB metrics arrive a minute or two after their period; a
+		// high-resolution series sooner.
 		s.lag = 3 * time.Minute
+		if s.period < time.Minute {
+			s.lag = max(10*time.Second, 3*s.period)
+		}
 	}
 	if s.interval <= 0 {
 		s.interval = max(s.period/4, time.Second)
@@ -89,7 +94,7 @@ func (s *CloudWatchSource) Err() error {
 }
 
 // Samples streams one Sample per period that has data, oldest first, until
-// ctx ends. The first call looks back over the lag and a few periods.
+// ctx ends. The first call looks back over the lag and one period more.
 func (s *CloudWatchSource) Samples(ctx context.Context) <-chan providers.Sample {
 	out := make(chan providers.Sample, 64)
 	go func() {
@@ -137,7 +142,7 @@ func (s *CloudWatchSource) Poll(ctx context.Context) ([]providers.Sample, error)
 	s.mu.Lock()
 	start := s.last.Add(s.period)
 	s.mu.Unlock()
-	if earliest := end.Add(-s.lag - 5*s.period).Truncate(s.period); start.Before(earliest) {
+	if earliest := end.Add(-s.lag - s.period).Truncate(s.period); start.Before(earliest) {
 		start = earliest
 	}
 	if !start.Before(end) {

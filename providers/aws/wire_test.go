@@ -37,7 +37,7 @@ func TestWire(t *testing.T) {
 	})
 	var taskARN, expID, newTID string
 	t0 := time.Now().Add(-5 * time.Minute).Truncate(time.Minute)
-	e.fake.SetMetric(awsfake.MetricKey{Namespace: "AWS/ApplicationELB", Name: "RequestCount", Stat: "Sum"}, func(time.Time, map[string]string) (float64, bool) { return 600, true })
+	e.fake.SetMetric(awsfake.MetricKey{Namespace: "AWS/ApplicationELB", Name: "RequestCount", Stat: "Sum"}, func(time.Time, time.Duration, map[string]string) (float64, bool) { return 600, true })
 
 	steps := []struct {
 		action string
