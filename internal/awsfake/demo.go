@@ -16,13 +16,13 @@ const (
 )
 
 // AddDemo adds the world the shipped AWS scenarios name: the ECS service
-// myapp-service of 10 tasks in myapp-cluster, the Aurora cluster myapp-db
+// myapp-service of 10 tasks of 4 GiB in myapp-cluster, the Aurora cluster myapp-db
 // (myapp-db-1 writer, myapp-db-2 reader), the Multi-AZ instance legacy-db,
 // the alarm HighErrorRateAlarm in OK, the team's FIS template
 // EXT1234567890 (stop 10% of the tasks), and the ALB's metrics of a
 // healthy service: 1,200 requests per second, p95 80 ms, no 5XX.
 func (s *Server) AddDemo() {
-	s.AddService(ServiceSpec{Cluster: DemoCluster, Service: DemoService, Desired: 10, TaskTags: map[string]string{"app": "myapp"}})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Service: DemoService, Desired: 10, TaskTags: map[string]string{"app": "myapp"}, MemoryMiB: 4096})
 	s.AddDBCluster(DBClusterSpec{ID: DemoDBCluster, Instances: []string{"myapp-db-1", "myapp-db-2"}})
 	s.AddDBInstance(DemoDBInstance, true)
 	s.SetAlarm(DemoAlarm, "OK", "Threshold Crossed: no datapoints were breaching the threshold")

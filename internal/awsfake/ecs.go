@@ -27,6 +27,7 @@ type service struct {
 	desired   int
 	taskDef   string
 	taskTags  map[string]string
+	memoryMiB int
 	tasks     []*task
 	events    []serviceEvent // oldest first
 	// steadyAt, when set, is when the last replacement runs: the service
@@ -69,6 +70,9 @@ type ServiceSpec struct {
 	Desired int
 	// TaskTags are put on every task of the service.
 	TaskTags map[string]string
+	// MemoryMiB is each task's memory (default 2048), as Fargate reports
+	// it.
+	MemoryMiB int
 }
 
 // AddService adds an ECS service (and its cluster, if new) with Desired
@@ -82,9 +86,12 @@ func (s *Server) AddService(spec ServiceSpec) {
 		s.clusters[spec.Cluster] = c
 	}
 	svc := &service{
-		name: spec.Service, cluster: c, desired: spec.Desired, taskTags: spec.TaskTags,
+		name: spec.Service, cluster: c, desired: spec.Desired, taskTags: spec.TaskTags, memoryMiB: spec.MemoryMiB,
 		arn:     fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, spec.Cluster, spec.Service),
 		taskDef: fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", Region, Account, spec.Service),
+	}
+	if svc.memoryMiB <= 0 {
+		svc.memoryMiB = 2048
 	}
 	c.services[spec.Service] = svc
 	now := s.now()
@@ -297,7 +304,7 @@ func taskJSON(t *task, now time.Time, withTags bool) map[string]any {
 		"taskArn": t.arn, "clusterArn": t.svc.cluster.arn, "taskDefinitionArn": t.svc.taskDef,
 		"group": "service:" + t.svc.name, "startedBy": "ecs-svc/" + t.svc.name,
 		"lastStatus": st, "desiredStatus": desired, "launchType": "FARGATE",
-		"createdAt": epoch(t.createdAt),
+		"createdAt": epoch(t.createdAt), "memory": fmt.Sprint(t.svc.memoryMiB), "cpu": "1024",
 	}
 	if st != "PENDING" {
 		m["startedAt"] = epoch(t.startAt)

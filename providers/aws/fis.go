@@ -228,6 +228,9 @@ func (p *Provider) injectCreated(ctx context.Context, f providers.Fault, ttl tim
 	if err != nil {
 		return notApplied(err)
 	}
+	if f, err = p.withMemoryPercent(ctx, f, ref.cluster, tasks); err != nil {
+		return notApplied(err)
+	}
 	in, err := p.templateInput(f, ttl, sc, tasks, alarms)
 	if err != nil {
 		return notApplied(err)

@@ -45,6 +45,9 @@ func checkTemplate(f providers.Fault, t *fistypes.ExperimentTemplate, ttl time.D
 		return nil
 	}
 	act, err := actionFor(f)
+	if f.Kind == providers.MemoryStress {
+		act, err = fisAction{id: "aws:ecs:task-memory-stress"}, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -158,7 +161,10 @@ func (p *Provider) planTemplate(ctx context.Context, f providers.Fault, ttl time
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", f.ID, err)
 	}
-	note := fmt.Sprintf("runs for %s", templateDuration(t.Actions))
+	note := "its actions are instant"
+	if d := templateDuration(t.Actions); d > 0 {
+		note = fmt.Sprintf("runs for %s", d)
+	}
 	if err := checkTemplate(f, t, ttl); err != nil {
 		note = "would be refused: " + err.Error()
 	}

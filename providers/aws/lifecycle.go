@@ -224,6 +224,9 @@ func (p *Provider) ManualRollback(inj providers.Injection) string {
 // Plan returns every AWS call Inject and Rollback would make for f, as the
 // AWS CLI commands that make them, without changing anything.
 func (p *Provider) Plan(ctx context.Context, f providers.Fault, ttl time.Duration) ([]string, error) {
+	if f.Owner == "" {
+		f.Owner = "RUN." + f.ID // a dry run has no run id: show where it goes
+	}
 	switch {
 	case f.Kind == providers.DBFailure:
 		return p.planDB(ctx, f)
@@ -252,6 +255,9 @@ func (p *Provider) Plan(ctx context.Context, f providers.Fault, ttl time.Duratio
 			}
 			calls = append(calls, "# "+err.Error())
 		}
+	}
+	if f, err = p.withMemoryPercent(ctx, f, ref.cluster, tasks); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", f.ID, err)
 	}
 	in, err := p.templateInput(f, ttl, sc, tasks, arns)
 	if err != nil {

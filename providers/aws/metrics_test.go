@@ -108,3 +108,21 @@ func TestCloudWatchSourceStreams(t *testing.T) {
 		t.Error(src.Err())
 	}
 }
+
+// TestRunningSource: the ECS service's runningCount as the running series.
+func TestRunningSource(t *testing.T) {
+	e := newEnv(t)
+	src := gdaws.NewRunningSource(e.provider(), 20*time.Millisecond)
+	if in := src.Info(); in.Resolution != 20*time.Millisecond || in.Name != "ecs" {
+		t.Fatalf("info %+v", in)
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	s := <-src.Samples(ctx)
+	if v, ok := s.Value(providers.SeriesRunning); !ok || v != 10 || s.Source != "ecs" {
+		t.Fatalf("sample %+v", s)
+	}
+	if n := len(e.fake.Calls("ecs:DescribeServices")); n < 1 {
+		t.Fatalf("%d DescribeServices calls", n)
+	}
+}

@@ -118,7 +118,8 @@ func TestFISKinds(t *testing.T) {
 		}), "aws:ecs:task-network-latency", map[string]any{"delayMilliseconds": "500", "jitterMilliseconds": "50", "sources": "10.0.0.0/16", "duration": "PT1M30S"}},
 		"cpu-stress": {fault(providers.CPUStress, func(f *providers.Fault) { f.Params.Load, f.Params.Workers = 80, 2 }),
 			"aws:ecs:task-cpu-stress", map[string]any{"percent": "80", "workers": "2", "duration": "PT1M30S"}},
-		"memory-stress": {fault(providers.MemoryStress, func(f *providers.Fault) { f.Params.Extra["percent"] = 75.0 }),
+		// 1536 MB of the fake's 2048 MiB tasks.
+		"memory-stress": {fault(providers.MemoryStress, func(f *providers.Fault) { f.Params.MemoryMB = 1536 }),
 			"aws:ecs:task-memory-stress", map[string]any{"percent": "75", "duration": "PT1M30S"}},
 		"dependency-outage blackhole": {fault(providers.DependencyOutage, func(f *providers.Fault) {
 			f.Params.Extra["port"], f.Params.Extra["protocol"] = 5432, "tcp"

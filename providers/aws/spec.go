@@ -35,7 +35,6 @@ const (
 	ParamRoleARN         = "role_arn"
 	ParamDuration        = "action_duration"
 	ParamSeed            = "seed"
-	ParamPercent         = "percent"
 	ParamPort            = "port"
 	ParamProtocol        = "protocol"
 	ParamTrafficType     = "traffic_type"
@@ -112,10 +111,9 @@ func Spec() providers.Spec {
 				{Name: ParamSeed, Type: providers.FieldInt, Doc: "the seed of the random choice of tasks (default: drawn at inject time and journaled)"},
 				roleParam, templateParam,
 			},
-			providers.Latency:   append(append([]providers.FieldSpec{}, fisCommon...), sources, endpoint),
-			providers.CPUStress: fisCommon,
-			providers.MemoryStress: append(append([]providers.FieldSpec{}, fisCommon...),
-				providers.FieldSpec{Name: ParamPercent, Type: providers.FieldNumber, Min: providers.Ptr(1), Max: providers.Ptr(100), Doc: "percent of the task's memory to hold (FIS takes a percent, not megabytes)"}),
+			providers.Latency:      append(append([]providers.FieldSpec{}, fisCommon...), sources, endpoint),
+			providers.CPUStress:    fisCommon,
+			providers.MemoryStress: fisCommon,
 			providers.DependencyOutage: append(append([]providers.FieldSpec{}, fisCommon...), sources, endpoint,
 				providers.FieldSpec{Name: ParamPort, Type: providers.FieldInt, Min: providers.Ptr(0), Max: providers.Ptr(65535), Doc: "blackhole: the port to drop traffic to"},
 				providers.FieldSpec{Name: ParamProtocol, Type: providers.FieldString, OneOf: []string{"tcp", "udp"}, Doc: "blackhole: the protocol"},
@@ -130,9 +128,6 @@ func Spec() providers.Spec {
 		},
 		Modes: map[providers.Kind][]string{
 			providers.InstanceStop:     {ModeStopTask, ModeFIS},
-			providers.Latency:          {ModeFIS},
-			providers.CPUStress:        {ModeFIS},
-			providers.MemoryStress:     {ModeFIS},
 			providers.DependencyOutage: {ModeBlackhole, ModeLoss},
 			providers.DBFailure:        {ModeFailover, ModeReboot},
 		},
@@ -209,11 +204,8 @@ func checkFault(target providers.Fields, f providers.Fault) []providers.FieldErr
 	}
 	switch f.Kind {
 	case providers.MemoryStress:
-		if f.Params.MemoryMB > 0 {
-			add("params.memory_mb", "FIS holds a percent of the task's memory, not megabytes: use params.percent")
-		}
-		if !existing && !x.Has(ParamPercent) {
-			add("params.percent", "memory-stress on ECS needs params.percent (of the task's memory)")
+		if !existing && f.Params.MemoryMB <= 0 {
+			add("params.memory_mb", "memory-stress needs params.memory_mb (gameday turns it into FIS's percent of the task's memory)")
 		}
 	case providers.CPUStress:
 		if f.Params.Load < 0 || f.Params.Load > 100 {

@@ -290,8 +290,7 @@ func TestCheckFaultCatchesMistakes(t *testing.T) {
 		path   string
 	}{
 		"no role":        {ecsTarget, fault(providers.CPUStress), "params.role_arn"},
-		"memory in MB":   {target(), fault(providers.MemoryStress, func(f *providers.Fault) { f.Params.MemoryMB = 512; f.Params.Extra["percent"] = 50 }), "params.memory_mb"},
-		"no percent":     {target(), fault(providers.MemoryStress), "params.percent"},
+		"no memory":      {target(), fault(providers.MemoryStress), "params.memory_mb"},
 		"no port":        {target(), fault(providers.DependencyOutage), "params.port"},
 		"no delay":       {target(), fault(providers.Latency), "params.delay"},
 		"no service":     {providers.Fields{"role_arn": roleARN, "cluster": cluster}, fault(providers.Latency, func(f *providers.Fault) { f.Params.Delay = time.Second }), "target.service"},

@@ -30,6 +30,7 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	aws       awsFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -80,6 +81,7 @@ confirmed.`,
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
 	_ = fl.MarkHidden("ttl-margin")
+	addAWSFlags(fl, &f.aws)
 	return cmd
 }
 
@@ -143,7 +145,7 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	defer signal.Stop(sigs)
 
 	reg := defaultRegistry()
-	co := connectOptions{logf: logf, fragile: f.fragile}
+	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
