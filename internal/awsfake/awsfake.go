@@ -550,6 +550,4 @@ func (s *Server) uuid() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-var errBody = errors.New("malformed request body")
-
 func trimBody(b []byte) []byte { return bytes.TrimSpace(b) }
