@@ -314,9 +314,16 @@ func (c consoleScreen) verdict() string {
 		return st.Neutral.Render("· NO DATA YET")
 	}
 	if !c.snap.Holding {
+		// The header names what breached; the values are on the graphs.
+		var names []string
+		for _, ck := range c.snap.Checks {
+			if !ck.Holds {
+				names = append(names, metricName(ck.Metric))
+			}
+		}
 		s := "✘ BREACHED"
-		if len(c.snap.Breaches) > 0 {
-			s += ": " + strings.Join(c.snap.Breaches, ", ")
+		if len(names) > 0 {
+			s += ": " + strings.Join(names, ", ")
 		}
 		return st.Breached.Render(s)
 	}

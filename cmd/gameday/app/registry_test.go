@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -238,4 +239,83 @@ func TestShippedScenariosAreNotAmberWhenHealthy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tickSource is a metric source of healthy one-second samples, for runs
+// against the fake system.
+type tickSource struct{}
+
+func (tickSource) Samples(ctx context.Context) <-chan providers.Sample {
+	ch := make(chan providers.Sample, 4)
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				select {
+				case ch <- providers.Sample{At: now, Source: "fake", Span: 100 * time.Millisecond, Values: map[string]float64{"error_rate": 0}}:
+				default:
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+// Two runs against one target at once are refused: the second names the
+// live run, its owner and its start time, and writes nothing.
+func TestSecondRunOnATargetIsRefused(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	sys := &fakeSystem{id: "sys-lease", applied: map[string]bool{}}
+	c := &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: "sys-lease"}}
+	max := 0.5
+	plan := &scenarios.Plan{Title: "Lease", Path: "lease.yaml", Hypothesis: "h", Target: scenarios.Target{Provider: "fakesys", Name: "shop"},
+		SteadyState: map[scenarios.Metric]scenarios.Bound{scenarios.ErrorRate: {Max: &max}},
+		Phases:      scenarios.Phases{Baseline: time.Minute, Fault: time.Minute, Recovery: time.Minute},
+		Faults:      []scenarios.Fault{{Fault: providers.Fault{ID: "f1", Kind: providers.Latency}, Manual: true}}}
+	ctx := context.Background()
+	first, err := startSession(ctx, c, plan, sessionOptions{JournalPath: filepath.Join(t.TempDir(), "a.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(t.TempDir(), "b.jsonl")
+	_, err = startSession(ctx, c, plan, sessionOptions{JournalPath: second})
+	if err == nil {
+		t.Fatal("a second run on the same target started")
+	}
+	runID := readRecords(t, first.JournalPath())[0].Env.RunID
+	for _, want := range []string{"in use by run " + runID, "started "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q lacks %q", err, want)
+		}
+	}
+	if code := exitCodeOf(err); code != ExitInvalid {
+		t.Errorf("exit code %d, want %d", code, ExitInvalid)
+	}
+	if _, statErr := os.Stat(second); !os.IsNotExist(statErr) {
+		t.Errorf("the refused run wrote a journal: %v", statErr)
+	}
+	first.Abort("test")
+	<-first.Done()
+	first.Close()
+	// Once the first run has ended, the target is free again.
+	again, err := startSession(ctx, c, plan, sessionOptions{JournalPath: filepath.Join(t.TempDir(), "c.jsonl")})
+	if err != nil {
+		t.Fatalf("after the first run ended: %v", err)
+	}
+	again.Abort("test")
+	<-again.Done()
+	again.Close()
+}
+
+func exitCodeOf(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return -1
 }

@@ -61,6 +61,7 @@ func defaultJournalPath(plan *scenarios.Plan, now time.Time) (string, error) {
 // its journal. It implements tui.Run.
 type session struct {
 	run         *engine.Run
+	lease       *lease
 	gen         *loadgen.Generator
 	journal     *os.File
 	journalPath string
@@ -90,6 +91,17 @@ func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionO
 	if err != nil {
 		return nil, err
 	}
+	runID := engine.NewRunID(time.Now())
+	ls, err := leaseTarget(ctx, c, plan, runID)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			ls.Release()
+		}
+	}()
 	sources := slices.Clone(c.sources)
 	var gen *loadgen.Generator
 	if plan.Load.BuiltIn() {
@@ -155,7 +167,7 @@ func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionO
 		Sources:     sources,
 		Journal:     jf,
 		JournalPath: o.JournalPath,
-		Env:         engine.Environment{Provider: c.provider.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
+		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
 		DryRun:      o.DryRun,
 		TTLMargin:   o.TTLMargin,
 	})
@@ -165,7 +177,8 @@ func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionO
 		return nil, invalid(err)
 	}
 	loadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
+	started = true
+	s := &session{lease: ls, run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
 	go func() {
 		defer close(s.loadDone)
 		if gen != nil {
@@ -184,6 +197,7 @@ func (s *session) stopLoad() {
 	s.closeOnce.Do(func() {
 		s.cancelLoad()
 		<-s.loadDone
+		s.lease.Release()
 	})
 }
 
