@@ -115,7 +115,9 @@ func TestAWSScenariosHeadless(t *testing.T) {
 
 // TestAWSKillRecover SIGKILLs a headless AWS run while its FIS experiment
 // runs, then `gameday recover` stops the experiment and deletes the
-// template, finding them by the owner tag when the journal has no handle.
+// template; it lists them by the owner tag as well, which is how it finds
+// them when the run died before journaling their ids
+// (providers/aws TestRecoverByOwner).
 func TestAWSKillRecover(t *testing.T) {
 	w, fake := awsWorld(t)
 	dir := t.TempDir()
