@@ -227,7 +227,7 @@ loop:
 			signals++
 			if signals == 1 {
 				fmt.Fprintf(stderr, "\ngameday: %s: aborting, rolling back every fault (send it again to exit at once)\n", sig)
-				s.Abort("signal: " + sig.String())
+				s.AbortNow("signal: " + sig.String())
 				continue
 			}
 			fmt.Fprintf(stderr, "\ngameday: %s again: exiting without waiting for rollback\n", sig)
@@ -283,14 +283,9 @@ loop:
 }
 
 func writeJUnitFile(path, journalPath string) error {
-	jf, err := os.Open(journalPath)
+	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
-		return fmt.Errorf("open the journal: %w", err)
-	}
-	defer jf.Close()
-	recs, err := engine.ReadJournal(jf)
-	if err != nil {
-		return fmt.Errorf("read the journal: %w", err)
+		return err
 	}
 	var b strings.Builder
 	if err := engine.WriteJUnit(&b, recs); err != nil {
