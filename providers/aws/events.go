@@ -200,6 +200,7 @@ func (w *AlarmWatcher) transition(emit func(providers.SystemEvent), state map[st
 	switch {
 	case now == cwtypes.StateValueAlarm:
 		e.Kind, e.Text = providers.EventDetected, fmt.Sprintf("alarm %s is in ALARM: %s", name, reason)
+		e.Stop = true // every watched alarm is a stop alarm
 	case now == cwtypes.StateValueOk && known:
 		e.Kind, e.Text = providers.EventRecovered, fmt.Sprintf("alarm %s is back to OK", name)
 	case known:
