@@ -126,9 +126,11 @@ type Model struct {
 	console consoleScreen
 	report  reportScreen
 
-	// The run being watched; runID tells its messages from stale ones.
+	// gen is the current generation (msgs.go): scoped messages of any
+	// other are stale. run is the run being watched, tickTag the tag of
+	// its refresh loop.
+	gen     gen
 	run     Run
-	runID   int
 	tickTag int
 	ended   bool
 
@@ -234,11 +236,32 @@ func (m *Model) setBanner(s string, kind bannerKind) {
 	m.setSize(m.width, m.height)
 }
 
-// Update is the root of the console's event loop.
+// Update is the root of the console's event loop. A stale message is
+// dropped here, before anything else sees it; this is the only place
+// that checks.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.stale(msg) {
+		return m, nil
+	}
 	m2, cmd := m.update(msg)
 	m2.updateKeybindings()
 	return m2, cmd
+}
+
+// stale reports whether msg is scoped to a generation other than the
+// current one, or is a tick of a refresh loop that was replaced.
+func (m Model) stale(msg tea.Msg) bool {
+	s, ok := msg.(scoped)
+	if !ok {
+		return false
+	}
+	if s.scope() != m.gen {
+		return true
+	}
+	if t, ok := msg.(tickMsg); ok && t.tag != m.tickTag {
+		return true
+	}
+	return false
 }
 
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
@@ -246,7 +269,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
 		if m.screen == screenReport && m.report.needsRender() {
-			return m, rerenderReport(m.runID, m.report.markdown, m.width, m.styles)
+			return m, rerenderReport(m.gen, m.report.markdown, m.width, m.styles)
 		}
 		return m, nil
 
@@ -284,38 +307,26 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.started(msg)
 
 	case tickMsg:
-		if msg.run != m.runID || msg.tag != m.tickTag || m.run == nil {
-			return m, nil // stale
-		}
 		m.tickTag++
 		m.now()
-		cmds := []tea.Cmd{snapshot(m.runID, m.run)}
+		cmds := []tea.Cmd{snapshot(m.gen, m.run)}
 		if !m.ended {
-			cmds = append(cmds, tick(m.runID, m.tickTag))
+			cmds = append(cmds, tick(m.gen, m.tickTag))
 		}
 		return m, tea.Batch(cmds...)
 
 	case snapshotMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.now()
 		m.console, _ = m.console.Update(msg)
 		return m, nil
 
 	case eventMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
-		return m, tea.Batch(waitForEvent(m.runID, m.run.Events()), snapshot(m.runID, m.run))
+		return m, tea.Batch(waitForEvent(m.gen, m.run.Events()), snapshot(m.gen, m.run))
 
 	case eventsClosedMsg:
 		return m, nil
 
 	case runDoneMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.ended = true
 		m.console.ended = true
 		m.console.updateKeybindings()
@@ -326,26 +337,17 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			m.quitting = true
 			return m, tea.Quit
 		}
-		return m, snapshot(m.runID, m.run)
+		return m, snapshot(m.gen, m.run)
 
 	case injectedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.setBanner(fmt.Sprintf("Fault %s requested.", msg.faultID), bannerInfo)
-		return m, snapshot(m.runID, m.run)
+		return m, snapshot(m.gen, m.run)
 
 	case noteSavedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.setBanner("Note saved to the journal.", bannerInfo)
-		return m, snapshot(m.runID, m.run)
+		return m, snapshot(m.gen, m.run)
 
 	case noteFailedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.setBanner("✘ "+msg.err.Error()+" (the note is back in the input)", bannerError)
 		m.screen = screenConsole
 		var cmd tea.Cmd
@@ -353,20 +355,14 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, cmd
 
 	case reportMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		var cmd tea.Cmd
 		m.report, cmd = m.report.Update(msg)
 		if m.report.needsRender() {
-			cmd = tea.Batch(cmd, rerenderReport(m.runID, m.report.markdown, m.width, m.styles))
+			cmd = tea.Batch(cmd, rerenderReport(m.gen, m.report.markdown, m.width, m.styles))
 		}
 		return m, cmd
 
 	case savedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.console.saved = msg.path
 		m.report.saved = msg.path
 		m.setBanner("Report saved to "+msg.path, bannerInfo)
@@ -391,23 +387,23 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 		msg.run.Abort("console was already watching a run")
 		return m, nil
 	}
-	m.runID++
+	m.gen++
 	m.tickTag++
 	m.run = msg.run
 	m.ended = false
 	m.aborted = false
 	m.interrupted = false
-	m.console = newConsole(m.runID, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock())
+	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock())
 	m.report = newReport(m.styles)
 	m.report.title = msg.plan.Title
 	m.screen = screenConsole
 	m.banner = ""
 	m.setSize(m.width, m.height)
 	return m, tea.Batch(
-		snapshot(m.runID, m.run),
-		waitForEvent(m.runID, m.run.Events()),
-		waitForDone(m.runID, m.run),
-		tick(m.runID, m.tickTag),
+		snapshot(m.gen, m.run),
+		waitForEvent(m.gen, m.run.Events()),
+		waitForDone(m.gen, m.run),
+		tick(m.gen, m.tickTag),
 	)
 }
 
@@ -419,7 +415,7 @@ func (m *Model) abortRun(reason string) tea.Cmd {
 	m.aborted = true
 	m.console.aborting = true
 	m.console.updateKeybindings()
-	return tea.Batch(abort(m.run, reason), snapshot(m.runID, m.run))
+	return tea.Batch(abort(m.run, reason), snapshot(m.gen, m.run))
 }
 
 // handleKey routes a key: ctrl+c and ctrl+x first (they work everywhere,
@@ -486,9 +482,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		case key.Matches(msg, m.console.keys.Report):
 			m.screen = screenReport
 			m.report.loading = true
-			return m, loadReport(m.runID, m.run, m.width, m.styles)
+			return m, loadReport(m.gen, m.run, m.width, m.styles)
 		case key.Matches(msg, m.console.keys.Save):
-			return m, saveReport(m.runID, m.run)
+			return m, saveReport(m.gen, m.run)
 		}
 	case screenReport:
 		switch {
@@ -496,7 +492,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.screen = screenConsole
 			return m, nil
 		case key.Matches(msg, m.report.keys.Save):
-			return m, saveReport(m.runID, m.run)
+			return m, saveReport(m.gen, m.run)
 		}
 	case screenPicker:
 	}

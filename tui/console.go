@@ -22,7 +22,7 @@ type consoleScreen struct {
 	styles Styles
 	keys   consoleKeyMap
 
-	id     int // the run's id in the root model
+	gen    gen // the run's generation: its commands' messages carry it
 	run    Run
 	plan   *scenarios.Plan
 	dryRun bool
@@ -46,7 +46,7 @@ type consoleScreen struct {
 // wideGraphs is the width from which the graphs are laid out 2×2.
 const wideGraphs = 120
 
-func newConsole(id int, r Run, p *scenarios.Plan, dryRun bool, st Styles, now time.Time) consoleScreen {
+func newConsole(g gen, r Run, p *scenarios.Plan, dryRun bool, st Styles, now time.Time) consoleScreen {
 	in := textinput.New()
 	in.Prompt = notePrompt("")
 	in.Placeholder = "what do you see? start with + for a success, - for an improvement"
@@ -57,7 +57,7 @@ func newConsole(id int, r Run, p *scenarios.Plan, dryRun bool, st Styles, now ti
 	c := consoleScreen{
 		styles: st,
 		keys:   defaultConsoleKeyMap(len(p.Faults), dryRun),
-		id:     id,
+		gen:    g,
 		run:    r,
 		plan:   p,
 		dryRun: dryRun,
@@ -213,7 +213,7 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 				return bannerMsg(fmt.Sprintf("Fault %d (%s) is %s; it cannot be triggered now.", n+1, f.Fault.ID, f.State))
 			}
 		}
-		return inject(c.id, c.run, f.Fault.ID)
+		return inject(c.gen, c.run, f.Fault.ID)
 	}
 	return nil
 }
@@ -229,7 +229,7 @@ func (c *consoleScreen) flushNote() tea.Cmd {
 	if text == "" {
 		return nil
 	}
-	return saveNote(c.id, c.run, text)
+	return saveNote(c.gen, c.run, text)
 }
 
 // ShortHelp lists the console's keys that apply now.

@@ -63,7 +63,7 @@ func consoleAt(t *testing.T, s engine.Snapshot, w, h int, now time.Time) (Model,
 	run := newFakeRun(t, s)
 	m := New(testConfig(run, w, h, now))
 	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: s})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
 	return m, run
 }
 
@@ -106,8 +106,8 @@ func abortedModel(t *testing.T, w, h int) (Model, *fakeRun) {
 	p := latencyPlan()
 	m, run := consoleAt(t, activeSnap(p), w, h, t0.Add(83*time.Second))
 	m, _ = step(t, m, keyMsg("ctrl+x"))
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: abortedSnap(p)})
-	m, _ = step(t, m, runDoneMsg{run: m.runID})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: abortedSnap(p)})
+	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m, run
 }
 

@@ -19,6 +19,7 @@ import (
 type pickerScreen struct {
 	styles Styles
 	keys   pickerKeyMap
+	gen    gen // the generation the picker is shown in: its previews carry it
 
 	plans    []*scenarios.Plan
 	planErrs []error
@@ -197,7 +198,7 @@ func (p *pickerScreen) ensurePreview() tea.Cmd {
 		return nil
 	}
 	p.previews[sel] = previewState{loading: true}
-	return preview(p.previewFn, sel)
+	return preview(p.gen, p.previewFn, sel)
 }
 
 // Init resolves the first plan's targets.
