@@ -2,12 +2,17 @@
 // their plan cards, and a console over a running experiment with live
 // graphs, a fault panel, a timeline, notes, the abort key and the report.
 //
-// Only this file implements tea.Model. Screens (picker, console, report)
-// are structs whose Update returns their own concrete type. All I/O — the
-// engine, providers, files — happens in tea.Cmds; engine events arrive on a
-// channel that is re-armed after each one; the screen refreshes at 4 Hz on
-// a tagged tick. The package does not import cmd: cmd implements Run and
-// hands a Config to New.
+// Only this file implements tea.Model, and it routes. Screens (picker,
+// console, report; the picker draws a planCard) are structs whose Update
+// returns their own concrete type; each handles its own keys and answers
+// with a request (startRunMsg, openReportMsg, backMsg, saveReportMsg) that
+// the root acts on. The root keeps the global keys (abort, interrupt,
+// quit, help), the banner and the run's life. All I/O — the engine,
+// providers, files — happens in tea.Cmds; engine events arrive on a
+// channel that is re-armed after each one; the console refreshes at 4 Hz
+// on a tagged tick. Messages of a run or a screen that is gone are dropped
+// once, in Update (msgs.go). The package does not import cmd: cmd
+// implements Run and hands a Config to New.
 package tui
 
 import (
@@ -172,7 +177,7 @@ func New(cfg Config) Model {
 		help:   h,
 		clock:  clock,
 		picker: newPicker(cfg, st),
-		report: newReport(st),
+		report: newReport(0, nil, "", st),
 	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
@@ -249,7 +254,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // stale reports whether msg is scoped to a generation other than the
-// current one, or is a tick of a refresh loop that was replaced.
+// current one, is a tick of a refresh loop that was replaced, or is a
+// request from a screen no longer on show.
 func (m Model) stale(msg tea.Msg) bool {
 	s, ok := msg.(scoped)
 	if !ok {
@@ -258,20 +264,26 @@ func (m Model) stale(msg tea.Msg) bool {
 	if s.scope() != m.gen {
 		return true
 	}
-	if t, ok := msg.(tickMsg); ok && t.tag != m.tickTag {
-		return true
+	switch msg := msg.(type) {
+	case tickMsg:
+		return msg.tag != m.tickTag
+	case request:
+		return msg.source() != m.screen
 	}
 	return false
 }
 
+// update routes msg. The root knows no screen's keys: a screen's key
+// comes back as a request (openReportMsg, backMsg, …) and the root acts
+// on that. What it does itself: the global keys, the banner, screen
+// switches, and the run's life — start, refresh, abort, end.
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		// Every screen is laid out again; the one on show also gets the
+		// message (the report renders its markdown for the new width).
 		m.setSize(msg.Width, msg.Height)
-		if m.screen == screenReport && m.report.needsRender() {
-			return m, rerenderReport(m.gen, m.report.markdown, m.width, m.styles)
-		}
-		return m, nil
+		return m.updateScreen(msg)
 
 	case tea.KeyMsg:
 		return m.handleKey(msg)
@@ -284,15 +296,65 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.setBanner(string(msg), bannerInfo)
 		return m, nil
 
-	case previewMsg:
-		var cmd tea.Cmd
-		m.picker, cmd = m.picker.Update(msg)
-		return m, cmd
+	// Requests from the screens.
+	case startRunMsg:
+		return m.startRun(msg.plan)
+
+	case openReportMsg:
+		m.screen = screenReport
+		return m.updateScreen(msg) // the report loads itself
+
+	case backMsg:
+		m.screen = screenConsole
+		return m, nil
+
+	case saveReportMsg:
+		return m, saveReport(m.gen, m.run)
+
+	// The run's life.
+	case startedMsg:
+		return m.started(msg)
 
 	case startFailedMsg:
 		m.picker, _ = m.picker.Update(msg)
 		m.setBanner("✘ "+msg.err.Error(), bannerError)
 		return m, nil
+
+	case tickMsg:
+		m.tickTag++
+		cmds := []tea.Cmd{snapshot(m.gen, m.run)}
+		if !m.ended {
+			cmds = append(cmds, tick(m.gen, m.tickTag))
+		}
+		return m, tea.Batch(cmds...)
+
+	case eventMsg:
+		return m, tea.Batch(waitForEvent(m.gen, m.run.Events()), snapshot(m.gen, m.run))
+
+	case eventsClosedMsg:
+		return m, nil
+
+	case snapshotMsg:
+		return m.updateConsole(msg)
+
+	case runDoneMsg:
+		m.ended = true
+		if m.bannerKind == bannerAbort {
+			m.setBanner("", bannerInfo)
+		}
+		if m.quitAfterDone {
+			m.quitting = true
+			return m, tea.Quit
+		}
+		m, cmd := m.updateConsole(msg)
+		return m, tea.Batch(cmd, snapshot(m.gen, m.run))
+
+	// Results of the screens' commands: a banner, and the screen that
+	// asked, whichever is on show.
+	case previewMsg:
+		var cmd tea.Cmd
+		m.picker, cmd = m.picker.Update(msg)
+		return m, cmd
 
 	case recoveredMsg:
 		m.picker, _ = m.picker.Update(msg)
@@ -303,42 +365,6 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		return m, nil
 
-	case startedMsg:
-		return m.started(msg)
-
-	case tickMsg:
-		m.tickTag++
-		m.now()
-		cmds := []tea.Cmd{snapshot(m.gen, m.run)}
-		if !m.ended {
-			cmds = append(cmds, tick(m.gen, m.tickTag))
-		}
-		return m, tea.Batch(cmds...)
-
-	case snapshotMsg:
-		m.now()
-		m.console, _ = m.console.Update(msg)
-		return m, nil
-
-	case eventMsg:
-		return m, tea.Batch(waitForEvent(m.gen, m.run.Events()), snapshot(m.gen, m.run))
-
-	case eventsClosedMsg:
-		return m, nil
-
-	case runDoneMsg:
-		m.ended = true
-		m.console.ended = true
-		m.console.updateKeybindings()
-		if m.bannerKind == bannerAbort {
-			m.setBanner("", bannerInfo)
-		}
-		if m.quitAfterDone {
-			m.quitting = true
-			return m, tea.Quit
-		}
-		return m, snapshot(m.gen, m.run)
-
 	case injectedMsg:
 		m.setBanner(fmt.Sprintf("Fault %s requested.", msg.faultID), bannerInfo)
 		return m, snapshot(m.gen, m.run)
@@ -348,44 +374,42 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, snapshot(m.gen, m.run)
 
 	case noteFailedMsg:
+		// The text goes back into the note input, which must be on show.
 		m.setBanner("✘ "+msg.err.Error()+" (the note is back in the input)", bannerError)
 		m.screen = screenConsole
-		var cmd tea.Cmd
-		m.console, cmd = m.console.Update(msg)
-		return m, cmd
+		return m.updateConsole(msg)
 
 	case reportMsg:
 		var cmd tea.Cmd
 		m.report, cmd = m.report.Update(msg)
-		if m.report.needsRender() {
-			cmd = tea.Batch(cmd, rerenderReport(m.gen, m.report.markdown, m.width, m.styles))
-		}
 		return m, cmd
 
 	case savedMsg:
-		m.console.saved = msg.path
-		m.report.saved = msg.path
+		// Both of the run's screens say where the report is.
 		m.setBanner("Report saved to "+msg.path, bannerInfo)
-		return m, nil
+		m.report, _ = m.report.Update(msg)
+		return m.updateConsole(msg)
 	}
 
 	// Anything else (cursor blinks, …) goes to the screen on show.
 	return m.updateScreen(msg)
 }
 
-// now advances the model's clock (never read in View).
-func (m *Model) now() {
-	m.console.now = m.clock()
+// startRun starts a run of p, unless a run is being watched.
+func (m Model) startRun(p *scenarios.Plan) (Model, tea.Cmd) {
+	if m.runActive() || m.cfg.Start == nil {
+		return m, nil
+	}
+	m.setBanner(fmt.Sprintf("Starting %q…", p.Title), bannerInfo)
+	return m, start(m.cfg.Start, p)
 }
 
-// started switches to the console for a new run.
+// started switches to the console for a new run, in a new generation.
 func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
-	m.picker.starting = false
 	if m.runActive() {
 		// A second start while watching a run cannot happen through the
 		// keys; refuse it rather than lose track of the first run.
-		msg.run.Abort("console was already watching a run")
-		return m, nil
+		return m, abort(msg.run, "console was already watching a run")
 	}
 	m.gen++
 	m.tickTag++
@@ -393,9 +417,8 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	m.ended = false
 	m.aborted = false
 	m.interrupted = false
-	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock())
-	m.report = newReport(m.styles)
-	m.report.title = msg.plan.Title
+	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock)
+	m.report = newReport(m.gen, msg.run, msg.plan.Title, m.styles)
 	m.screen = screenConsole
 	m.banner = ""
 	m.setSize(m.width, m.height)
@@ -407,19 +430,23 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	)
 }
 
-// abortRun aborts the watched run (idempotent).
+// abortRun aborts the watched run (idempotent) and tells the console,
+// which stops offering fault keys and journals a half-typed note.
 func (m *Model) abortRun(reason string) tea.Cmd {
 	if !m.runActive() {
 		return nil
 	}
 	m.aborted = true
-	m.console.aborting = true
-	m.console.updateKeybindings()
-	return tea.Batch(abort(m.run, reason), snapshot(m.gen, m.run))
+	var cmd tea.Cmd
+	m.console, cmd = m.console.Update(abortingMsg{})
+	return tea.Batch(abort(m.run, reason), snapshot(m.gen, m.run), cmd)
 }
 
-// handleKey routes a key: ctrl+c and ctrl+x first (they work everywhere,
-// even while typing), then text input, then global keys, then the screen.
+// handleKey handles the global keys and passes every other key to the
+// screen on show. The global keys are the root's because they must mean
+// the same on every screen, and must not depend on a screen passing them
+// on: ctrl+x aborts and ctrl+c interrupts even while text is typed; X,
+// q and ? work wherever no text is typed.
 func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if m.banner != "" && m.bannerKind != bannerAbort {
 		m.setBanner("", bannerInfo)
@@ -436,14 +463,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Abort):
-		cmd := m.abortRun("abort key (ctrl+x)")
-		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		// A note half typed is journaled at once, as it stands, while the
 		// rollback runs (the engine refuses notes once the run has ended).
 		// If saving fails, the text goes back into the input.
-		if m.screen == screenConsole && m.console.noting {
-			cmd = tea.Batch(cmd, m.console.flushNote())
-		}
+		cmd := m.abortRun("abort key (ctrl+x)")
+		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		return m, cmd
 	}
 
@@ -475,28 +499,15 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Quit
 	}
-
-	switch m.screen {
-	case screenConsole:
-		switch {
-		case key.Matches(msg, m.console.keys.Report):
-			m.screen = screenReport
-			m.report.loading = true
-			return m, loadReport(m.gen, m.run, m.width, m.styles)
-		case key.Matches(msg, m.console.keys.Save):
-			return m, saveReport(m.gen, m.run)
-		}
-	case screenReport:
-		switch {
-		case key.Matches(msg, m.report.keys.Back):
-			m.screen = screenConsole
-			return m, nil
-		case key.Matches(msg, m.report.keys.Save):
-			return m, saveReport(m.gen, m.run)
-		}
-	case screenPicker:
-	}
 	return m.updateScreen(msg)
+}
+
+// updateConsole passes msg to the console, the run's screen, whichever
+// screen is on show.
+func (m Model) updateConsole(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	m.console, cmd = m.console.Update(msg)
+	return m, cmd
 }
 
 // updateScreen passes msg to the screen on show.

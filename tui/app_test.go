@@ -2,7 +2,14 @@ package tui
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -103,5 +110,136 @@ func TestCurrentMessagesAreApplied(t *testing.T) {
 	}
 	if _, cmd := step(t, m, eventMsg{gen: m.gen, rec: engine.Record{Seq: 3}}); cmd == nil {
 		t.Error("a current event did not re-arm the wait")
+	}
+}
+
+// TestScreenKeysAreRequests: a screen's key is handled by the screen,
+// which sends a request; the root does not act on the key itself (the
+// screen on show is the same after it), only on the request.
+func TestScreenKeysAreRequests(t *testing.T) {
+	onConsole := func(t *testing.T) Model {
+		m, _ := consoleAt(t, activeSnap(latencyPlan()), 80, 24, t0.Add(75*time.Second))
+		return m
+	}
+	ended := func(t *testing.T) Model {
+		m, _ := abortedModel(t, 80, 24)
+		return m
+	}
+	onReport := func(t *testing.T) Model {
+		m := ended(t)
+		m, _ = step(t, m, openReportMsg{origin{m.gen, screenConsole}})
+		return m
+	}
+	onPicker := func(t *testing.T) Model { return New(testConfig(nil, 80, 24, t0)) }
+	tests := map[string]struct {
+		model func(*testing.T) Model
+		key   string
+		want  tea.Msg // compared by type
+		then  screen  // the screen on show once the request is delivered
+	}{
+		"console r":    {model: onConsole, key: "r", want: openReportMsg{}, then: screenReport},
+		"console s":    {model: ended, key: "s", want: saveReportMsg{}, then: screenConsole},
+		"report esc":   {model: onReport, key: "esc", want: backMsg{}, then: screenConsole},
+		"report r":     {model: onReport, key: "r", want: backMsg{}, then: screenConsole},
+		"report s":     {model: onReport, key: "s", want: saveReportMsg{}, then: screenReport},
+		"picker enter": {model: onPicker, key: "enter", want: startRunMsg{}, then: screenPicker},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := tc.model(t)
+			before := m.screen
+			m, cmd := step(t, m, keyMsg(tc.key))
+			if m.screen != before {
+				t.Fatalf("the root switched screens on the key itself (%d → %d)", before, m.screen)
+			}
+			if cmd == nil {
+				t.Fatalf("%s returned no command; want one that sends %T", tc.key, tc.want)
+			}
+			msg := cmd()
+			if reflect.TypeOf(msg) != reflect.TypeOf(tc.want) {
+				t.Fatalf("%s sent %T (%v); want %T", tc.key, msg, msg, tc.want)
+			}
+			m, _ = step(t, m, msg)
+			if m.screen != tc.then {
+				t.Errorf("after %T the screen is %d, want %d", msg, m.screen, tc.then)
+			}
+		})
+	}
+}
+
+// TestScreensHandleTheirOwnKeys sends keys to the screens alone, without
+// the root: each answers with its request.
+func TestScreensHandleTheirOwnKeys(t *testing.T) {
+	m, _ := abortedModel(t, 80, 24)
+	if _, cmd := m.console.Update(keyMsg("r")); cmd == nil || reflect.TypeOf(cmd()) != reflect.TypeFor[openReportMsg]() {
+		t.Error("the console does not answer r with openReportMsg")
+	}
+	if _, cmd := m.console.Update(keyMsg("s")); cmd == nil || reflect.TypeOf(cmd()) != reflect.TypeFor[saveReportMsg]() {
+		t.Error("the console does not answer s with saveReportMsg")
+	}
+	for _, k := range []string{"esc", "r"} {
+		if _, cmd := m.report.Update(keyMsg(k)); cmd == nil || reflect.TypeOf(cmd()) != reflect.TypeFor[backMsg]() {
+			t.Errorf("the report does not answer %s with backMsg", k)
+		}
+	}
+	if _, cmd := m.report.Update(keyMsg("s")); cmd == nil || reflect.TypeOf(cmd()) != reflect.TypeFor[saveReportMsg]() {
+		t.Error("the report does not answer s with saveReportMsg")
+	}
+}
+
+// TestRequestFromHiddenScreenIsDropped: a request whose screen is no
+// longer on show (a second key reached the screen before the first
+// request reached the root) is stale.
+func TestRequestFromHiddenScreenIsDropped(t *testing.T) {
+	m, _ := abortedModel(t, 80, 24)
+	open := openReportMsg{origin{m.gen, screenConsole}}
+	m, _ = step(t, m, open)
+	if m.screen != screenReport {
+		t.Fatal("openReportMsg did not open the report")
+	}
+	if _, cmd := step(t, m, open); cmd != nil {
+		t.Error("a second openReportMsg from the console, now hidden, loaded the report again")
+	}
+	m, _ = step(t, m, backMsg{origin{m.gen, screenReport}})
+	if m.screen != screenConsole {
+		t.Fatal("backMsg did not go back to the console")
+	}
+	if got, _ := step(t, m, backMsg{origin{m.gen, screenReport}}); got.screen != screenConsole {
+		t.Errorf("a backMsg from the report, now hidden, moved to screen %d", got.screen)
+	}
+}
+
+// TestRootKnowsNoScreensKeys reads app.go: the root model may use its own
+// (global) keys, never a screen's keymap, and it is the only tea.Model.
+func TestRootKnowsNoScreensKeys(t *testing.T) {
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				// m.keys is the root's; m.console.keys is not.
+				if inner, ok := n.X.(*ast.SelectorExpr); ok && name == "app.go" && n.Sel.Name == "keys" {
+					t.Errorf("%s: the root uses the keys of %s", fset.Position(n.Pos()), inner.Sel.Name)
+				}
+			case *ast.FuncDecl:
+				if n.Recv != nil && n.Name.Name == "Update" && n.Type.Results != nil && name != "app.go" {
+					if sel, ok := n.Type.Results.List[0].Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Model" {
+						t.Errorf("%s: a tea.Model outside app.go", fset.Position(n.Pos()))
+					}
+				}
+			}
+			return true
+		})
 	}
 }

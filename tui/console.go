@@ -29,7 +29,8 @@ type consoleScreen struct {
 
 	snap    engine.Snapshot
 	hasSnap bool
-	now     time.Time
+	clock   func() time.Time
+	now     time.Time // read from clock with each snapshot, never in View
 
 	ended    bool   // Run.Done is closed
 	aborting bool   // an abort was requested from this console
@@ -46,7 +47,7 @@ type consoleScreen struct {
 // wideGraphs is the width from which the graphs are laid out 2×2.
 const wideGraphs = 120
 
-func newConsole(g gen, r Run, p *scenarios.Plan, dryRun bool, st Styles, now time.Time) consoleScreen {
+func newConsole(g gen, r Run, p *scenarios.Plan, dryRun bool, st Styles, clock func() time.Time) consoleScreen {
 	in := textinput.New()
 	in.Prompt = notePrompt("")
 	in.Placeholder = "what do you see? start with + for a success, - for an improvement"
@@ -61,7 +62,8 @@ func newConsole(g gen, r Run, p *scenarios.Plan, dryRun bool, st Styles, now tim
 		run:    r,
 		plan:   p,
 		dryRun: dryRun,
-		now:    now,
+		clock:  clock,
+		now:    clock(),
 		note:   in,
 		cache:  newGraphCache(),
 		snap:   engine.Snapshot{Plan: p},
@@ -144,11 +146,13 @@ func (c consoleScreen) faults() []engine.FaultStatus {
 	return out
 }
 
-// Update handles the console's keys and the run's messages.
+// Update handles the console's keys and the run's messages. The root
+// sends it only messages of its own run.
 func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case snapshotMsg:
+		c.now = c.clock()
 		// Snapshots are read in concurrent commands and may arrive out of
 		// order; never replace a newer one with an older one.
 		if c.hasSnap && olderSnapshot(msg.snap, c.snap) {
@@ -159,6 +163,15 @@ func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 			c.snap.Plan = c.plan
 		}
 		c.hasSnap = true
+	case runDoneMsg:
+		c.ended = true
+	case abortingMsg:
+		c.aborting = true
+		if c.noting {
+			cmd = c.flushNote()
+		}
+	case savedMsg:
+		c.saved = msg.path
 	case noteFailedMsg:
 		// Put the text back (ahead of anything typed since) so nothing
 		// typed is lost.
@@ -201,6 +214,10 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, c.keys.Note):
 		c.noting = true
 		return c.note.Focus()
+	case key.Matches(msg, c.keys.Report):
+		return send(openReportMsg{origin{c.gen, screenConsole}})
+	case key.Matches(msg, c.keys.Save):
+		return send(saveReportMsg{c.gen})
 	case key.Matches(msg, c.keys.Inject) && len(msg.Runes) == 1:
 		n := int(msg.Runes[0] - '1')
 		fs := c.faults()

@@ -26,6 +26,21 @@ func step(t *testing.T, m Model, msg tea.Msg) (Model, tea.Cmd) {
 	return out, cmd
 }
 
+// through runs cmd, checks that it sends a T (a screen's request to the
+// root), and steps that into m.
+func through[T tea.Msg](t *testing.T, m Model, cmd tea.Cmd) (Model, tea.Cmd) {
+	t.Helper()
+	var want T
+	if cmd == nil {
+		t.Fatalf("no command; want one that sends %T", want)
+	}
+	msg := cmd()
+	if _, ok := msg.(T); !ok {
+		t.Fatalf("the command sent %T (%v); want %T", msg, msg, want)
+	}
+	return step(t, m, msg)
+}
+
 func keyMsg(s string) tea.KeyMsg {
 	switch s {
 	case "enter":
@@ -125,8 +140,9 @@ func TestReportView(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m, _ := abortedModel(t, sz.w, sz.h)
 			m, cmd := step(t, m, keyMsg("r"))
+			m, cmd = through[openReportMsg](t, m, cmd)
 			if cmd == nil {
-				t.Fatal("r returned no command to load the report")
+				t.Fatal("opening the report returned no command to load it")
 			}
 			msg := cmd()
 			if _, ok := msg.(reportMsg); !ok {

@@ -50,6 +50,7 @@ var (
 	_ scoped = noteFailedMsg{}
 	_ scoped = reportMsg{}
 	_ scoped = savedMsg{}
+	_ scoped = saveReportMsg{}
 )
 
 // refreshInterval is the console's refresh rate: 4 Hz.
@@ -64,6 +65,65 @@ const startTimeout = 60 * time.Second
 // recoverTimeout bounds recovering an unfinished journal: rollbacks with
 // retries, then verification, of every fault.
 const recoverTimeout = 3 * time.Minute
+
+// Requests from the screens. A screen never switches screens or acts on
+// the whole run itself: its key returns one of these as a tea.Cmd, and
+// the root acts on it (soft-serve's components do the same). A request
+// carries its origin, the generation and the screen that sent it; the
+// root drops it when that screen is no longer on show — a second key that
+// reached the screen before the first request reached the root.
+
+// origin is where a request comes from.
+type origin struct {
+	gen    gen
+	screen screen
+}
+
+func (o origin) scope() gen     { return o.gen }
+func (o origin) source() screen { return o.screen }
+
+// request is a message from a screen to the root.
+type request interface {
+	scoped
+	source() screen
+}
+
+// The requests.
+var (
+	_ request = startRunMsg{}
+	_ request = openReportMsg{}
+	_ request = backMsg{}
+)
+
+// startRunMsg asks the root to start a run of plan: the picker's enter,
+// after the production guard when there is one.
+type startRunMsg struct {
+	origin
+	plan *scenarios.Plan
+}
+
+// openReportMsg asks for the report screen: the console's r.
+type openReportMsg struct{ origin }
+
+// backMsg asks for the screen before: the report's esc goes back to the
+// console.
+type backMsg struct{ origin }
+
+// saveReportMsg asks the root to save the run's report: s on the console
+// or the report. It is scoped to the run, not to a screen: a save asked
+// for is not dropped because the screen changed since.
+type saveReportMsg struct{ gen }
+
+// abortingMsg tells the console, from the root, that its run is being
+// aborted: the fault keys go, and a half-typed note is journaled as it
+// stands. The root sends it in the same Update as the abort, not as a
+// command, so nothing can come between.
+type abortingMsg struct{}
+
+// send returns a command that delivers msg: how a screen sends a request.
+func send(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return msg }
+}
 
 // errMsg is an error from a command; the root shows it as a banner.
 type errMsg struct{ err error }

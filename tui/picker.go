@@ -30,9 +30,9 @@ type pickerScreen struct {
 	filtering bool
 
 	previewFn func(context.Context, *scenarios.Plan) ([]FaultPreview, error)
-	startFn   func(context.Context, *scenarios.Plan) (Run, error)
 	previews  map[*scenarios.Plan]previewState
-	starting  bool
+	canStart  bool // the root can start runs (Config.Start is set)
+	starting  bool // a start was asked for and has not failed
 	dryRun    bool
 
 	// The production guard: confirming is the plan whose target's name
@@ -72,7 +72,7 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 		planErrs:  cfg.PlanErrors,
 		filter:    f,
 		previewFn: cfg.Preview,
-		startFn:   cfg.Start,
+		canStart:  cfg.Start != nil,
 		previews:  map[*scenarios.Plan]previewState{},
 		dryRun:    cfg.DryRun,
 		confirm:   c,
@@ -148,7 +148,7 @@ func (p *pickerScreen) updateKeybindings() {
 	p.keys.Filter.SetEnabled(!p.filtering && !conf && len(p.plans) > 0)
 	p.keys.ClearFilter.SetEnabled(!conf && (p.filtering || p.filter.Value() != ""))
 	p.keys.AcceptFilter.SetEnabled(p.filtering)
-	p.keys.Start.SetEnabled(!p.filtering && !conf && has && !p.starting && p.startFn != nil)
+	p.keys.Start.SetEnabled(!p.filtering && !conf && has && !p.starting && p.canStart)
 	p.keys.Recover.SetEnabled(!p.filtering && !conf && p.unfinished != "" && p.recoverFn != nil && !p.recovering)
 	p.keys.Confirm.SetEnabled(conf)
 	p.keys.CancelConfirm.SetEnabled(conf)
@@ -178,14 +178,11 @@ func (p *pickerScreen) stopConfirming() {
 	p.confirm.SetValue("")
 }
 
-// startRun starts pl (the production guard passed or not needed).
+// startRun asks the root to start pl (the production guard passed or
+// not needed).
 func (p *pickerScreen) startRun(pl *scenarios.Plan) tea.Cmd {
 	p.starting = true
-	// In sequence: a start that fails at once must not have its error
-	// banner replaced by this one.
-	return tea.Sequence(func() tea.Msg {
-		return bannerMsg(fmt.Sprintf("Starting %q…", pl.Title))
-	}, start(p.startFn, pl))
+	return send(startRunMsg{origin{p.gen, screenPicker}, pl})
 }
 
 // ensurePreview resolves the selected plan's targets unless known.
@@ -242,7 +239,7 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 				return nil
 			}
 			p.stopConfirming()
-			if p.starting || p.startFn == nil {
+			if p.starting || !p.canStart {
 				return nil
 			}
 			return p.startRun(pl)
@@ -292,7 +289,7 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return recoverUnfinished(p.recoverFn)
 	case key.Matches(msg, p.keys.Start):
 		sel := p.selected()
-		if sel == nil || p.startFn == nil || p.starting {
+		if sel == nil || !p.canStart || p.starting {
 			return nil
 		}
 		if p.needsConfirmation(sel) {
