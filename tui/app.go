@@ -305,7 +305,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.updateScreen(msg) // the report loads itself
 
 	case backMsg:
-		m.screen = screenConsole
+		switch msg.source() {
+		case screenReport:
+			m.screen = screenConsole
+		case screenConsole:
+			return m.backToPicker()
+		case screenPicker:
+		}
 		return m, nil
 
 	case saveReportMsg:
@@ -428,6 +434,22 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 		waitForDone(m.gen, m.run),
 		tick(m.gen, m.tickTag),
 	)
+}
+
+// backToPicker shows the picker again once the run has ended, in a new
+// generation: whatever the old run's commands still deliver is stale from
+// here on.
+func (m Model) backToPicker() (Model, tea.Cmd) {
+	if m.runActive() {
+		return m, nil // a running run is never left unwatched
+	}
+	m.gen++
+	m.run = nil
+	m.ended = false
+	m.screen = screenPicker
+	var cmd tea.Cmd
+	m.picker, cmd = m.picker.reopen(m.gen)
+	return m, cmd
 }
 
 // abortRun aborts the watched run (idempotent) and tells the console,

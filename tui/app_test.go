@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -13,8 +14,10 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/scenarios"
 )
 
 // Tests of the root model: staleness is checked once, in Update, and
@@ -241,5 +244,160 @@ func TestRootKnowsNoScreensKeys(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// settledSnap is abortedSnap with every fault rolled back: nothing is
+// left to do by hand.
+func settledSnap(p *scenarios.Plan) engine.Snapshot {
+	s := abortedSnap(p)
+	s.Faults[1].State = engine.FaultRolledBack
+	s.Faults[1].Manual, s.Faults[1].Err = "", ""
+	s.Outcome = &engine.Outcome{Verdict: engine.VerdictAborted, Reason: "abort key (ctrl+x)"}
+	return s
+}
+
+// endedModel is a console whose run ended in state s.
+func endedModel(t *testing.T, cfg Config, s engine.Snapshot) Model {
+	t.Helper()
+	run := newFakeRun(t, s)
+	m := New(cfg)
+	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
+	m, _ = step(t, m, runDoneMsg{gen: m.gen})
+	return m
+}
+
+// TestBackToPickerOnlyWhenSettled: esc leaves the console for the picker
+// only once the run has ended with nothing left to roll back; the picker
+// then resolves targets anew, in a new generation.
+func TestBackToPickerOnlyWhenSettled(t *testing.T) {
+	cfg := testConfig(nil, 80, 24, t0.Add(90*time.Second))
+	running, _ := consoleAt(t, activeSnap(latencyPlan()), 80, 24, t0.Add(75*time.Second))
+	failed := endedModel(t, cfg, abortedSnap(latencyPlan()))
+	for name, m := range map[string]Model{"running": running, "rollback failed": failed} {
+		if got, cmd := step(t, m, keyMsg("esc")); cmd != nil || got.screen != screenConsole {
+			t.Errorf("%s: esc left the console", name)
+		}
+		if strings.Contains(helpText(m), "scenarios") || strings.Contains(ansi.Strip(m.View()), "esc for the scenarios") {
+			t.Errorf("%s: the console offers esc", name)
+		}
+	}
+
+	m := endedModel(t, cfg, settledSnap(latencyPlan()))
+	if !strings.Contains(helpText(m), "esc scenarios") || !strings.Contains(ansi.Strip(m.View()), "esc for the scenarios") {
+		t.Errorf("a settled run does not offer esc:\n%s", ansi.Strip(m.View()))
+	}
+	old := m.gen
+	m, cmd := step(t, m, keyMsg("esc"))
+	m, cmd = through[backMsg](t, m, cmd)
+	if m.screen != screenPicker || m.gen == old || m.run != nil {
+		t.Fatalf("after esc: screen %d, generation %d (was %d); want the picker in a new generation", m.screen, m.gen, old)
+	}
+	if cmd == nil {
+		t.Fatal("the picker did not resolve the targets again")
+	}
+	pv, ok := cmd().(previewMsg)
+	if !ok || pv.gen != m.gen {
+		t.Fatalf("the picker's command sent %T of generation %d; want a previewMsg of %d", pv, pv.gen, m.gen)
+	}
+	m, _ = step(t, m, pv)
+	if got := m.picker.previews[pv.plan]; got.loading || len(got.previews) == 0 {
+		t.Errorf("the new preview was not applied: %+v", got)
+	}
+	if !m.picker.keys.Start.Enabled() {
+		t.Error("the picker cannot start a run after coming back")
+	}
+}
+
+// TestStaleAfterBackToPicker: once esc went back to the picker, messages
+// of the run before (a snapshot, its end, a failed note, …) and the
+// picker's own earlier preview are dropped.
+func TestStaleAfterBackToPicker(t *testing.T) {
+	cfg := testConfig(nil, 80, 24, t0.Add(90*time.Second))
+	m := New(cfg)
+	earlier, ok := m.Init()().(previewMsg) // still under way when the run starts
+	if !ok {
+		t.Fatal("Init did not resolve the first plan's targets")
+	}
+	earlier.err = errors.New("resolved before the run")
+	p := latencyPlan()
+	run := newFakeRun(t, settledSnap(p))
+	m, _ = step(t, m, startedMsg{plan: p, run: run})
+	runGen := m.gen
+	m, _ = step(t, m, snapshotMsg{gen: runGen, snap: settledSnap(p)})
+	m, _ = step(t, m, runDoneMsg{gen: runGen})
+	m, cmd := step(t, m, keyMsg("esc"))
+	m, _ = through[backMsg](t, m, cmd)
+	if m.screen != screenPicker {
+		t.Fatal("esc did not go back to the picker")
+	}
+	before := ansi.Strip(m.View())
+	tests := map[string]tea.Msg{
+		"earlier preview": earlier,
+		"snapshot":        snapshotMsg{gen: runGen, snap: activeSnap(p)},
+		"event":           eventMsg{gen: runGen, rec: engine.Record{Seq: 99}},
+		"tick":            tickMsg{gen: runGen, tag: m.tickTag},
+		"run done":        runDoneMsg{gen: runGen},
+		"injected":        injectedMsg{gen: runGen, faultID: "f1"},
+		"note failed":     noteFailedMsg{gen: runGen, text: "late", err: errClosed},
+		"report":          reportMsg{gen: runGen, markdown: "# old", rendered: "old", width: 80},
+		"saved":           savedMsg{gen: runGen, path: "/tmp/old.md"},
+		"save report":     saveReportMsg{gen: runGen},
+		"open report":     openReportMsg{origin{runGen, screenConsole}},
+		"back":            backMsg{origin{runGen, screenConsole}},
+	}
+	for name, msg := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, cmd := step(t, m, msg)
+			if cmd != nil {
+				t.Errorf("a stale %T scheduled work", msg)
+			}
+			if got.screen != screenPicker || got.gen != m.gen || got.banner != "" {
+				t.Errorf("a stale %T changed the model: screen %d, generation %d, banner %q", msg, got.screen, got.gen, got.banner)
+			}
+			if pv := got.picker.previews[earlier.plan]; !pv.loading {
+				t.Errorf("a stale %T reached the picker's preview: %+v", msg, pv)
+			}
+			if v := ansi.Strip(got.View()); v != before {
+				t.Errorf("a stale %T changed the screen:\n%s", msg, v)
+			}
+		})
+	}
+}
+
+// TestFlowSecondRunAfterBack drives two runs in one program: the first
+// aborted, esc back to the picker, the second started and watched.
+func TestFlowSecondRunAfterBack(t *testing.T) {
+	first := newFakeRun(t, faultPhaseSnap(latencyPlan()))
+	first.finishOnAbort = true
+	cpu := baselineSnap(latencyPlan())
+	cpu.Plan = cpuPlan()
+	cpu.Faults = []engine.FaultStatus{{Fault: cpu.Plan.Faults[0]}}
+	second := newFakeRun(t, cpu)
+	second.finishOnAbort = true
+	runs := make(chan *fakeRun, 2)
+	runs <- first
+	runs <- second
+	cfg := testConfig(nil, 100, 30, t0.Add(40*time.Second))
+	cfg.Start = func(context.Context, *scenarios.Plan) (Run, error) { return <-runs, nil }
+	tm := startConsole(t, cfg)
+
+	tm.Type("X")
+	recv(t, first.abortCh, "Abort")
+	teatest.WaitFor(t, tm.Output(), contains("esc for the scenarios"), teatest.WithDuration(waitLong))
+	tm.Send(keyMsg("esc"))
+	teatest.WaitFor(t, tm.Output(), contains("pick a scenario"), teatest.WithDuration(waitLong))
+	tm.Type("j") // the CPU plan
+	tm.Send(keyMsg("enter"))
+	teatest.WaitFor(t, tm.Output(), contains("CPU spike │ BASELINE"), teatest.WithDuration(waitLong))
+	tm.Send(keyMsg("ctrl+c"))
+	recv(t, second.abortCh, "Abort")
+	fm := finalModel(t, tm)
+	if fm.run != Run(second) || fm.console.plan.Title != "CPU spike" {
+		t.Errorf("the final model watches %q, want the second run", fm.console.plan.Title)
+	}
+	if _, aborts, _ := first.calls(); len(aborts) != 1 {
+		t.Errorf("the first run was aborted %d times, want once", len(aborts))
 	}
 }

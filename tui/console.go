@@ -132,6 +132,19 @@ func (c *consoleScreen) updateKeybindings() {
 	c.keys.CancelNote.SetEnabled(c.noting)
 	c.keys.Report.SetEnabled(!c.noting)
 	c.keys.Save.SetEnabled(!c.noting && c.ended)
+	c.keys.Back.SetEnabled(!c.noting && c.ended && c.settled())
+}
+
+// settled reports whether no fault may still be active: none is left to
+// roll back by hand. Only then may the console be left for the picker;
+// otherwise the fault panel keeps the manual commands on show.
+func (c consoleScreen) settled() bool {
+	for _, f := range c.faults() {
+		if f.State.MayBeActive() {
+			return false
+		}
+	}
+	return true
 }
 
 // faults returns the faults as last seen, or the plan's as pending.
@@ -218,6 +231,8 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return send(openReportMsg{origin{c.gen, screenConsole}})
 	case key.Matches(msg, c.keys.Save):
 		return send(saveReportMsg{c.gen})
+	case key.Matches(msg, c.keys.Back):
+		return send(backMsg{origin{c.gen, screenConsole}})
 	case key.Matches(msg, c.keys.Inject) && len(msg.Runes) == 1:
 		n := int(msg.Runes[0] - '1')
 		fs := c.faults()
@@ -251,14 +266,14 @@ func (c *consoleScreen) flushNote() tea.Cmd {
 
 // ShortHelp lists the console's keys that apply now.
 func (c consoleScreen) ShortHelp() []key.Binding {
-	return []key.Binding{c.keys.SaveNote, c.keys.CancelNote, c.keys.Inject, c.keys.Note, c.keys.Report, c.keys.Save}
+	return []key.Binding{c.keys.SaveNote, c.keys.CancelNote, c.keys.Inject, c.keys.Note, c.keys.Report, c.keys.Save, c.keys.Back}
 }
 
 // FullHelp lists all of the console's keys that apply now.
 func (c consoleScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{c.keys.Inject, c.keys.Note, c.keys.SaveNote, c.keys.CancelNote},
-		{c.keys.Report, c.keys.Save},
+		{c.keys.Report, c.keys.Save, c.keys.Back},
 	}
 }
 
@@ -674,6 +689,9 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(c.note.View(), w)
 	case c.ended:
 		s := "Run ended — press r for the report"
+		if c.keys.Back.Enabled() {
+			s += ", esc for the scenarios"
+		}
 		if c.saved != "" {
 			s += " (saved to " + c.saved + ")"
 		}

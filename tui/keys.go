@@ -62,7 +62,8 @@ const maxFaultKeys = 9
 
 // consoleKeyMap holds the console's keys. Inject is bound to "1"…"n" for a
 // plan with n faults, and not at all in dry run (dangerous keys are bound
-// only when they can act, like k9s's bindDangerousKeys).
+// only when they can act, like k9s's bindDangerousKeys). Back returns to
+// the picker once the run has ended with nothing left to roll back.
 type consoleKeyMap struct {
 	Inject     key.Binding
 	Note       key.Binding
@@ -70,6 +71,7 @@ type consoleKeyMap struct {
 	CancelNote key.Binding
 	Report     key.Binding
 	Save       key.Binding
+	Back       key.Binding
 }
 
 func defaultConsoleKeyMap(faults int, dryRun bool) consoleKeyMap {
@@ -80,6 +82,7 @@ func defaultConsoleKeyMap(faults int, dryRun bool) consoleKeyMap {
 		CancelNote: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel note")),
 		Report:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "report")),
 		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save report")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "scenarios")),
 	}
 	if !dryRun {
 		bindDangerousKeys(&k, faults)

@@ -106,7 +106,8 @@ type startRunMsg struct {
 type openReportMsg struct{ origin }
 
 // backMsg asks for the screen before: the report's esc goes back to the
-// console.
+// console, the console's (once its run has ended and nothing is left to
+// roll back) to the picker.
 type backMsg struct{ origin }
 
 // saveReportMsg asks the root to save the run's report: s on the console

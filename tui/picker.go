@@ -201,6 +201,18 @@ func (p *pickerScreen) ensurePreview() tea.Cmd {
 // Init resolves the first plan's targets.
 func (p *pickerScreen) Init() tea.Cmd { return p.ensurePreview() }
 
+// reopen shows the picker again, in generation g, after a run. Targets are
+// resolved anew (the run may have changed them, and a pick may be random);
+// the filter, the cursor and the unfinished notice are kept.
+func (p pickerScreen) reopen(g gen) (pickerScreen, tea.Cmd) {
+	p.gen = g
+	p.starting = false
+	p.previews = map[*scenarios.Plan]previewState{}
+	cmd := p.ensurePreview()
+	p.updateKeybindings()
+	return p, cmd
+}
+
 // Update handles the picker's keys and preview results.
 func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
 	var cmd tea.Cmd
