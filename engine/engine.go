@@ -405,6 +405,10 @@ func (r *Run) record(rec Record) (Record, error) {
 	return r.recordLocked(rec)
 }
 
+// NewRunID returns a new run id (the start time and 32 random bits), for a
+// caller that needs it before New: to lease the target in its name.
+func NewRunID(now time.Time) string { return newRunID(now) }
+
 // newRunID returns a run id that is unique in practice and safe in any
 // provider's labels: the start time and 32 random bits, "20250301t140000-1a2b3c4d".
 func newRunID(now time.Time) string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"sync"
 	"testing"
 	"time"
@@ -728,5 +729,40 @@ func TestIntentNotJournaledMeansNoInject(t *testing.T) {
 	}
 	if st := h.run.Snapshot().Faults[0].State; st != FaultInjectFailed {
 		t.Errorf("f1 shown as %s, want inject failed", st)
+	}
+}
+
+// The disk fills up right after a fault became active: nothing more can be
+// journaled, and the run still ends with the fault rolled back (the
+// provider is called), aborted for the journal error, which JournalErr
+// reports.
+func TestFullDiskAfterInjectStillRollsBack(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	plan := testPlan(fault("f1", providers.InstanceStop))
+	plan.Phases.Fault = 30 * time.Second
+	var full atomic.Bool
+	journal := &failingJournal{fail: func(line []byte) bool {
+		if full.Load() {
+			return true
+		}
+		if bytes.Contains(line, []byte(`"type":"fault"`)) && bytes.Contains(line, []byte(`"state":3,`)) {
+			full.Store(true) // the active record is the last one written
+		}
+		return false
+	}}
+	h := start(t, plan, prov, prov, metricsFor(nil), func(o *Options) { o.Journal = journal })
+	out := h.wait(t)
+	if n := prov.count("rollback f1"); n == 0 {
+		t.Fatal("f1 was never rolled back after the disk filled up")
+	}
+	if prov.isActive("f1") {
+		t.Error("f1 is still active")
+	}
+	if out.Verdict != VerdictAborted || !strings.Contains(out.Reason, "disk full") {
+		t.Errorf("outcome = %s %q, want aborted for the journal error", out.Verdict, out.Reason)
+	}
+	if err := h.run.JournalErr(); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("JournalErr = %v, want the write error", err)
 	}
 }

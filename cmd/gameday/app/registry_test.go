@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"syscall"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -114,7 +117,7 @@ func crashedFakeJournal(t *testing.T, sysID string) string {
 func TestRecoverThroughTheRegistry(t *testing.T) {
 	sys := &fakeSystem{id: "sys-1", applied: map[string]bool{"run1.f1": true, "run1.f2": true}}
 	path := crashedFakeJournal(t, "sys-1")
-	res, err := recoverJournal(context.Background(), path, fakeRegistry(sys, nil), connectOptions{}, 5*time.Second)
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5*time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +142,7 @@ func TestRecoverThroughTheRegistry(t *testing.T) {
 		t.Errorf("the journal still has unfinished faults after recover")
 	}
 	// Again: nothing to recover.
-	res, err = recoverJournal(context.Background(), path, fakeRegistry(sys, nil), connectOptions{}, 5*time.Second)
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5*time.Second})
 	if err != nil || len(res.faults) != 0 {
 		t.Errorf("second recover = %+v, %v; want nothing to recover", res, err)
 	}
@@ -151,7 +154,7 @@ func TestRecoverThroughTheRegistry(t *testing.T) {
 func TestRecoverConfirmsOnlyWhatItReached(t *testing.T) {
 	sys := &fakeSystem{id: "sys-2", applied: map[string]bool{"run1.f1": true}}
 	path := crashedFakeJournal(t, "sys-1") // the journal names another system
-	res, err := recoverJournal(context.Background(), path, fakeRegistry(sys, nil), connectOptions{}, 2*time.Second)
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 2*time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +173,7 @@ func TestRecoverConfirmsOnlyWhatItReached(t *testing.T) {
 		t.Errorf("the faults must stay unfinished in the journal")
 	}
 	// A system that is provably gone took its faults with it.
-	res, err = recoverJournal(context.Background(), path, fakeRegistry(sys, errGone), connectOptions{}, 2*time.Second)
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, errGone), timeout: 2*time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,5 +240,164 @@ func TestShippedScenariosAreNotAmberWhenHealthy(t *testing.T) {
 				t.Errorf("%s: %s %g (offered %g) is level %d, want holding", p.Path, m, v, rate, l)
 			}
 		}
+	}
+}
+
+// tickSource is a metric source of healthy one-second samples, for runs
+// against the fake system.
+type tickSource struct{}
+
+func (tickSource) Samples(ctx context.Context) <-chan providers.Sample {
+	ch := make(chan providers.Sample, 4)
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				select {
+				case ch <- providers.Sample{At: now, Source: "fake", Span: 100 * time.Millisecond, Values: map[string]float64{"error_rate": 0}}:
+				default:
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+// Two runs against one target at once are refused: the second names the
+// live run, its owner and its start time, and writes nothing.
+func TestSecondRunOnATargetIsRefused(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	sys := &fakeSystem{id: "sys-lease", applied: map[string]bool{}}
+	c := &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: "sys-lease"}}
+	max := 0.5
+	plan := &scenarios.Plan{Title: "Lease", Path: "lease.yaml", Hypothesis: "h", Target: scenarios.Target{Provider: "fakesys", Name: "shop"},
+		SteadyState: map[scenarios.Metric]scenarios.Bound{scenarios.ErrorRate: {Max: &max}},
+		Phases:      scenarios.Phases{Baseline: time.Minute, Fault: time.Minute, Recovery: time.Minute},
+		Faults:      []scenarios.Fault{{Fault: providers.Fault{ID: "f1", Kind: providers.Latency}, Manual: true}}}
+	ctx := context.Background()
+	first, err := startSession(ctx, c, plan, sessionOptions{JournalPath: filepath.Join(t.TempDir(), "a.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(t.TempDir(), "b.jsonl")
+	_, err = startSession(ctx, c, plan, sessionOptions{JournalPath: second})
+	if err == nil {
+		t.Fatal("a second run on the same target started")
+	}
+	runID := readRecords(t, first.JournalPath())[0].Env.RunID
+	for _, want := range []string{"in use by run " + runID, "started "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q lacks %q", err, want)
+		}
+	}
+	if code := exitCodeOf(err); code != ExitInvalid {
+		t.Errorf("exit code %d, want %d", code, ExitInvalid)
+	}
+	if _, statErr := os.Stat(second); !os.IsNotExist(statErr) {
+		t.Errorf("the refused run wrote a journal: %v", statErr)
+	}
+	first.Abort("test")
+	<-first.Done()
+	first.Close()
+	// Once the first run has ended, the target is free again.
+	again, err := startSession(ctx, c, plan, sessionOptions{JournalPath: filepath.Join(t.TempDir(), "c.jsonl")})
+	if err != nil {
+		t.Fatalf("after the first run ended: %v", err)
+	}
+	again.Abort("test")
+	<-again.Done()
+	again.Close()
+}
+
+func exitCodeOf(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return -1
+}
+
+// A journal that cannot grow (a full disk) does not keep recover from
+// recording its outcome: it goes beside the journal, the journal keeps
+// what it had, and every reader — report, the unfinished-journal notice,
+// recover again — reads both.
+func TestRecoverWritesBesideAFullJournal(t *testing.T) {
+	sys := &fakeSystem{id: "sys-1", applied: map[string]bool{"run1.f1": true, "run1.f2": true}}
+	path := crashedFakeJournal(t, "sys-1")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := func(*os.File, []byte) error { return syscall.ENOSPC }
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second, appendJournal: full})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.clean() || res.sidecar != sidecarPath(path) {
+		t.Fatalf("result = %+v, want clean with the outcome beside the journal", res)
+	}
+	after, _ := os.ReadFile(path)
+	if string(after) != string(before) {
+		t.Error("the journal changed although it could not grow")
+	}
+	recs, _, err := readJournalFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := engine.Unfinished(recs); len(u) != 0 {
+		t.Errorf("journal + sidecar still show %d unfinished faults", len(u))
+	}
+	var report strings.Builder
+	if err := renderReport(&report, path); err != nil || !strings.Contains(report.String(), "confirmed rolled back by gameday recover") {
+		t.Errorf("report (err %v) does not show the recovery:\n%s", err, report.String())
+	}
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
+	if err != nil || len(res.faults) != 0 {
+		t.Errorf("recover again = %+v, %v; want nothing to recover", res, err)
+	}
+}
+
+// Two runs of one plan started in the same instant each get their own
+// journal.
+func TestJournalNamesDoNotClash(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	max := 0.5
+	plan := &scenarios.Plan{Title: "Clash", Path: "clash.yaml", Hypothesis: "h", Target: scenarios.Target{Provider: "fakesys"},
+		SteadyState: map[scenarios.Metric]scenarios.Bound{scenarios.ErrorRate: {Max: &max}},
+		Phases:      scenarios.Phases{Baseline: time.Minute, Fault: time.Minute, Recovery: time.Minute},
+		Faults:      []scenarios.Fault{{Fault: providers.Fault{ID: "f1", Kind: providers.Latency}, Manual: true}}}
+	var paths []string
+	for i := range 2 {
+		// Two systems, so that the lease does not refuse the second.
+		sys := &fakeSystem{id: fmt.Sprintf("sys-%d", i), applied: map[string]bool{}}
+		c := &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: sys.id}}
+		first, err := defaultJournalPath(plan, time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(first), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := os.WriteFile(first, []byte("taken\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := startSessionAt(context.Background(), c, plan, sessionOptions{}, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, s.JournalPath())
+		s.Abort("test")
+		<-s.Done()
+		s.Close()
+	}
+	if paths[0] == paths[1] || !strings.HasSuffix(paths[0], "~2.jsonl") {
+		t.Errorf("journals %v, want two names, the first with a ~2 suffix", paths)
 	}
 }
