@@ -33,7 +33,7 @@ type consoleScreen struct {
 	now     time.Time // read from clock with each snapshot, never in View
 
 	ended    bool   // Run.Done is closed
-	aborting bool   // an abort was requested from this console
+	aborting bool   // the root aborted the run (abortingMsg)
 	saved    string // path of the last saved report
 
 	note   textinput.Model

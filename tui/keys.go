@@ -6,9 +6,11 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 )
 
-// globalKeyMap holds the keys that work on every screen. Abort (ctrl+x) works
-// even while text is being typed; AbortAlt (X), Quit and Help only outside
-// text input.
+// globalKeyMap holds the keys that work on every screen, the only keys the
+// root model handles: they must mean the same everywhere and must not
+// depend on a screen passing them on. Abort (ctrl+x) and Interrupt
+// (ctrl+c) work even while text is being typed; AbortAlt (X), Quit and
+// Help only outside text input. Every other key is a screen's.
 type globalKeyMap struct {
 	Abort     key.Binding
 	AbortAlt  key.Binding
