@@ -115,7 +115,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		case <-s.Done():
 		default:
 			fmt.Fprintln(stderr, "gameday: rolling back the run before exit…")
-			s.Abort("console closed")
+			s.AbortNow("console closed")
 			if !waitForRollback(stderr, s) {
 				continue
 			}

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,7 +117,7 @@ func crashedFakeJournal(t *testing.T, sysID string) string {
 func TestRecoverThroughTheRegistry(t *testing.T) {
 	sys := &fakeSystem{id: "sys-1", applied: map[string]bool{"run1.f1": true, "run1.f2": true}}
 	path := crashedFakeJournal(t, "sys-1")
-	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5*time.Second})
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestRecoverThroughTheRegistry(t *testing.T) {
 		t.Errorf("the journal still has unfinished faults after recover")
 	}
 	// Again: nothing to recover.
-	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5*time.Second})
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
 	if err != nil || len(res.faults) != 0 {
 		t.Errorf("second recover = %+v, %v; want nothing to recover", res, err)
 	}
@@ -154,7 +154,7 @@ func TestRecoverThroughTheRegistry(t *testing.T) {
 func TestRecoverConfirmsOnlyWhatItReached(t *testing.T) {
 	sys := &fakeSystem{id: "sys-2", applied: map[string]bool{"run1.f1": true}}
 	path := crashedFakeJournal(t, "sys-1") // the journal names another system
-	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 2*time.Second})
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestRecoverConfirmsOnlyWhatItReached(t *testing.T) {
 		t.Errorf("the faults must stay unfinished in the journal")
 	}
 	// A system that is provably gone took its faults with it.
-	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, errGone), timeout: 2*time.Second})
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, errGone), timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

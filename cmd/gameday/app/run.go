@@ -225,7 +225,7 @@ loop:
 			signals++
 			if signals == 1 {
 				fmt.Fprintf(stderr, "\ngameday: %s: aborting, rolling back every fault (send it again to exit at once)\n", sig)
-				s.Abort("signal: " + sig.String())
+				s.AbortNow("signal: " + sig.String())
 				continue
 			}
 			fmt.Fprintf(stderr, "\ngameday: %s again: exiting without waiting for rollback\n", sig)

@@ -227,6 +227,7 @@ func (s *session) Events() <-chan engine.Record { return s.run.Events() }
 func (s *session) Snapshot() engine.Snapshot    { return s.run.Snapshot() }
 func (s *session) Inject(faultID string) error  { return s.run.Inject(faultID) }
 func (s *session) Abort(reason string)          { s.run.Abort(reason) }
+func (s *session) AbortNow(reason string)       { s.run.AbortNow(reason) }
 func (s *session) Note(text string) error       { return s.run.Note(text) }
 func (s *session) Done() <-chan struct{}        { return s.run.Done() }
 func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
