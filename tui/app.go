@@ -40,9 +40,15 @@ type Run interface {
 	Snapshot() engine.Snapshot
 	// Inject triggers the fault with the given ID now.
 	Inject(faultID string) error
-	// Abort rolls back every fault and ends the run. It is idempotent and
-	// does not block.
+	// Abort rolls back every fault and ends the run; when something had
+	// been injected, the run first watches the system recover for the
+	// plan's recovery phase. It is idempotent and does not block.
 	Abort(reason string)
+	// AbortNow is Abort without watching the recovery: the run ends as
+	// soon as every fault is rolled back; called after Abort, it ends the
+	// watch. The console calls it when the facilitator leaves (q, ctrl+c).
+	// It is idempotent and does not block.
+	AbortNow(reason string)
 	// Note journals an observation at once; a leading "+" marks a success,
 	// a leading "-" an improvement.
 	Note(text string) error
@@ -415,7 +421,7 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	if m.runActive() {
 		// A second start while watching a run cannot happen through the
 		// keys; refuse it rather than lose track of the first run.
-		return m, abort(msg.run, "console was already watching a run")
+		return m, abort(msg.run, "console was already watching a run", true)
 	}
 	m.gen++
 	m.tickTag++
@@ -453,15 +459,17 @@ func (m Model) backToPicker() (Model, tea.Cmd) {
 }
 
 // abortRun aborts the watched run (idempotent) and tells the console,
-// which stops offering fault keys and journals a half-typed note.
-func (m *Model) abortRun(reason string) tea.Cmd {
+// which stops offering fault keys and journals a half-typed note. leaving
+// says the facilitator is leaving (q, ctrl+c): the run then ends once its
+// faults are rolled back, without watching the recovery.
+func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
 	if !m.runActive() {
 		return nil
 	}
 	m.aborted = true
 	var cmd tea.Cmd
 	m.console, cmd = m.console.Update(abortingMsg{})
-	return tea.Batch(abort(m.run, reason), snapshot(m.gen, m.run), cmd)
+	return tea.Batch(abort(m.run, reason, leaving), snapshot(m.gen, m.run), cmd)
 }
 
 // handleKey handles the global keys and passes every other key to the
@@ -481,14 +489,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.interrupted = true
 		m.quitAfterDone = true
-		cmd := m.abortRun("interrupted (ctrl+c)")
+		cmd := m.abortRun("interrupted (ctrl+c)", true)
 		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Abort):
 		// A note half typed is journaled at once, as it stands, while the
 		// rollback runs (the engine refuses notes once the run has ended).
 		// If saving fails, the text goes back into the input.
-		cmd := m.abortRun("abort key (ctrl+x)")
+		cmd := m.abortRun("abort key (ctrl+x)", false)
 		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		return m, cmd
 	}
@@ -508,13 +516,13 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.showHelp = !m.showHelp
 		return m, nil
 	case key.Matches(msg, m.keys.AbortAlt):
-		cmd := m.abortRun("abort key (X)")
+		cmd := m.abortRun("abort key (X)", false)
 		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Quit):
 		if m.runActive() {
 			m.quitAfterDone = true
-			cmd := m.abortRun("quit")
+			cmd := m.abortRun("quit", true)
 			m.setBanner("Rolling back before quitting… press ctrl+c to exit at once.", bannerAbort)
 			return m, cmd
 		}
@@ -625,9 +633,10 @@ func (m Model) helpView(h int) string {
 	lines = append(lines, "")
 	for _, p := range []string{
 		"Abort (ctrl+x, or X outside text input) rolls back every fault at once, without confirmation, " +
-			"from every screen, even while a note is being typed (the note is journaled as it stands).",
+			"from every screen, even while a note is being typed (the note is journaled as it stands); " +
+			"then the run watches the system recover until the recovery phase ends.",
 		"ctrl+c during a run aborts and exits when the rollback is done; press it twice to exit at once.",
-		"q during a run rolls back first, then quits.",
+		"q during a run rolls back first, then quits (without watching the recovery).",
 	} {
 		lines = append(lines, wrapText(p, m.width)...)
 	}

@@ -401,3 +401,50 @@ func TestFlowSecondRunAfterBack(t *testing.T) {
 		t.Errorf("the first run was aborted %d times, want once", len(aborts))
 	}
 }
+
+// recoveringSnap is activeSnap after an abort's rollback: every fault
+// rolled back, the run watching the system recover.
+func recoveringSnap(p *scenarios.Plan) engine.Snapshot {
+	s := activeSnap(p)
+	s.Phase = engine.Recovering
+	s.PhaseStarted = t0.Add(82 * time.Second)
+	s.PhaseEnds = t0.Add(142 * time.Second)
+	s.Samples = samples(84, false)
+	s.Faults[0].State = engine.FaultRolledBack
+	s.Holding = true
+	s.Timeline = append(s.Timeline,
+		engine.Record{Seq: 8, At: t0.Add(80 * time.Second), Type: engine.RecAbort, Reason: "abort key (ctrl+x)"},
+		phaseRec(9, t0.Add(80*time.Second), "rolling back"),
+		phaseRec(10, t0.Add(82*time.Second), "recovering"))
+	return s
+}
+
+// TestAbortWatchesRecoveryLeavingDoesNot: the abort keys let the run
+// watch the system recover after the rollback (Run.Abort), and the
+// console says so once the rollback is over instead of "rolling back";
+// leaving (q, ctrl+c) ends the run as soon as the faults are rolled back
+// (Run.AbortNow), also during that watch.
+func TestAbortWatchesRecoveryLeavingDoesNot(t *testing.T) {
+	p := latencyPlan()
+	m, run := consoleAt(t, activeSnap(p), 100, 30, t0.Add(84*time.Second))
+	m, cmd := step(t, m, keyMsg("ctrl+x"))
+	runCmd(cmd)
+	if _, aborts, _ := run.calls(); len(aborts) != 1 || len(run.abortedNow()) != 0 {
+		t.Fatalf("ctrl+x: aborts %v, of them AbortNow %v; want one Abort", aborts, run.abortedNow())
+	}
+	m, cmd = step(t, m, snapshotMsg{gen: m.gen, snap: recoveringSnap(p)})
+	m, _ = through[bannerMsg](t, m, cmd)
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "rolling back every fault") || !strings.Contains(v, "watching the system recover") ||
+		!strings.Contains(v, "Rollback finished") {
+		t.Errorf("after the rollback, the console does not say it watches the recovery:\n%s", v)
+	}
+	if _, cmd := step(t, m, snapshotMsg{gen: m.gen, snap: recoveringSnap(p)}); cmd != nil {
+		t.Error("the console said twice that it watches the recovery")
+	}
+	_, cmd = step(t, m, keyMsg("q"))
+	runCmd(cmd)
+	if now := run.abortedNow(); len(now) != 1 || now[0] != "quit" {
+		t.Errorf("q during the watch: AbortNow %v, want [quit]", now)
+	}
+}

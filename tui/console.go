@@ -32,8 +32,11 @@ type consoleScreen struct {
 	clock   func() time.Time
 	now     time.Time // read from clock with each snapshot, never in View
 
-	ended    bool   // Run.Done is closed
-	aborting bool   // the root aborted the run (abortingMsg)
+	ended    bool // Run.Done is closed
+	aborting bool // the root aborted the run (abortingMsg)
+	// watching: after the abort's rollback the run watches the system
+	// recover (engine.Run.Abort); the console has said so.
+	watching bool
 	saved    string // path of the last saved report
 
 	note   textinput.Model
@@ -176,6 +179,11 @@ func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 			c.snap.Plan = c.plan
 		}
 		c.hasSnap = true
+		if c.aborting && !c.watching && c.phase() == engine.Recovering {
+			// The abort banner no longer holds: the rollback is over.
+			c.watching = true
+			cmd = send(bannerMsg("Rollback finished (see the fault panel). Watching the system recover after the abort; q leaves now."))
+		}
 	case runDoneMsg:
 		c.ended = true
 	case abortingMsg:
@@ -700,6 +708,8 @@ func (c consoleScreen) bottomLine(w int) string {
 			s += ": " + o.Reason
 		}
 		return fit(s, w)
+	case c.watching:
+		return fit(st.Breached.Render("ABORTED:")+" watching the system recover until the phase ends · q leaves now", w)
 	case c.aborting || c.phase() == engine.RollingBack:
 		return fit(st.Breached.Render("ABORTING: rolling back every fault…")+" watch the fault panel for confirmation.", w)
 	}

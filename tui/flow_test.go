@@ -158,8 +158,8 @@ func TestFlowCtrlCTwiceExitsAtOnce(t *testing.T) {
 		t.Fatal("the run finished; the test needs a rollback that hangs")
 	default:
 	}
-	if _, aborts, _ := run.calls(); len(aborts) != 1 {
-		t.Errorf("Abort called %d times, want 1", len(aborts))
+	if _, aborts, _ := run.calls(); len(aborts) != 1 || len(run.abortedNow()) != 1 {
+		t.Errorf("Abort called %d times (AbortNow %d), want AbortNow once", len(aborts), len(run.abortedNow()))
 	}
 	if !fm.interrupted {
 		t.Error("final model was not interrupted")
@@ -189,6 +189,9 @@ func TestFlowQuitRollsBackFirst(t *testing.T) {
 	tm.Type("q")
 	if r := recv(t, run.abortCh, "Abort"); r != "quit" {
 		t.Errorf("Abort(%q), want quit", r)
+	}
+	if now := run.abortedNow(); len(now) != 1 {
+		t.Errorf("q called Abort, not AbortNow: leaving would wait for the recovery to be watched")
 	}
 	teatest.WaitFor(t, tm.Output(), contains("Rolling back before quitting"), teatest.WithDuration(waitLong))
 	run.finish()

@@ -290,11 +290,15 @@ func inject(g gen, r Run, faultID string) tea.Cmd {
 	}
 }
 
-// abort aborts the run. Run.Abort does not block, but it is still called
-// off the UI loop.
-func abort(r Run, reason string) tea.Cmd {
+// abort aborts the run; now skips watching the recovery (Run.AbortNow).
+// Neither blocks, but they are still called off the UI loop.
+func abort(r Run, reason string, now bool) tea.Cmd {
 	return func() tea.Msg {
-		r.Abort(reason)
+		if now {
+			r.AbortNow(reason)
+		} else {
+			r.Abort(reason)
+		}
 		return nil
 	}
 }
