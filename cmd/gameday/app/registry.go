@@ -53,6 +53,7 @@ type sourceBackend struct {
 type connectOptions struct {
 	logf    func(string, ...any)
 	fragile bool // sandbox: start it without its resilience patterns
+	aws     awsFlags
 }
 
 // conn is a system gameday is connected to.
@@ -94,6 +95,8 @@ type registry struct {
 func defaultRegistry() *registry {
 	r := &registry{backends: map[string]backend{}, sources: map[string]sourceBackend{}}
 	r.add(sandboxBackend())
+	r.add(awsBackend())
+	r.addSource(cloudWatchSource())
 	return r
 }
 

@@ -31,6 +31,7 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	aws       awsFlags
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -86,6 +87,7 @@ confirmed.`,
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
 	_ = fl.MarkHidden("ttl-margin")
+	addAWSFlags(fl, &f.aws)
 	return cmd
 }
 
@@ -162,7 +164,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 		defer signal.Stop(sigs)
 	}
 
-	co := connectOptions{logf: logf, fragile: f.fragile}
+	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
