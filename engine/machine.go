@@ -662,6 +662,10 @@ func (m *machine) onSystemEvent(ev providers.SystemEvent) {
 		ev.At = m.r.now()
 	}
 	m.record(Record{Type: RecSystem, Event: &ev})
+	if ev.Stop && !m.aborting && !m.hasFinal && m.phase != Baseline && m.phase != Ready {
+		m.r.Abort(fmt.Sprintf("stop condition: %s: %s", ev.Source, ev.Text))
+		return
+	}
 	if ev.Kind != providers.EventGone || m.gone {
 		return
 	}

@@ -143,10 +143,10 @@ type Injection struct {
 	// ExpiresAt is when the system that applied the fault ends it by itself
 	// if nobody rolls it back.
 	ExpiresAt time.Time `json:"expires_at"`
-	// Seed, when not zero, is the seed of the random choice of Targets
-	// among the matching ones (which pods to delete), journaled so that
-	// the same choice can be made again (the Kubernetes provider's
-	// params.seed).
+	// Seed is the seed of the random choice of Targets among the matching
+	// ones (AWS picks ECS tasks with it, Kubernetes pods), so the choice can
+	// be explained and replayed (the Kubernetes provider's params.seed);
+	// 0 when nothing was chosen at random.
 	Seed int64 `json:"seed,omitempty"`
 }
 

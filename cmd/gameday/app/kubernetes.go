@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/dynamic"
 	k8s "k8s.io/client-go/kubernetes"
 
@@ -12,15 +13,16 @@ import (
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
-// stringFlags is the part of a flag set addKubeFlags uses.
-type stringFlags interface {
-	StringVar(p *string, name, value, usage string)
+// kubeFlags are the flags that say how to reach a Kubernetes cluster;
+// empty for kubectl's defaults.
+type kubeFlags struct {
+	kubeconfig string
+	context    string
 }
 
-// addKubeFlags adds the flags that say how to reach a Kubernetes cluster.
-func addKubeFlags(fl stringFlags, o *connectOptions) {
-	fl.StringVar(&o.kubeconfig, "kubeconfig", "", "Kubernetes: the kubeconfig `FILE` (default: $KUBECONFIG, then ~/.kube/config; in a pod without one, the in-cluster config)")
-	fl.StringVar(&o.kubeContext, "context", "", "Kubernetes: the kubeconfig context `NAME` (default: the scenario target's context, else the current one)")
+func addKubeFlags(fl *pflag.FlagSet, f *kubeFlags) {
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "Kubernetes: the kubeconfig `FILE` (default: $KUBECONFIG, then ~/.kube/config; in a pod without one, the in-cluster config)")
+	fl.StringVar(&f.context, "context", "", "Kubernetes: the kubeconfig context `NAME` (default: the scenario target's context, else the current one)")
 }
 
 // kubernetesBackend is the Kubernetes provider: a cluster reached through a
@@ -52,14 +54,14 @@ func kubernetesBackend() backend {
 // else the scenario target's context, else (recover) the one the journal
 // names, else the kubeconfig's current one.
 func openKube(plan *scenarios.Plan, o connectOptions, journaled string) (*conn, error) {
-	name := o.kubeContext
+	name := o.kube.context
 	if name == "" {
 		name = plan.Target.Fields.String("context")
 	}
 	if name == "" && journaled != "in-cluster" {
 		name = journaled
 	}
-	cfg, name, err := kubernetes.LoadConfig(o.kubeconfig, name)
+	cfg, name, err := kubernetes.LoadConfig(o.kube.kubeconfig, name)
 	if err != nil {
 		return nil, invalid(fmt.Errorf("%s: %w", plan.Path, err))
 	}

@@ -28,7 +28,8 @@ const (
 
 func newRecoverCmd() *cobra.Command {
 	var timeout time.Duration
-	var co connectOptions
+	var af awsFlags
+	var kf kubeFlags
 	cmd := &cobra.Command{
 		Use:   "recover [JOURNAL]",
 		Short: "Roll back every fault a journal shows as not confirmed rolled back",
@@ -57,15 +58,16 @@ confirmed (the exact manual command is printed).`,
 			if timeout <= 0 {
 				return invalid(fmt.Errorf("--timeout %s: want a positive duration", timeout))
 			}
-			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, co, timeout)
+			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout, connectOptions{aws: af, kube: kf})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", engine.DefaultRollbackDeadline, "how long to keep trying to roll back and verify each fault")
-	addKubeFlags(cmd.Flags(), &co)
+	addAWSFlags(cmd.Flags(), &af)
+	addKubeFlags(cmd.Flags(), &kf)
 	return cmd
 }
 
-func runRecover(ctx context.Context, stdout io.Writer, path string, co connectOptions, timeout time.Duration) error {
+func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration, co connectOptions) error {
 	if path == "" {
 		latest, err := latestJournal()
 		if err != nil {

@@ -53,9 +53,8 @@ type sourceBackend struct {
 type connectOptions struct {
 	logf    func(string, ...any)
 	fragile bool // sandbox: start it without its resilience patterns
-	// Kubernetes: the kubeconfig file and context (--kubeconfig,
-	// --context); empty for kubectl's defaults.
-	kubeconfig, kubeContext string
+	aws     awsFlags
+	kube    kubeFlags
 }
 
 // conn is a system gameday is connected to.
@@ -97,7 +96,9 @@ type registry struct {
 func defaultRegistry() *registry {
 	r := &registry{backends: map[string]backend{}, sources: map[string]sourceBackend{}}
 	r.add(sandboxBackend())
+	r.add(awsBackend())
 	r.add(kubernetesBackend())
+	r.addSource(cloudWatchSource())
 	return r
 }
 
