@@ -506,3 +506,30 @@ func TestIdentity(t *testing.T) {
 		t.Errorf("Identity: %+v", id)
 	}
 }
+
+func TestPreview(t *testing.T) {
+	p := newCluster(t).provider()
+	targets := []providers.Target{{ID: "shop/web-abc-1", Name: "pod shop/web-abc-1"}}
+	stop := fault(providers.InstanceStop, providers.Params{})
+	stop.Selection = providers.Selection{Percent: 25}
+	if !p.PicksAtInject(stop) {
+		t.Errorf("a percent without a seed is drawn at inject time")
+	}
+	if got, want := p.Preview(stop, targets, 4), "will delete 1 of 4 ready pods of deployment shop/web, chosen at inject time with a journaled seed, e.g. pod shop/web-abc-1; their controller replaces them"; got != want {
+		t.Errorf("Preview:\n got %s\nwant %s", got, want)
+	}
+	seeded := stop
+	seeded.Params.Extra = providers.Fields{"seed": 7}
+	if p.PicksAtInject(seeded) {
+		t.Errorf("a seeded choice is the one Targets shows")
+	}
+	outage := fault(providers.DependencyOutage, providers.Params{Extra: providers.Fields{"external_targets": []any{"payments.example.com"}}})
+	outage.Scope = providers.Fields{"namespace": ns, "selector": map[string]any{"app": "web"}}
+	if got, want := p.Preview(outage, targets, 4), "will cut off payments.example.com (NetworkChaos partition) from 1 of 4 ready pods of app=web in shop: pod shop/web-abc-1"; got != want {
+		t.Errorf("Preview:\n got %s\nwant %s", got, want)
+	}
+	manifest := fault(kubernetes.ChaosMesh, providers.Params{Extra: providers.Fields{"manifest": map[string]any{"kind": "HTTPChaos", "spec": map[string]any{"mode": "one"}}}})
+	if !p.PicksAtInject(manifest) || p.PicksAtInject(fault(kubernetes.ChaosMesh, providers.Params{})) {
+		t.Errorf("a manifest's mode one is Chaos Mesh's pick; no manifest is no pick")
+	}
+}
