@@ -91,10 +91,10 @@ func (p *Provider) waitGone(ctx context.Context, refs []ref) error {
 		var now []string
 		for _, r := range refs {
 			obj, err := p.getChaos(ctx, r)
-			if err != nil {
-				if ctx.Err() != nil {
-					return false, nil // the wait is over; left says what was left
-				}
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return false, ctx.Err() // the wait is over; left says what was left
+			case err != nil:
 				return false, err
 			}
 			if obj != nil {
