@@ -205,13 +205,6 @@ func (cs *conns) get(ctx context.Context, plan *scenarios.Plan) (*conn, error) {
 	return c, nil
 }
 
-// peek returns the open connection of provider name, if any.
-func (cs *conns) peek(name string) *conn {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return cs.open[name]
-}
-
 // Close closes every connection.
 func (cs *conns) Close() error {
 	cs.mu.Lock()

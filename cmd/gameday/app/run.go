@@ -429,7 +429,7 @@ func progressLine(snap engine.Snapshot, started, now time.Time) string {
 
 // statusLine is the live line shown on a terminal.
 func statusLine(snap engine.Snapshot, now time.Time) string {
-	line := fmt.Sprintf("%s", snap.Phase)
+	line := snap.Phase.String()
 	if !snap.Started.IsZero() {
 		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
 	}
