@@ -7,7 +7,7 @@
 # Both land in a cache outside the clone,
 #   ${GAMEDAY_TOOLS_CACHE:-$HOME/.cache/gameday-tools}/kube/<version>/
 # and the build is skipped when the cached binary's --version matches (a cold
-# build takes about 10 minutes on two cores; a warm run, seconds).
+# build took 405 s on two shared cores, 2.3 GB peak RSS; a warm run, 0.06 s).
 #
 # stdout: the lines to eval, nothing else:
 #   export GAMEDAY_KUBE_APISERVER=…
@@ -50,7 +50,7 @@ else
 	major=${kube_version#v}; major=${major%%.*}
 	minor=${kube_version#v"$major".}; minor=${minor%%.*}
 	pkg=k8s.io/component-base/version
-	echo "kube-tools: building kube-apiserver $kube_version into $cache (about 10 min cold)" >&2
+	echo "kube-tools: building kube-apiserver $kube_version into $cache (about 7 min cold)" >&2
 	start=$(date +%s)
 	(cd "$tools" && CGO_ENABLED=0 go build -trimpath \
 		-ldflags "-s -w -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean" \
