@@ -196,7 +196,8 @@ faults:
 }
 
 // Text that is meant to hold line breaks may, as a YAML block scalar
-// writes them, and the bounds leave room for what a real game day asks.
+// writes them, and every bound is inclusive: the loader takes a plan at
+// each of them.
 func TestParseWithinBounds(t *testing.T) {
 	t.Parallel()
 	src := edit(t, "hypothesis: Stopping 10% of tasks keeps the error rate under 0.1%", "hypothesis: |\n  Stopping 10% of tasks\n  \tkeeps the error rate under 0.1%\ndescription: \"line one\\nline\\ttwo\"")
@@ -210,6 +211,8 @@ faults:
   - { kind: instance-stop, selection: { count: 10000 } }
 `, 1)
 	src = strings.Replace(src, "title: Random task stop", "title: "+strings.Repeat("é", 200), 1)
+	// The test provider adds no limits of its own (the sandbox does).
+	src = strings.Replace(src, "target: { provider: sandbox, name: demo }", "target: { provider: kube, name: demo, namespace: shop }", 1)
 	p, err := scenarios.Parse("s.yaml", []byte(src), testOptions())
 	if err != nil {
 		t.Fatalf("a plan within every bound is refused:\n%v\n%s", err, src)
