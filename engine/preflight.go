@@ -63,7 +63,9 @@ func faultWhere(plan *scenarios.Plan, i int) string {
 }
 
 // String says what the fault would hit: "f1 instance-stop: 1 of 4
-// targets: replica-3 (pid 123)", followed by the problem if any.
+// targets: replica-3 (pid 123)", followed by the problem if any. It is
+// printed before anything is journaled, so the names the provider gave
+// are made terminal-safe here (Printable).
 func (b FaultBlast) String() string {
 	s := b.Fault.ID + " " + string(b.Fault.Kind) + ": "
 	switch {
@@ -77,7 +79,7 @@ func (b FaultBlast) String() string {
 	if b.Problem != "" {
 		s += " — REFUSED: " + b.Problem
 	}
-	return s
+	return Printable(s)
 }
 
 func targetNames(ts []providers.Target) string {
@@ -125,7 +127,7 @@ func (b Blast) Err() error {
 	if len(probs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: refusing to start: %s", ErrBlastRadius, strings.Join(probs, "; "))
+	return fmt.Errorf("%w: refusing to start: %s", ErrBlastRadius, Printable(strings.Join(probs, "; ")))
 }
 
 // Preflight resolves every fault's targets through prov as the system is
@@ -247,13 +249,17 @@ func PlannedTTL(plan *scenarios.Plan, f scenarios.Fault, margin time.Duration) t
 
 // PlanCalls says every call injecting f for ttl and rolling it back would
 // make, without making them: the provider's own words when it implements
-// providers.Planner, otherwise the provider methods the engine would call.
-// Calls are bounded by ctx even if the provider ignores it.
+// providers.Planner (made terminal-safe: they are printed, not journaled),
+// otherwise the provider methods the engine would call. Calls are bounded
+// by ctx even if the provider ignores it.
 func PlanCalls(ctx context.Context, prov providers.Provider, f providers.Fault, ttl time.Duration) ([]string, error) {
 	if p, ok := prov.(providers.Planner); ok {
 		calls, err := call(ctx, func(ctx context.Context) ([]string, error) { return p.Plan(ctx, f, ttl) })
 		if err != nil {
 			return nil, fmt.Errorf("plan %s (%s): %w", f.ID, f.Kind, err)
+		}
+		for i, c := range calls {
+			calls[i] = Printable(c)
 		}
 		return calls, nil
 	}

@@ -314,3 +314,37 @@ faults:
 		t.Errorf("Preflight of a plan built in code = %v", err)
 	}
 }
+
+// What preflight prints before anything is journaled — the blast line, a
+// refusal, the dry run's calls — carries no escape code a provider's
+// names or words held.
+func TestPreflightOutputIsPrintable(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t)
+	fake.targets["f1"] = []providers.Target{{ID: "r1", Name: "replica-1\x1b[2J"}, {ID: "r2", Name: "replica-2\u009b8m"}}
+	plan := testPlan(fault("f1", providers.InstanceStop))
+	plan.MaxCount = 1
+	b, err := Preflight(context.Background(), countingProvider{fakeProvider: fake, total: 4}, plan)
+	if err == nil {
+		t.Fatal("Preflight accepted 2 targets with max_count 1")
+	}
+	calls, cerr := PlanCalls(context.Background(), escapingPlanner{fake}, plan.CallFault(plan.Faults[0]), time.Minute)
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	for what, text := range map[string]string{"blast line": b.Faults[0].String(), "refusal": err.Error(), "calls": strings.Join(calls, "\n")} {
+		if strings.ContainsAny(text, "\x1b\u009b") {
+			t.Errorf("the %s carries an escape code: %q", what, text)
+		}
+	}
+	if got := b.Faults[0].String(); !strings.Contains(got, "replica-1, replica-2") {
+		t.Errorf("blast line = %q", got)
+	}
+}
+
+// escapingPlanner is a Planner whose words hold escape codes.
+type escapingPlanner struct{ *fakeProvider }
+
+func (escapingPlanner) Plan(context.Context, providers.Fault, time.Duration) ([]string, error) {
+	return []string{"\x1b]0;owned\x07POST /hooks", "DELETE /hooks/{id}\x1b[0m"}, nil
+}
