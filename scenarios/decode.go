@@ -2,9 +2,9 @@ package scenarios
 
 import (
 	"fmt"
-	"strconv"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
