@@ -217,15 +217,15 @@ func TestParseLadder(t *testing.T) {
 	for name, tc := range map[string]struct {
 		sel, want string
 	}{
-		"one step":        {"{ steps: [10%], hold: 30s }", "a ladder needs at least two steps"},
-		"no hold":         {"{ steps: [10%, 20%] }", "a ladder needs hold"},
-		"mixed":           {"{ steps: [10%, 2], hold: 30s }", "steps are all percentages or all counts"},
-		"narrower":        {"{ steps: [20%, 10%], hold: 30s }", "each step must be wider than the one before"},
-		"bad step":        {"{ steps: [ten, 20%], hold: 30s }", "a step is a percentage like 10% or a count like 2"},
-		"beyond the cap":  {"{ steps: [10%, 50%], hold: 30s }\nmax_percent: 25", "the widest step, 50%, is beyond the plan's max_percent of 25"},
-		"too long":        {"{ steps: [1, 2, 3], hold: 40s }", "3 steps held 40s each need more than 1m20s before the widest; the fault lasts 1m0s"},
-		"with a percent":  {"{ percent: 10, steps: [1, 2], hold: 10s }", "selection takes steps or a percent or a count, not both"},
-		"unknown breach":  {"{ steps: [1, 2], hold: 10s, on_breach: retry }", `on_breach is "stop"`},
+		"one step":       {"{ steps: [10%], hold: 30s }", "a ladder needs at least two steps"},
+		"no hold":        {"{ steps: [10%, 20%] }", "a ladder needs hold"},
+		"mixed":          {"{ steps: [10%, 2], hold: 30s }", "steps are all percentages or all counts"},
+		"narrower":       {"{ steps: [20%, 10%], hold: 30s }", "each step must be wider than the one before"},
+		"bad step":       {"{ steps: [ten, 20%], hold: 30s }", "a step is a percentage like 10% or a count like 2"},
+		"beyond the cap": {"{ steps: [10%, 50%], hold: 30s }\nmax_percent: 25", "the widest step, 50%, is beyond the plan's max_percent of 25"},
+		"too long":       {"{ steps: [1, 2, 3], hold: 40s }", "3 steps held 40s each need more than 1m20s before the widest; the fault lasts 1m0s"},
+		"with a percent": {"{ percent: 10, steps: [1, 2], hold: 10s }", "selection takes steps or a percent or a count, not both"},
+		"unknown breach": {"{ steps: [1, 2], hold: 10s, on_breach: retry }", `on_breach is "stop"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			src := strings.Replace(valid, "selection: { percent: 10 }", "selection: "+tc.sel, 1)
