@@ -31,6 +31,7 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	loadOut   bool
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -82,6 +83,7 @@ confirmed.`,
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
+	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
@@ -170,9 +172,13 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	defer t.Close()
 
 	if f.dryRun {
-		return dryRunHeadless(runCtx, stdout, t, plan, f)
+		return dryRunHeadless(runCtx, stdout, t, plan, f, reg, co)
 	}
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
+	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
+	if f.loadOut {
+		so.LoadOutput = stderr
+	}
+	s, err := startSession(runCtx, t, plan, so)
 	if err != nil {
 		return err
 	}
@@ -387,6 +393,10 @@ func eventLine(rec engine.Record, started time.Time) string {
 		}
 	case engine.RecRecover:
 		return fmt.Sprintf("%s recover  %s", ts, rec.Reason)
+	case engine.RecSystem:
+		if e := rec.Event; e != nil {
+			return fmt.Sprintf("%s system   %s: %s", ts, e.Source, e.Text)
+		}
 	case engine.RecSample:
 	}
 	return ""
