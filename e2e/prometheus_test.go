@@ -59,8 +59,11 @@ const (
 //     bucket, and no bucket of http_request_duration_seconds is more than
 //     a third wider than its lower bound (3→4 ms, 6→8 ms), so the estimate
 //     is within 34 % of the truth. The load generator measures at the
-//     client, the load balancer from arrival to answer: on loopback that
-//     differs by the client's own scheduling, a few ms on a busy machine.
+//     client, the load balancer from arrival to answer: on loopback they
+//     differ by the client's own scheduling, which on a two-core CI
+//     machine shared with other tests adds a few ms at p95. 5 ms is small
+//     against the 250 ms the fault adds and against any bound a scenario
+//     sets.
 //   - error rate: both count the same answers (5xx); windows that straddle
 //     a change are left out, so what is left differs only by the odd
 //     request that lands on the other side of a window edge.
@@ -69,7 +72,7 @@ const (
 //     less on the median of several.
 const (
 	p95RelTol   = 0.34
-	p95AbsTolMs = 3.0
+	p95AbsTolMs = 5.0
 	errAbsTol   = 0.02
 	rpsRelTol   = 0.20
 )
@@ -364,10 +367,10 @@ func medians(ps []pair) (prom, lg float64) {
 // within the tolerances above; the latency must show in the Prometheus
 // series and in the report's verdict.
 func TestPrometheusAgreesWithLoadGenerator(t *testing.T) {
-	bin := promBinary(t)
+	promBin := promBinary(t)
 	w := newWorld(t)
 	sb := w.startSandbox(t, "--fragile")
-	srv := startPrometheus(t, bin, hostPort(t, sb.state.LB))
+	srv := startPrometheus(t, promBin, hostPort(t, sb.state.LB))
 	started := time.Now()
 
 	scenario := `title: Prometheus agrees with the load generator
@@ -481,10 +484,10 @@ faults:
 // baseline held, or the fault would not have been injected. The command
 // runs for the run and is stopped at its end, with a note saying so.
 func TestPrometheusOnlyWithExternalLoad(t *testing.T) {
-	bin := promBinary(t)
+	promBin := promBinary(t)
 	w := newWorld(t)
 	sb := w.startSandbox(t)
-	srv := startPrometheus(t, bin, hostPort(t, sb.state.LB))
+	srv := startPrometheus(t, promBin, hostPort(t, sb.state.LB))
 
 	scenario := `title: Prometheus alone judges an external load
 hypothesis: 250 ms on half the replicas keeps p95 under 150 ms

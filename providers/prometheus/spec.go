@@ -73,14 +73,16 @@ const (
 //   - http_requests_total, a counter of requests with a code label;
 //   - up, Prometheus's own 1 or 0 per scrape target.
 //
-// The error ratio adds "or vector(0)" to its numerator: a service that has
-// never failed has no 5xx series at all, and that is a ratio of 0, not a
-// gap. With no requests at all the ratio is 0/0, which the source shows as
-// a gap.
+// Throughput counts the requests answered without a server error, as the
+// load generator counts successful responses: a service that answers
+// everything with 503 serves nothing. The error ratio adds "or vector(0)"
+// to its numerator: a service that has never failed has no 5xx series at
+// all, and that is a ratio of 0, not a gap. With no requests at all the
+// ratio is 0/0, which the source shows as a gap.
 var DefaultQueries = map[string]string{
 	providers.SeriesP95:        `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{$selector}[$window]))) * 1000`,
 	providers.SeriesErrorRate:  `(sum(rate(http_requests_total{$selector,code=~"5.."}[$window])) or vector(0)) / sum(rate(http_requests_total{$selector}[$window]))`,
-	providers.SeriesThroughput: `sum(rate(http_requests_total{$selector}[$window]))`,
+	providers.SeriesThroughput: `sum(rate(http_requests_total{$selector,code!~"5.."}[$window]))`,
 	providers.SeriesRunning:    `sum(up{$selector})`,
 }
 

@@ -40,7 +40,7 @@ func TestConfigDefaults(t *testing.T) {
 	wantQ := map[string]string{
 		"p95_ms":         `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[1m]))) * 1000`,
 		"error_rate":     `(sum(rate(http_requests_total{code=~"5.."}[1m])) or vector(0)) / sum(rate(http_requests_total[1m]))`,
-		"throughput_rps": `sum(rate(http_requests_total[1m]))`,
+		"throughput_rps": `sum(rate(http_requests_total{code!~"5.."}[1m]))`,
 		"running":        `sum(up)`,
 	}
 	for name, q := range wantQ {
