@@ -28,6 +28,7 @@ const (
 
 func newRecoverCmd() *cobra.Command {
 	var timeout time.Duration
+	var af awsFlags
 	cmd := &cobra.Command{
 		Use:   "recover [JOURNAL]",
 		Short: "Roll back every fault a journal shows as not confirmed rolled back",
@@ -56,14 +57,15 @@ confirmed (the exact manual command is printed).`,
 			if timeout <= 0 {
 				return invalid(fmt.Errorf("--timeout %s: want a positive duration", timeout))
 			}
-			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout)
+			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout, af)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", engine.DefaultRollbackDeadline, "how long to keep trying to roll back and verify each fault")
+	addAWSFlags(cmd.Flags(), &af)
 	return cmd
 }
 
-func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration) error {
+func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration, af awsFlags) error {
 	if path == "" {
 		latest, err := latestJournal()
 		if err != nil {
@@ -75,7 +77,7 @@ func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time
 		}
 		path = latest
 	}
-	res, err := recoverJournal(ctx, path, recoverOptions{reg: defaultRegistry(), timeout: timeout})
+	res, err := recoverJournal(ctx, path, recoverOptions{reg: defaultRegistry(), co: connectOptions{aws: af}, timeout: timeout})
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	aws       awsFlags
 	loadOut   bool
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
@@ -88,6 +89,7 @@ confirmed.`,
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
 	_ = fl.MarkHidden("ttl-margin")
+	addAWSFlags(fl, &f.aws)
 	return cmd
 }
 
@@ -164,7 +166,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 		defer signal.Stop(sigs)
 	}
 
-	co := connectOptions{logf: logf, fragile: f.fragile}
+	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
@@ -435,7 +437,7 @@ func progressLine(snap engine.Snapshot, started, now time.Time) string {
 
 // statusLine is the live line shown on a terminal.
 func statusLine(snap engine.Snapshot, now time.Time) string {
-	line := fmt.Sprintf("%s", snap.Phase)
+	line := snap.Phase.String()
 	if !snap.Started.IsZero() {
 		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
 	}
