@@ -32,6 +32,7 @@ type runFlags struct {
 	dryRun    bool
 	confirm   string
 	aws       awsFlags
+	kube      kubeFlags
 	loadOut   bool
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
@@ -84,6 +85,7 @@ confirmed.`,
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
+	addKubeFlags(fl, &f.kube)
 	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
@@ -166,7 +168,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 		defer signal.Stop(sigs)
 	}
 
-	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws}
+	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws, kube: f.kube}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
