@@ -276,3 +276,18 @@ faults:
 		}
 	}
 }
+
+// TestStatusLineReadsEverySource: the live status line shows each series
+// from the newest sample that carries it, and a gap as "–", not a zero.
+func TestStatusLineReadsEverySource(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	snap := engine.Snapshot{Phase: engine.Baseline, Started: now.Add(-5 * time.Second), Samples: []providers.Sample{
+		{At: now.Add(-2 * time.Second), Source: "prometheus", Values: map[string]float64{"p95_ms": 41.7, "error_rate": 0.0123}},
+		{At: now.Add(-time.Second), Source: "prometheus", Values: map[string]float64{"error_rate": 0.02}},
+	}}
+	got := statusLine(snap, now)
+	want := "baseline 5s | p95 42 ms | errors 2.00% | – req/s | running –"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("status line %q, want it to start %q", got, want)
+	}
+}

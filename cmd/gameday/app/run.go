@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -443,9 +444,28 @@ func statusLine(snap engine.Snapshot, now time.Time) string {
 	if !snap.Started.IsZero() {
 		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
 	}
-	if n := len(snap.Samples); n > 0 {
-		s := snap.Samples[n-1]
-		line += fmt.Sprintf(" | p95 %.0f ms | errors %.2f%% | %.0f req/s | running %d", s.P95, s.ErrorRate*100, s.Throughput, s.Running)
+	if len(snap.Samples) > 0 {
+		// Each series as its newest sample that carries it: sources other
+		// than the load generator fill only what they measure, and a
+		// series a source could not read is a gap ("–"), never a zero.
+		for _, f := range []struct{ series, label, format string }{
+			{providers.SeriesP95, "p95", "%.0f ms"},
+			{providers.SeriesErrorRate, "errors", "%.2f%%"},
+			{providers.SeriesThroughput, "", "%.0f req/s"},
+			{providers.SeriesRunning, "running", "%.0f"},
+		} {
+			text := strings.NewReplacer("%.0f", "–", "%.2f", "–", "%%", "%").Replace(f.format)
+			for i := len(snap.Samples) - 1; i >= 0; i-- {
+				if v, ok := snap.Samples[i].Value(f.series); ok {
+					if f.series == providers.SeriesErrorRate {
+						v *= 100
+					}
+					text = fmt.Sprintf(f.format, v)
+					break
+				}
+			}
+			line += " | " + strings.TrimSpace(f.label+" "+text)
+		}
 	}
 	if snap.Holding {
 		line += " | holding"
