@@ -60,10 +60,10 @@ const (
 //     a third wider than its lower bound (3→4 ms, 6→8 ms), so the estimate
 //     is within 34 % of the truth. The load generator measures at the
 //     client, the load balancer from arrival to answer: on loopback they
-//     differ by the client's own scheduling, which on a two-core CI
-//     machine shared with other tests adds a few ms at p95. 5 ms is small
-//     against the 250 ms the fault adds and against any bound a scenario
-//     sets.
+//     differ by the client's own scheduling, which on a two-core machine
+//     running the rest of the suite beside it reached 6.6 ms at p95 (2.0
+//     vs 8.6 ms). 10 ms is small against the 250 ms the fault adds and
+//     against any bound a scenario sets.
 //   - error rate: both count the same answers (5xx); windows that straddle
 //     a change are left out, so what is left differs only by the odd
 //     request that lands on the other side of a window edge.
@@ -72,7 +72,7 @@ const (
 //     less on the median of several.
 const (
 	p95RelTol   = 0.34
-	p95AbsTolMs = 5.0
+	p95AbsTolMs = 10.0
 	errAbsTol   = 0.02
 	rpsRelTol   = 0.20
 )
