@@ -539,6 +539,7 @@ faults:
 	if fault.Holds || fault.Method != engine.MethodPerWindow || fault.Breached*2 < fault.Samples || fault.Worst < 200 {
 		t.Errorf("fault p95 check %+v: want it breached in most windows, worst over 200 ms, per window", fault)
 	}
+	t.Logf("Prometheus alone: baseline p95 worst %.1f ms, %d of %d windows beyond 150 ms; fault p95 worst %.1f ms, %d of %d windows beyond", base.Worst, base.Breached, base.Samples, fault.Worst, fault.Breached, fault.Samples)
 	if c := checks["fault/running"]; !c.Holds || c.Value != float64(sb.replicas) {
 		t.Errorf("fault running check %+v: want %d from the sandbox's gauge", c, sb.replicas)
 	}
