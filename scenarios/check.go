@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -105,6 +106,61 @@ func (c *checker) plan(p *Plan) {
 	for i, sc := range p.StopConditions {
 		c.stopCondition(fmt.Sprintf("stop_conditions[%d]", i), sc, series)
 	}
+	c.people(p)
+}
+
+// people checks the participants, the links and the translations: the
+// parts of a plan only the report reads.
+func (c *checker) people(p *Plan) {
+	for i, pt := range p.Participants {
+		at := fmt.Sprintf("participants[%d].name", i)
+		if !c.skip(at) && strings.TrimSpace(pt.Name) == "" {
+			c.reportf(at, "a participant needs a name")
+		}
+	}
+	for i, l := range p.Links {
+		at := fmt.Sprintf("links[%d].url", i)
+		if c.skip(at) {
+			continue
+		}
+		if msg := checkURL(l.URL); msg != "" {
+			c.reportf(at, "%s", msg)
+		}
+	}
+	langs := make([]string, 0, len(p.Translations))
+	for lang := range p.Translations {
+		langs = append(langs, lang)
+	}
+	slices.Sort(langs)
+	for _, lang := range langs {
+		at := "translations." + lang
+		if c.skip(at) {
+			continue
+		}
+		if !slices.Contains(Languages, lang) {
+			c.reportf(at, "unknown language %q in translations%s", lang, hint(lang, Languages, "languages"))
+			continue
+		}
+		if p.Translations[lang] == (Text{}) {
+			c.reportf(at, "translations.%s is empty; give at least one of %s", lang, strings.Join(textFields, ", "))
+		}
+	}
+}
+
+// checkURL says what is wrong with a link's URL ("" when nothing): the
+// report links only absolute http and https URLs.
+func checkURL(raw string) string {
+	if strings.TrimSpace(raw) == "" {
+		return "a link needs a url"
+	}
+	if strings.ContainsAny(raw, " \t\n<>\"`") {
+		return fmt.Sprintf("url %q has spaces or characters a link cannot hold; percent-encode them", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("url: expected an absolute http or https URL (https://grafana.example.com/d/api), got %q", raw)
+	}
+	return ""
 }
 
 // series returns the named series beyond the classic four that the plan's
