@@ -649,12 +649,12 @@ translations:
 		contains  string
 	}{
 		"participant without a name": {"participants:\n  - { role: scribe }\n", 19, 5, `missing required field "name" in a participant`},
-		"participant as text":         {"participants: [Sato]\n", 18, 16, "expected a mapping for a participant"},
-		"link that is not http":       {"links:\n  - { url: \"javascript:alert(1)\" }\n", 19, 12, "expected an absolute http or https URL"},
-		"link with a space":           {"links:\n  - { url: \"https://x.example/a b\" }\n", 19, 12, "spaces or characters a link cannot hold"},
-		"unknown language":            {"translations:\n  jp: { title: x }\n", 19, 3, `unknown language "jp" in translations; did you mean "ja"?`},
-		"unknown translated field":    {"translations:\n  ja: { titel: x }\n", 19, 9, `unknown field "titel" in translations.ja; did you mean "title"?`},
-		"empty translation":           {"translations:\n  ja: {}\n", 19, 3, "translations.ja is empty"},
+		"participant as text":        {"participants: [Sato]\n", 18, 16, "expected a mapping for a participant"},
+		"link that is not http":      {"links:\n  - { url: \"javascript:alert(1)\" }\n", 19, 12, "expected an absolute http or https URL"},
+		"link with a space":          {"links:\n  - { url: \"https://x.example/a b\" }\n", 19, 12, "spaces or characters a link cannot hold"},
+		"unknown language":           {"translations:\n  jp: { title: x }\n", 19, 3, `unknown language "jp" in translations; did you mean "ja"?`},
+		"unknown translated field":   {"translations:\n  ja: { titel: x }\n", 19, 9, `unknown field "titel" in translations.ja; did you mean "title"?`},
+		"empty translation":          {"translations:\n  ja: {}\n", 19, 3, "translations.ja is empty"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
