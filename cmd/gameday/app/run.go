@@ -31,6 +31,7 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	lang      string
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -59,6 +60,10 @@ environment: production runs only with --confirm and its name.
 would make (inject and rollback), then exits without running the phases:
 nothing is changed and no journal is written.
 
+The report is written beside the journal (or to --report FILE) with its
+SVG charts beside it; --lang ja writes it in Japanese, and names the
+journal after the scenario's Japanese title when it has one.
+
 Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
 2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
 confirmed.`,
@@ -82,6 +87,7 @@ confirmed.`,
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
+	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
@@ -128,6 +134,10 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if reg == nil {
 		reg = defaultRegistry()
 	}
+	lang, err := engine.ParseLang(f.lang)
+	if err != nil {
+		return invalid(fmt.Errorf("--lang: %w", err))
+	}
 	plan, err := findPlanWith(name, f.scenarios, reg.options())
 	if err != nil {
 		return invalid(err)
@@ -172,7 +182,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if f.dryRun {
 		return dryRunHeadless(runCtx, stdout, t, plan, f)
 	}
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
+	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
 	if err != nil {
 		return err
 	}
@@ -268,7 +278,7 @@ loop:
 	}
 	fmt.Fprintf(stdout, "report: %s\n", s.ReportPath())
 	if f.junit != "" {
-		if err := writeJUnitFile(f.junit, s.JournalPath()); err != nil {
+		if err := writeJUnitFile(f.junit, s.JournalPath(), localReports(lang), false); err != nil {
 			return withCode(exitCode(out), err)
 		}
 		fmt.Fprintf(stdout, "junit: %s\n", f.junit)
@@ -280,13 +290,13 @@ loop:
 	return nil
 }
 
-func writeJUnitFile(path, journalPath string) error {
+func writeJUnitFile(path, journalPath string, rs reportSettings, live bool) error {
 	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	if err := engine.WriteJUnit(&b, recs); err != nil {
+	if err := engine.WriteJUnit(&b, recs, rs.options(journalPath, live)...); err != nil {
 		return fmt.Errorf("write JUnit: %w", err)
 	}
 	return writeFileAtomic(path, []byte(b.String()))
