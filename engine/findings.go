@@ -751,6 +751,9 @@ func (s *findings) abortCause() phrase {
 		if p, ok := s.firedStop(); ok {
 			return p
 		}
+		// Not one of the plan's: a system event that stops the run (an
+		// alarm in ALARM), as the engine words it.
+		return say("abort.stopevent", userText(strings.TrimSpace(strings.TrimPrefix(reason, "stop condition:"))))
 	case strings.HasPrefix(reason, "signal: "):
 		return say("abort.signal", userText(strings.TrimPrefix(reason, "signal: ")))
 	case strings.HasPrefix(reason, "journal: "):

@@ -218,7 +218,7 @@ func (m *machine) setPhase(p Phase) {
 		return
 	}
 	m.phase = p
-	m.record(Record{Type: RecPhase, Phase: p.String()})
+	_, _ = m.record(Record{Type: RecPhase, Phase: p.String()})
 }
 
 func (m *machine) inFaultPhase() bool {
@@ -279,7 +279,7 @@ func (m *machine) startClose(group string) {
 	now := m.r.now()
 	m.closing, m.closeUntil = group, now
 	m.closeGen++
-	m.record(Record{Type: RecClose, Group: group, Until: now})
+	_, _ = m.record(Record{Type: RecClose, Group: group, Until: now})
 	var lag time.Duration
 	for _, in := range m.infos {
 		lag = max(lag, in.Lag)
@@ -379,7 +379,7 @@ func (m *machine) setFinal(p Phase) {
 
 func (m *machine) onSample(s providers.Sample) {
 	s = sanitize(s)
-	m.record(Record{Type: RecSample, Sample: &s})
+	_, _ = m.record(Record{Type: RecSample, Sample: &s})
 	m.checkClose()
 	if !m.inFaultPhase() {
 		return
@@ -448,14 +448,14 @@ func (m *machine) startInject(f *faultRun) error {
 	f.st = FaultStatus{Fault: f.plan, State: FaultRequested}
 	if err := m.recordFault(f); err != nil {
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
-		m.recordFault(f) // best effort: at least the console sees it
+		_ = m.recordFault(f) // best effort: at least the console sees it
 		return fmt.Errorf("inject %s: journal: %w", f.plan.ID, err)
 	}
 	f.st.State, f.st.Injection = FaultInjecting, &intent
 	if err := m.recordFault(f); err != nil {
 		// The intent is not on disk: the provider must not be called.
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
-		m.recordFault(f)
+		_ = m.recordFault(f)
 		return fmt.Errorf("inject %s: journal the intent: %w", f.plan.ID, err)
 	}
 	m.injSeq++
@@ -509,7 +509,7 @@ func (m *machine) onDryRunDone(ev dryRunDoneEv) {
 	if ev.err != nil {
 		f.st.Err = "dry run: " + ev.err.Error()
 	}
-	m.recordFault(f)
+	_ = m.recordFault(f)
 }
 
 // syncFaultPhase shows Injecting while an Inject call is in flight and
@@ -662,6 +662,10 @@ func (m *machine) onSystemEvent(ev providers.SystemEvent) {
 		ev.At = m.r.now()
 	}
 	m.record(Record{Type: RecSystem, Event: &ev})
+	if ev.Stop && !m.aborting && !m.hasFinal && m.phase != Baseline && m.phase != Ready {
+		m.r.Abort(fmt.Sprintf("stop condition: %s: %s", ev.Source, ev.Text))
+		return
+	}
 	if ev.Kind != providers.EventGone || m.gone {
 		return
 	}

@@ -131,6 +131,7 @@ func messages() []msg {
 
 		// Why a run was aborted.
 		{key: "abort.stop", en: "stop condition “%s” fired: %s at %s", ja: "停止条件「%s」が発動: %s（%s）"},
+		{key: "abort.stopevent", en: "stop condition: %s", ja: "停止条件: %s"},
 		{key: "abort.signal", en: "the process received %s", ja: "プロセスがシグナル %s を受け取った"},
 		{key: "abort.journal", en: "the journal could not be written: %s", ja: "ジャーナルを書き込めなかった: %s"},
 		{key: "abort.gone", en: "the target system is gone: %s", ja: "対象システムが失われた: %s"},

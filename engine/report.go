@@ -116,12 +116,13 @@ type reportWriter struct {
 	plan *scenarios.Plan // in the report's language
 }
 
-// line writes one line of markdown.
+// line writes one line of markdown. A write error stays in the buffered
+// writer and comes back from its Flush.
 func (rw *reportWriter) line(parts ...string) {
 	for _, p := range parts {
-		rw.w.WriteString(p)
+		_, _ = rw.w.WriteString(p)
 	}
-	rw.w.WriteByte('\n')
+	_ = rw.w.WriteByte('\n')
 }
 
 // t words a message of the catalog (words.t).

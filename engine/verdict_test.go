@@ -410,3 +410,32 @@ func TestNotesAfterTheRun(t *testing.T) {
 		t.Errorf("report (%v) lacks the retro note", err)
 	}
 }
+
+// eventProvider is a fakeProvider that streams system events the test
+// sends.
+type eventProvider struct {
+	*fakeProvider
+	ch chan providers.SystemEvent
+}
+
+func (p eventProvider) SystemEvents(ctx context.Context) <-chan providers.SystemEvent { return p.ch }
+
+// A system event that is a stop condition (a stop alarm in ALARM) aborts
+// the run with rollback, naming it.
+func TestStopEventAborts(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t)
+	prov := eventProvider{fakeProvider: fake, ch: make(chan providers.SystemEvent, 4)}
+	plan := testPlan(fault("f1", providers.Latency))
+	plan.Phases.Fault = time.Minute
+	h := start(t, plan, prov, fake, metricsFor(nil))
+	waitFor(t, "f1 active", func() bool { return stateOf(h.run.Snapshot(), "f1") == FaultActive })
+	prov.ch <- providers.SystemEvent{At: time.Now(), Source: "CloudWatch alarm HighErrorRate", Kind: providers.EventDetected, Text: "alarm HighErrorRate is in ALARM", Stop: true}
+	out := h.wait(t)
+	if out.Verdict != VerdictAborted || !strings.HasPrefix(out.Reason, "stop condition: CloudWatch alarm HighErrorRate") {
+		t.Errorf("outcome %s %q, want aborted by the alarm", out.Verdict, out.Reason)
+	}
+	if fake.isActive("f1") {
+		t.Error("f1 still active")
+	}
+}

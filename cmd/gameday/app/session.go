@@ -225,7 +225,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		Sources:     sources,
 		Journal:     jf,
 		JournalPath: o.JournalPath,
-		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
+		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: buildVersion(), DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
 		DryRun:      o.DryRun,
 		TTLMargin:   o.TTLMargin,
 	})
@@ -240,7 +240,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	go func() {
 		defer close(s.loadDone)
 		if gen != nil {
-			gen.Run(loadCtx)
+			_, _ = gen.Run(loadCtx)
 		}
 	}()
 	run.Start(ctx)
