@@ -346,13 +346,6 @@ func mergeTargets(have, more []providers.Target) []providers.Target {
 	return have
 }
 
-// rel renders t relative to the start of the run: "T+01:05".
-func (s *findings) rel(t time.Time) string {
-	d := max(t.Sub(s.start), 0)
-	secs := int(d / time.Second)
-	return fmt.Sprintf("T+%02d:%02d", secs/60, secs%60)
-}
-
 // check returns the check of metric m in group, if there is one.
 func (s *findings) check(group string, m scenarios.Metric) (Check, bool) {
 	for _, c := range s.checks {
