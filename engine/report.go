@@ -689,7 +689,13 @@ func (rw *reportWriter) trend(tr trend) {
 			rw.line("- " + rw.t("trend.notback"))
 		}
 	}
-	if e := tr.peak; e.ok {
+	// The extreme, unless it is what every phase's value already says (a
+	// flat 0% all along).
+	flat := true
+	for _, c := range tr.phases {
+		flat = flat && c.Samples > 0 && rw.wd.value(tr.m, c.Value) == rw.wd.value(tr.m, tr.peak.v)
+	}
+	if e := tr.peak; e.ok && !flat {
 		if tr.b.Max == nil && tr.b.Min != nil {
 			rw.line("- " + rw.t("trend.lowest", valueOf{e.m, e.v}, moment(e.at), groupWord(e.group)))
 		} else {

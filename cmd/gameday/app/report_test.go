@@ -162,3 +162,18 @@ func writeJournal(t *testing.T, path string, recs []engine.Record) {
 		}
 	}
 }
+
+// A chart's link keeps a Japanese name readable and encodes only what
+// would end or break a markdown link.
+func TestChartLink(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"/j/20261129T111645.471Z-ランダムなインスタンス停止-p95.svg": "./20261129T111645.471Z-ランダムなインスタンス停止-p95.svg",
+		"/j/my report (v2)-p95.svg": "./my%20report%20%28v2%29-p95.svg",
+		"x/a:b<c>[d]#e?%.svg":       "./a:b%3Cc%3E%5Bd%5D%23e%3F%25.svg",
+	} {
+		if got := chartLink(in); got != want {
+			t.Errorf("chartLink(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -330,10 +329,21 @@ func chartPath(report, name string) string {
 }
 
 // chartLink is the link from a report to a chart beside it: its file
-// name, escaped for a markdown link, after "./" so that no name reads as
-// a URL scheme.
+// name after "./" (so that no name reads as a URL scheme), with what
+// would end or break a markdown link percent-encoded and every other
+// letter, a Japanese title's included, kept readable.
 func chartLink(chart string) string {
-	return "./" + (&url.URL{Path: filepath.Base(chart)}).EscapedPath()
+	var b strings.Builder
+	for _, r := range filepath.Base(chart) {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("()<>[]\"'`\\%#?", r) {
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return "./" + b.String()
 }
 
 // existingCharts links the charts that exist beside the report at
