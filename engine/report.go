@@ -413,7 +413,11 @@ func (rw *reportWriter) planSection() {
 	rw.line(rw.t("plan.blast", rw.orNone(pl.BlastRadius)))
 	rw.line(rw.t("plan.rollback", rw.orNone(pl.Rollback)))
 	rw.line(rw.t("plan.phases", planned(pl.Phases.Baseline), planned(pl.Phases.Fault), planned(pl.Phases.Recovery)))
-	if pl.Load != nil && pl.Load.BuiltIn() {
+	switch {
+	case pl.Load == nil || !pl.Load.BuiltIn():
+	case pl.Load.AcceptRedirects:
+		rw.line(rw.t("plan.load.redirects", formatNum(pl.Load.Rate)))
+	default:
 		rw.line(rw.t("plan.load", formatNum(pl.Load.Rate)))
 	}
 	if len(pl.StopConditions) == 0 {
@@ -568,6 +572,34 @@ func (rw *reportWriter) steadyState() {
 		rw.line(rw.t("steady.methods", strings.Join(parts, rw.t("sep.clause"))))
 	}
 	rw.line()
+	if s.errorKinds != nil {
+		rw.line(rw.t("steady.errorkinds", rw.errorKinds(s.errorKinds)))
+		rw.line()
+	}
+}
+
+// errorKinds words the failed requests of each group by kind: "baseline
+// none; during the fault 3xx 120, timeout 2; recovery none".
+func (rw *reportWriter) errorKinds(by map[string]map[string]int64) string {
+	parts := make([]string, 0, len(groups))
+	for _, grp := range groups {
+		kinds := by[grp]
+		if len(kinds) == 0 {
+			parts = append(parts, rw.t("errorkinds.none", groupWord(grp)))
+			continue
+		}
+		names := make([]string, 0, len(kinds))
+		for k := range kinds {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		counts := make([]string, len(names))
+		for i, k := range names {
+			counts[i] = rw.t("errorkinds.kind", userText(k), kinds[k])
+		}
+		parts = append(parts, rw.t("errorkinds.group", groupWord(grp), strings.Join(counts, rw.t("sep.comma"))))
+	}
+	return strings.Join(parts, rw.t("sep.list"))
 }
 
 // checkCell renders one check for the steady-state table: the value and

@@ -711,3 +711,46 @@ func TestCharts(t *testing.T) {
 		t.Errorf("held run: %d charts, want 3", len(held))
 	}
 }
+
+// The report lists the failed requests of each phase by kind, a 3xx
+// among them, and says when the plan counts redirects as successes.
+func TestReportErrorKinds(t *testing.T) {
+	t.Parallel()
+	recs := fixtureRecords()
+	plain := render(t, recs)
+	if strings.Contains(plain, "Failed requests by kind") || strings.Contains(plain, "redirect") {
+		t.Errorf("a journal without kinds gets a kinds line:\n%s", plain)
+	}
+	plan := *recs[0].Plan
+	load := *plan.Load
+	load.AcceptRedirects = true
+	plan.Load = &load
+	recs[0].Plan = &plan
+	for i, rec := range recs {
+		if rec.Type != RecSample {
+			continue
+		}
+		s := *rec.Sample
+		switch sec := s.At.Sub(recs[0].At).Seconds(); {
+		case sec >= 12 && sec <= 13:
+			s.ErrorsBy = map[string]int64{"3xx": 4, "timeout": 2}
+		case sec == 20:
+			s.ErrorsBy = map[string]int64{"5xx": 1}
+		case sec == 50:
+			s.ErrorsBy = map[string]int64{"reset": 3}
+		}
+		recs[i].Sample = &s
+	}
+	report := render(t, recs)
+	for _, want := range []string{
+		"Failed requests by kind: baseline none; fault 3xx 8, 5xx 1, timeout 4; recovery reset 3.",
+		"- **Load:** 300 req/s (built-in load generator; a redirect (3xx) counts as a success)",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if ja := render(t, recs, WithLang(Japanese)); !strings.Contains(ja, "失敗したリクエストの種類別件数: ベースライン なし、障害フェーズ 3xx 8 件、5xx 1 件、timeout 4 件、回復フェーズ reset 3 件。") {
+		t.Errorf("Japanese kinds line missing:\n%s", ja)
+	}
+}

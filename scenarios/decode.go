@@ -14,9 +14,10 @@ import (
 
 // The fields of each mapping, in the order "expected one of" lists them.
 var (
-	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "faults", "stop_conditions", "participants", "links", "translations"}
+	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "limits", "faults", "stop_conditions", "participants", "links", "translations"}
 	topRequired     = []string{"title", "hypothesis", "blast_radius", "rollback", "target", "steady_state", "phases", "faults"}
-	loadFields      = []string{"rate", "path", "url", "timeout", "command"}
+	loadFields      = []string{"rate", "path", "url", "timeout", "command", "accept_redirects"}
+	limitsFields    = []string{"memory_mb", "cpu_cores"}
 	boundFields     = []string{"min", "max"}
 	phaseFields     = []string{"baseline", "fault", "recovery"}
 	faultFields     = []string{"id", "kind", "target", "selection", "start_after", "duration", "manual", "params"}
@@ -237,6 +238,10 @@ func (d *decoder) fields(at string, n *yaml.Node, what string, names, required [
 	for _, p := range pairs {
 		name := resolve(p.key).Value
 		if !slices.Contains(names, name) {
+			if strings.ContainsRune(name, '\ufeff') {
+				d.errorAt(p.key, "unknown field %q in %s: it holds a byte order mark (U+FEFF), which belongs only at the very start of a file (were two files joined?)", name, what)
+				continue
+			}
 			d.errorAt(p.key, "unknown field %q in %s%s", name, what, suggest(name, names))
 			continue
 		}
@@ -386,6 +391,9 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 	}
 	if e, ok := f["max_count"]; ok {
 		p.MaxCount, _ = d.integer("max_count", e.val)
+	}
+	if e, ok := f["limits"]; ok {
+		d.limits(e.val, &p.Limits)
 	}
 	if e, ok := f["faults"]; ok {
 		p.Faults = d.faults(e.val, p.Target.Provider)
@@ -682,6 +690,9 @@ func (d *decoder) load(n *yaml.Node) *Load {
 	if e, ok := f["timeout"]; ok {
 		l.Timeout, _ = d.duration("load.timeout", e.val)
 	}
+	if e, ok := f["accept_redirects"]; ok {
+		l.AcceptRedirects, _ = d.boolean("load.accept_redirects", e.val)
+	}
 	if e, ok := f["command"]; ok {
 		if items, ok := d.sequence("load.command", e.val, "arguments"); ok {
 			for i, item := range items {
@@ -773,6 +784,20 @@ func (d *decoder) steadyState(n *yaml.Node) map[Metric]Bound {
 		out[m] = b
 	}
 	return out
+}
+
+// limits decodes the plan's caps on what its faults take together.
+func (d *decoder) limits(n *yaml.Node, l *Limits) {
+	f, ok := d.fields("limits", n, "limits", limitsFields, nil)
+	if !ok {
+		return
+	}
+	if e, ok := f["memory_mb"]; ok {
+		l.MemoryMB, _ = d.integer("limits.memory_mb", e.val)
+	}
+	if e, ok := f["cpu_cores"]; ok {
+		l.CPUCores, _ = d.number("limits.cpu_cores", e.val)
+	}
 }
 
 func (d *decoder) phases(n *yaml.Node, ph *Phases) {
@@ -983,11 +1008,18 @@ func (d *decoder) position(at string) *yaml.Node {
 		if at == "" {
 			return nil
 		}
-		i := strings.LastIndexAny(at, ".[")
-		if i < 0 {
-			at = ""
-		} else {
-			at = at[:i]
+		at = parent(at)
+	}
+}
+
+// positions are the places of the fields of a plan that decoded without a
+// mistake, for Plan.Where.
+func (d *decoder) positions() map[string]filePos {
+	out := make(map[string]filePos, len(d.pos))
+	for at, n := range d.pos {
+		if n != nil && n.Line > 0 {
+			out[at] = filePos{n.Line, n.Column}
 		}
 	}
+	return out
 }

@@ -443,8 +443,16 @@ func TestParseMalformed(t *testing.T) {
 			line: 1, col: 1, contains: []string{"expected a mapping of scenario fields", "got a list"},
 		},
 		"empty file": {
+			src:  "",
+			line: 1, col: 1, contains: []string{"the file is empty;"},
+		},
+		"file of comments": {
 			src:  "# only a comment\n",
-			line: 0, contains: []string{"the file is empty"},
+			line: 1, col: 1, contains: []string{"the file is empty but for comments"},
+		},
+		"tab-indented": {
+			src:  edit(t, "    selection: { percent: 10 }", "  \tselection: { percent: 10 }"),
+			line: 13, col: 3, contains: []string{"a tab indents this line"},
 		},
 		"bad fault id": {
 			src:  edit(t, "  - kind: instance-stop", "  - id: kill it\n    kind: instance-stop"),
@@ -547,11 +555,14 @@ func faultsBlock() string {
 	return "faults:\n  - kind: instance-stop\n    selection: { percent: 10 }\n    start_after: 10s\n    duration: 60s\n"
 }
 
+// A file over the limit is refused at the line and column where it goes
+// past it.
 func TestParseRejectsHugeFile(t *testing.T) {
 	big := valid + "# " + strings.Repeat("x", scenarios.MaxFileSize) + "\n"
 	errs := parseErrors(t, big)
-	if !strings.Contains(errs.Error(), "at most") {
-		t.Errorf("errors = %v", errs)
+	want := scenarios.Error{Path: "s.yaml", Line: 18, Column: scenarios.MaxFileSize - len(valid) + 1}
+	if len(errs) != 1 || errs[0].Line != want.Line || errs[0].Column != want.Column || !strings.Contains(errs[0].Msg, "goes past 1048576 bytes here") {
+		t.Errorf("errors = %v, want one at %d:%d", errs, want.Line, want.Column)
 	}
 }
 
@@ -671,5 +682,29 @@ translations:
 	err = p.Validate(testOptions())
 	if err == nil || !strings.Contains(err.Error(), "links[2].url: url: expected an absolute http or https URL") || !strings.Contains(err.Error(), `translations.fr: unknown language "fr"`) {
 		t.Errorf("Validate = %v", err)
+	}
+}
+
+// The report's fields are held to the bounds of the other text: one line
+// and no control character in a name, a role, a title; prose in a
+// translated hypothesis.
+func TestParseReportFieldBounds(t *testing.T) {
+	tests := map[string]struct {
+		add      string
+		contains string
+	}{
+		"escape code in a name":          {"participants:\n  - { name: \"Sato\\e[2J\", role: scribe }\n", "name holds an escape character"},
+		"line break in a role":           {"participants:\n  - { name: Sato, role: \"a\\nb\" }\n", "role holds a line break"},
+		"title too long":                 {"links:\n  - { title: " + strings.Repeat("x", 300) + ", url: \"https://x.example\" }\n", "title is 300 characters"},
+		"CSI in a translated hypothesis": {"translations:\n  ja: { hypothesis: \"仮説\\x9b2J\" }\n", "hypothesis holds a CSI character"},
+		"two-line translated title":      {"translations:\n  ja: { title: \"a\\nb\" }\n", "title holds a line break"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			errs := parseErrors(t, valid+tc.add)
+			if len(errs) != 1 || !strings.Contains(errs[0].Msg, tc.contains) {
+				t.Errorf("errors = %v; want one containing %q", errs, tc.contains)
+			}
+		})
 	}
 }
