@@ -827,6 +827,10 @@ func (c *checker) selection(at string, f Fault, kindOK bool, p *Plan) {
 	if c.skip(sat) {
 		return
 	}
+	if f.Ladder != nil {
+		c.ladder(sat, f, p)
+		return
+	}
 	s := f.Selection
 	pg := c.given(sat+".percent", s.Percent != 0)
 	cg := c.given(sat+".count", s.Count != 0)
@@ -858,6 +862,74 @@ func (c *checker) selection(at string, f Fault, kindOK bool, p *Plan) {
 		} else if p.MaxCount > 0 && !c.skip("max_count") && s.Count > p.MaxCount {
 			c.reportf(sat+".count", "selection of %d is beyond the plan's max_count of %d", s.Count, p.MaxCount)
 		}
+	}
+}
+
+// MaxLadderSteps bounds a ladder: more steps than this is a mistake, not a
+// plan.
+const MaxLadderSteps = 20
+
+// ladder checks a progressive selection: steps (all percentages or all
+// counts, each wider than the last, the widest within the plan's caps), a
+// hold, and enough time in the fault for every step to be held.
+func (c *checker) ladder(sat string, f Fault, p *Plan) {
+	l := f.Ladder
+	if c.given(sat+".percent", f.Selection.Percent != 0 && len(l.Steps) == 0) || c.given(sat+".count", f.Selection.Count != 0 && len(l.Steps) == 0) {
+		c.reportf(sat, "selection takes steps or a percent or a count, not both")
+		return
+	}
+	if c.skip(sat + ".steps") {
+		return
+	}
+	switch {
+	case len(l.Steps) < 2:
+		c.reportf(sat, "a ladder needs at least two steps, e.g. steps: [10%%, 25%%, 50%%], hold: 60s")
+		return
+	case len(l.Steps) > MaxLadderSteps:
+		c.reportf(sat+".steps", "a ladder has at most %d steps, got %d", MaxLadderSteps, len(l.Steps))
+		return
+	}
+	pct := l.Steps[0].Percent > 0
+	for i, st := range l.Steps {
+		at := fmt.Sprintf("%s.steps[%d]", sat, i)
+		switch {
+		case (st.Percent > 0) != pct:
+			c.reportf(at, "steps are all percentages or all counts, not a mix")
+			return
+		case pct && !(st.Percent > 0 && st.Percent <= 100):
+			c.reportf(at, "a step's percent must be in (0, 100], got %g", st.Percent)
+			return
+		case !pct && (st.Count < 1 || st.Count > MaxSelectionCount):
+			c.reportf(at, "a step's count must be in 1..%d, got %d", MaxSelectionCount, st.Count)
+			return
+		case i > 0 && (pct && st.Percent <= l.Steps[i-1].Percent || !pct && st.Count <= l.Steps[i-1].Count):
+			c.reportf(at, "each step must be wider than the one before (%s after %s)", st, l.Steps[i-1])
+			return
+		}
+	}
+	w := l.Widest()
+	if pct && p.MaxPercent > 0 && w.Percent > p.MaxPercent && !c.skip("max_percent") {
+		c.reportf(fmt.Sprintf("%s.steps[%d]", sat, len(l.Steps)-1), "the widest step, %g%%, is beyond the plan's max_percent of %g", w.Percent, p.MaxPercent)
+	}
+	if !pct && p.MaxCount > 0 && w.Count > p.MaxCount && !c.skip("max_count") {
+		c.reportf(fmt.Sprintf("%s.steps[%d]", sat, len(l.Steps)-1), "the widest step, %d, is beyond the plan's max_count of %d", w.Count, p.MaxCount)
+	}
+	if c.skip(sat + ".hold") {
+		return
+	}
+	if l.Hold <= 0 {
+		c.reportf(sat, "a ladder needs hold: how long each step must keep the steady state before the next, e.g. hold: 60s")
+		return
+	}
+	if l.OnBreach != "" && l.OnBreach != OnBreachStop && l.OnBreach != OnBreachHold && !c.skip(sat+".on_breach") {
+		c.reportf(sat+".on_breach", "on_breach is %q (roll back and go on to recovery) or %q (keep the last step that held until the fault's end), got %q", OnBreachStop, OnBreachHold, l.OnBreach)
+	}
+	life := p.Phases.Fault - f.StartAfter
+	if f.Duration > 0 {
+		life = f.Duration
+	}
+	if need := time.Duration(len(l.Steps)-1) * l.Hold; life > 0 && need >= life && !c.skip("phases.fault") {
+		c.reportf(sat+".hold", "%d steps held %s each need more than %s before the widest; the fault lasts %s", len(l.Steps), l.Hold, need, life)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ var (
 	boundFields     = []string{"min", "max"}
 	phaseFields     = []string{"baseline", "fault", "recovery"}
 	faultFields     = []string{"id", "kind", "target", "selection", "start_after", "duration", "manual", "params"}
-	selectionFields = []string{"percent", "count"}
+	selectionFields = []string{"percent", "count", "steps", "hold", "on_breach"}
 	stopFields      = []string{"metric", "above", "below", "for"}
 	paramNames      = []string{"delay", "jitter", "workers", "load", "memory_mb", "mode"}
 	personFields    = []string{"name", "role"}
@@ -866,6 +867,31 @@ func (d *decoder) fault(at string, n *yaml.Node, f *Fault, provider string) {
 			if e, ok := sf["count"]; ok {
 				f.Selection.Count, _ = d.integer(join(sat, "count"), e.val)
 			}
+			if e, ok := sf["steps"]; ok {
+				f.Ladder = &Ladder{}
+				if items, ok := d.sequence(join(sat, "steps"), e.val, "steps"); ok {
+					for i, item := range items {
+						if st, ok := d.step(fmt.Sprintf("%s.steps[%d]", sat, i), item); ok {
+							f.Ladder.Steps = append(f.Ladder.Steps, st)
+						}
+					}
+				}
+				if len(f.Ladder.Steps) > 0 {
+					f.Selection = f.Ladder.Steps[0]
+				}
+			}
+			if e, ok := sf["hold"]; ok {
+				if f.Ladder == nil {
+					f.Ladder = &Ladder{}
+				}
+				f.Ladder.Hold, _ = d.duration(join(sat, "hold"), e.val)
+			}
+			if e, ok := sf["on_breach"]; ok {
+				if f.Ladder == nil {
+					f.Ladder = &Ladder{}
+				}
+				f.Ladder.OnBreach, _ = d.str(join(sat, "on_breach"), e.val)
+			}
 		}
 	}
 	if e, ok := fs["start_after"]; ok {
@@ -890,6 +916,26 @@ func (d *decoder) fault(at string, n *yaml.Node, f *Fault, provider string) {
 		}
 		d.params(join(at, "params"), e.val, f.Kind, allowed, extra, &f.Params)
 	}
+}
+
+// step decodes one step of a ladder: a percentage ("10%") or a count (2).
+func (d *decoder) step(at string, n *yaml.Node) (providers.Selection, bool) {
+	n = resolve(n)
+	if n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		var c int
+		if n.Decode(&c) == nil {
+			d.ok(at, n)
+			return providers.Selection{Count: c}, true
+		}
+	}
+	if n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && strings.HasSuffix(strings.TrimSpace(n.Value), "%") {
+		if v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(n.Value), "%")), 64); err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			d.ok(at, n)
+			return providers.Selection{Percent: v}, true
+		}
+	}
+	d.fail(at, n, "a step is a percentage like 10%% or a count like 2, got %s", describe(n))
+	return providers.Selection{}, false
 }
 
 // params decodes a fault's params: the classic ones that apply to its kind

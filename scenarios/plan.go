@@ -119,7 +119,34 @@ type Fault struct {
 	Duration   time.Duration `json:"duration,omitempty"`
 	// Manual faults are not started on schedule, only on demand.
 	Manual bool `json:"manual,omitempty"`
+	// Ladder, when set, widens the fault step by step while the steady
+	// state holds (selection: { steps: [10%, 25%, 50%], hold: 60s });
+	// Fault.Selection is then its first step.
+	Ladder *Ladder `json:"ladder,omitempty"`
 }
+
+// Ladder is a progressive blast radius: start small, widen while steady.
+// The run injects the first step; after each Hold in which every
+// steady-state bound held over the step, it rolls the step back, verifies
+// it gone, and injects the next, wider one — so at any time the fault
+// covers one step's targets. At the first breach it stops widening and
+// rolls the step back; with OnBreach "hold" the last step that held is
+// applied again until the fault's end, otherwise ("stop") the fault ends.
+type Ladder struct {
+	Steps []providers.Selection `json:"steps"`
+	Hold  time.Duration         `json:"hold"`
+	// OnBreach is "stop" (the default) or "hold".
+	OnBreach string `json:"on_breach,omitempty"`
+}
+
+// Widest returns the ladder's last (widest) step.
+func (l *Ladder) Widest() providers.Selection { return l.Steps[len(l.Steps)-1] }
+
+// The OnBreach values.
+const (
+	OnBreachStop = "stop"
+	OnBreachHold = "hold"
+)
 
 // Limits cap what a plan's faults may take from the system together,
 // counting every fault as if all were in force at once (the console can
