@@ -221,3 +221,13 @@ func BoundedMetrics(plan *scenarios.Plan) []scenarios.Metric { return planMetric
 func FormatAgainst(m scenarios.Metric, v float64, b scenarios.Bound) string {
 	return fmt.Sprintf("%s %s (%s)", metricLabel(m), formatValue(m, v), formatBound(m, b))
 }
+
+// formatSeconds renders a measured delay at the samples' one-second
+// resolution, for the engine's own (English) reasons; the report words
+// its delays through the catalog.
+func formatSeconds(d time.Duration) string {
+	if d < time.Second {
+		return "under 1s"
+	}
+	return formatDuration(d.Round(time.Second))
+}

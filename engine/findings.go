@@ -72,6 +72,10 @@ type findings struct {
 	// the notes and the figures say went well and what to improve.
 	why                     []phrase
 	successes, improvements []phrase
+	// steps are the ladder steps (progressive blast radius) as journaled:
+	// each started, held or breached, in order.
+	steps  []StepRecord
+	stepAt []time.Time // when each of steps was journaled
 	// errorKinds counts the failed requests of each group by kind, as the
 	// samples' ErrorsBy say ("3xx", "timeout"); nil when none says.
 	errorKinds map[string]map[string]int64
@@ -243,6 +247,13 @@ func derive(records []Record, live bool) (*findings, error) {
 			if rec.Event != nil {
 				s.events = append(s.events, rec)
 			}
+		case RecStep:
+			if rec.Step != nil {
+				st := *rec.Step
+				st.From = clampFrom(st.From, rec.At)
+				s.steps = append(s.steps, st)
+				s.stepAt = append(s.stepAt, rec.At)
+			}
 		case RecVerdict:
 			if rec.Outcome != nil {
 				o := *rec.Outcome
@@ -283,6 +294,61 @@ func derive(records []Record, live bool) (*findings, error) {
 	s.lessons()
 	s.errorKinds = countErrorKinds(s.groups)
 	return s, nil
+}
+
+// clampFrom keeps a step's start no later than its record.
+func clampFrom(from, at time.Time) time.Time {
+	if from.IsZero() || from.After(at) {
+		return at
+	}
+	return from
+}
+
+// ladderBreaches says, for every ladder step that breached, which step
+// of how many, its selection, after how long, what breached, and the
+// widest step that held before it: the structured twin of the engine's
+// reason.
+func (s *findings) ladderBreaches() []phrase {
+	var out []phrase
+	for i, st := range s.steps {
+		if st.What != StepBreached {
+			continue
+		}
+		var bad []phrase
+		for _, c := range st.Checks {
+			if !c.Holds {
+				bad = append(bad, breachOf(c))
+			}
+		}
+		held := say("ladder.noneheld")
+		if prev, ok := s.stepSelection(st.FaultID, st.Step-1); ok {
+			held = say("ladder.widestheld", st.Step-1, selWord(prev))
+		}
+		out = append(out, say("ladder.breached", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection), precise(s.stepAt[i].Sub(st.From)), list(bad), held))
+	}
+	return out
+}
+
+// ladderTops says, for every ladder whose widest step held, that it did.
+func (s *findings) ladderTops() []phrase {
+	var out []phrase
+	for _, st := range s.steps {
+		if st.What == StepHeld && st.Step == st.Of {
+			out = append(out, say("ladder.top", userText(st.FaultID), st.Of, selWord(st.Selection)))
+		}
+	}
+	return out
+}
+
+// stepSelection returns the selection of step n (1-based) of fault id's
+// ladder, as planned.
+func (s *findings) stepSelection(id string, n int) (providers.Selection, bool) {
+	for _, f := range s.plan.Faults {
+		if f.ID == id && f.Ladder != nil && n >= 1 && n <= len(f.Ladder.Steps) {
+			return f.Ladder.Steps[n-1], true
+		}
+	}
+	return providers.Selection{}, false
 }
 
 // countErrorKinds adds up the failed requests of each group by kind; nil
@@ -860,6 +926,9 @@ func (s *findings) verdictWhy() []phrase {
 		}
 	case VerdictViolated:
 		why = append(why, failing(func(g string) bool { return g != GroupBaseline })...)
+		// A ladder that breached refutes the hypothesis for the planned
+		// blast radius, even when the phase as a whole held.
+		why = append(why, s.ladderBreaches()...)
 	case VerdictNotSteady:
 		why = append(why, say("why.notsteady", list(failing(func(g string) bool { return g == GroupBaseline }))))
 	case VerdictAborted:
@@ -974,6 +1043,8 @@ func (s *findings) lessons() {
 		}
 	case noRollback, noImpact, recoveryNoData:
 	}
+	good = append(good, s.ladderTops()...)
+	bad = append(bad, s.ladderBreaches()...)
 	if len(s.aborts) > 0 {
 		bad = append(bad, say("lesson.aborted", s.abortCause()))
 	}

@@ -305,6 +305,12 @@ func (rw *reportWriter) summary() {
 		rw.line("- " + rw.t("summary.recovery.nodata"))
 	case noRollback, noImpact:
 	}
+	for _, p := range s.ladderTops() {
+		rw.line("- " + rw.t("summary.ladder", rw.wd.phrase(p)))
+	}
+	for _, p := range s.ladderBreaches() {
+		rw.line("- " + rw.t("summary.ladder", rw.wd.phrase(p)))
+	}
 	if n := len(s.actions); n > 0 {
 		rw.line("- " + rw.t("summary.actions", n))
 	}
@@ -456,7 +462,7 @@ func (rw *reportWriter) planSection() {
 				}
 			}
 		}
-		rw.line("| ", cell(escapeText(f.ID)), " | ", cell(escapeText(string(f.Kind))), " | ", cell(rw.selection(f.Selection)), " | ",
+		rw.line("| ", cell(escapeText(f.ID)), " | ", cell(escapeText(string(f.Kind))), " | ", cell(rw.selection(f)), " | ",
 			cell(rw.params(f.Params)), " | ", cell(rw.schedule(f)), " | ", cell(rw.wd.targets(targets, rw.t("faults.notinjected"))), " |")
 	}
 	rw.line()
@@ -497,14 +503,21 @@ func link(l scenarios.Link) string {
 	return "[" + escapeText(title) + "](" + dest + ")"
 }
 
-func (rw *reportWriter) selection(sel providers.Selection) string {
-	switch {
-	case sel.Count > 0:
-		return rw.t("sel.count", sel.Count)
-	case sel.Percent > 0:
-		return formatNum(sel.Percent) + "%"
+// selection renders a fault's selection, or its ladder: "10% → 25% →
+// 50%, each held 30 s; on a breach, stop".
+func (rw *reportWriter) selection(f scenarios.Fault) string {
+	l := f.Ladder
+	if l == nil || len(l.Steps) == 0 {
+		return rw.wd.selection(f.Selection)
 	}
-	return rw.t("sel.all")
+	steps := make([]string, len(l.Steps))
+	for i, st := range l.Steps {
+		steps[i] = rw.wd.selection(st)
+	}
+	if l.OnBreach == scenarios.OnBreachHold {
+		return rw.t("sel.ladder.hold", strings.Join(steps, " → "), planned(l.Hold))
+	}
+	return rw.t("sel.ladder.stop", strings.Join(steps, " → "), planned(l.Hold))
 }
 
 func (rw *reportWriter) params(p providers.Params) string {
@@ -1158,6 +1171,20 @@ func (rw *reportWriter) describeRecord(rec Record, last map[string]FaultStatus, 
 			return ""
 		}
 		return rw.t("tl.system", userText(rec.Event.Source), userText(rec.Event.Text))
+	case RecStep:
+		st := rec.Step
+		if st == nil {
+			return ""
+		}
+		switch st.What {
+		case StepStarted:
+			return rw.t("tl.step.started", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
+		case StepHeld:
+			return rw.t("tl.step.held", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
+		case StepBreached:
+			return rw.t("tl.step.breached", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
+		}
+		return ""
 	case RecClose, RecSample:
 	}
 	return ""

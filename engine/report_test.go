@@ -754,3 +754,47 @@ func TestReportErrorKinds(t *testing.T) {
 		t.Errorf("Japanese kinds line missing:\n%s", ja)
 	}
 }
+
+// A ladder that breaks off: the verdict, the summary and the improvements
+// name the step that breached and the widest that held; the timeline has
+// each step; the plan shows the ladder — in both languages.
+func TestReportLadder(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	f := fault("f1", providers.Latency)
+	f.Ladder = &scenarios.Ladder{Steps: []providers.Selection{{Count: 1}, {Count: 2}, {Count: 3}}, Hold: 400 * time.Millisecond, OnBreach: scenarios.OnBreachStop}
+	plan := testPlan(f)
+	plan.Phases = scenarios.Phases{Baseline: 200 * time.Millisecond, Fault: 8 * time.Second, Recovery: 300 * time.Millisecond}
+	h := start(t, plan, prov, prov, metricsFor(func(s *providers.Sample) bool {
+		if prov.activeSelection("f1").Count >= 3 {
+			s.P50, s.P95, s.P99 = 500, 900, 950
+		}
+		return true
+	}))
+	if out := h.wait(t); out.Verdict != VerdictViolated {
+		t.Fatalf("verdict %s (%s)", out.Verdict, out.Reason)
+	}
+	recs := h.records(t)
+	en := render(t, recs)
+	for _, want := range []string{
+		"f1's ladder breached at step 3 of 3 (3 targets) after ",
+		"; the widest step that held: 2 (2 targets)",
+		"- 🪜 **Ladder:** f1's ladder breached at step 3 of 3",
+		"f1 ladder step 1 of 3 (1 target) held",
+		"f1 ladder step 3 of 3 (3 targets) **breached**",
+		"| f1 | latency | 1 target → 2 targets → 3 targets, each held 400 ms; on a breach, stop |",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Count(en, "**Verdict: ❌ VIOLATED** — ") != 1 || !strings.Contains(en[:strings.Index(en, "\n\n## ")], "ladder breached") {
+		t.Errorf("the verdict does not say the ladder breached:\n%s", en[:400])
+	}
+	ja := render(t, recs, WithLang(Japanese))
+	for _, want := range []string{"f1 の段階 3/3（3 件）が ", "維持できた最も広い段階: 2（2 件）", "🪜 **段階的な影響範囲:**"} {
+		if !strings.Contains(ja, want) {
+			t.Errorf("Japanese report lacks %q", want)
+		}
+	}
+}

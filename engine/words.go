@@ -22,7 +22,7 @@ import (
 //   - measured, precise, planned: durations at the samples' resolution, at
 //     the events', and as planned;
 //   - moment: a time, as the reader's clock and relative to the start;
-//   - metricWord, groupWord, phaseWord, stateWord, windowWord:
+//   - metricWord, groupWord, phaseWord, stateWord, windowWord, selWord:
 //     words of the catalog;
 //   - phrase, and list/orList of phrases;
 //   - int: a count.
@@ -54,6 +54,7 @@ type (
 	phaseWord  Phase
 	stateWord  FaultState
 	windowWord bool // true: the windows are seconds
+	selWord    providers.Selection
 	// phraseList joins its phrases with the language's separator; or
 	// with its "or".
 	phraseList struct {
@@ -127,6 +128,8 @@ func (w *words) arg(a any) any {
 		return w.phase(Phase(a))
 	case stateWord:
 		return w.state(FaultState(a))
+	case selWord:
+		return w.selection(providers.Selection(a))
 	case windowWord:
 		if a {
 			return w.t("word.second")
@@ -210,6 +213,17 @@ func (w *words) state(st FaultState) string {
 		return w.t("state.gone")
 	}
 	return escapeText(st.String())
+}
+
+// selection renders a fault's selection: "25%", "3 targets", "all".
+func (w *words) selection(sel providers.Selection) string {
+	switch {
+	case sel.Count > 0:
+		return w.t("sel.count", sel.Count)
+	case sel.Percent > 0:
+		return formatNum(sel.Percent) + "%"
+	}
+	return w.t("sel.all")
 }
 
 // value renders a metric value with its unit: "612 ms", "1.2 s", "0.05%",
@@ -303,9 +317,10 @@ func (w *words) clock(t time.Time) string {
 	return lt.Format("15:04:05")
 }
 
-// rel renders t relative to the start of the run: "T+01:05".
+// rel renders t relative to the start of the run: "T+01:05", counted in
+// the whole seconds of the clock, so that it agrees with clock(t).
 func (w *words) rel(t time.Time) string {
-	d := max(t.Sub(w.start), 0)
+	d := max(t.Truncate(time.Second).Sub(w.start.Truncate(time.Second)), 0)
 	secs := int(d / time.Second)
 	return fmt.Sprintf("T+%02d:%02d", secs/60, secs%60)
 }
