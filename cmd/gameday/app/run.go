@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -34,6 +35,7 @@ type runFlags struct {
 	lang      string
 	aws       awsFlags
 	kube      kubeFlags
+	loadOut   bool
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -91,6 +93,7 @@ confirmed.`,
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
 	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	addKubeFlags(fl, &f.kube)
+	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
@@ -184,9 +187,13 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	defer t.Close()
 
 	if f.dryRun {
-		return dryRunHeadless(runCtx, stdout, t, plan, f)
+		return dryRunHeadless(runCtx, stdout, t, plan, f, reg, co)
 	}
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
+	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
+	if f.loadOut {
+		so.LoadOutput = stderr
+	}
+	s, err := startSession(runCtx, t, plan, so)
 	if err != nil {
 		return err
 	}
@@ -401,6 +408,10 @@ func eventLine(rec engine.Record, started time.Time) string {
 		}
 	case engine.RecRecover:
 		return fmt.Sprintf("%s recover  %s", ts, rec.Reason)
+	case engine.RecSystem:
+		if e := rec.Event; e != nil {
+			return fmt.Sprintf("%s system   %s: %s", ts, e.Source, e.Text)
+		}
 	case engine.RecSample:
 	}
 	return ""
@@ -443,9 +454,28 @@ func statusLine(snap engine.Snapshot, now time.Time) string {
 	if !snap.Started.IsZero() {
 		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
 	}
-	if n := len(snap.Samples); n > 0 {
-		s := snap.Samples[n-1]
-		line += fmt.Sprintf(" | p95 %.0f ms | errors %.2f%% | %.0f req/s | running %d", s.P95, s.ErrorRate*100, s.Throughput, s.Running)
+	if len(snap.Samples) > 0 {
+		// Each series as its newest sample that carries it: sources other
+		// than the load generator fill only what they measure, and a
+		// series a source could not read is a gap ("–"), never a zero.
+		for _, f := range []struct{ series, label, format string }{
+			{providers.SeriesP95, "p95", "%.0f ms"},
+			{providers.SeriesErrorRate, "errors", "%.2f%%"},
+			{providers.SeriesThroughput, "", "%.0f req/s"},
+			{providers.SeriesRunning, "running", "%.0f"},
+		} {
+			text := strings.NewReplacer("%.0f", "–", "%.2f", "–", "%%", "%").Replace(f.format)
+			for i := len(snap.Samples) - 1; i >= 0; i-- {
+				if v, ok := snap.Samples[i].Value(f.series); ok {
+					if f.series == providers.SeriesErrorRate {
+						v *= 100
+					}
+					text = fmt.Sprintf(f.format, v)
+					break
+				}
+			}
+			line += " | " + strings.TrimSpace(f.label+" "+text)
+		}
 	}
 	if snap.Holding {
 		line += " | holding"

@@ -104,6 +104,8 @@ type session struct {
 	cancelLoad  context.CancelFunc
 	loadDone    chan struct{}
 	closeOnce   sync.Once
+	// command is the plan's external load command, nil without one.
+	command *loadCommand
 }
 
 type sessionOptions struct {
@@ -115,6 +117,9 @@ type sessionOptions struct {
 	TTLMargin time.Duration // 0: the provider's own, else engine.TTLMargin
 	Registry  *registry     // for the plan's metrics source
 	Connect   connectOptions
+	// LoadOutput, when set, receives the external load command's output
+	// lines as they come (run --load-output).
+	LoadOutput io.Writer
 }
 
 // startSession starts the load and the engine for plan against c. It
@@ -234,8 +239,20 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		return nil, invalid(err)
 	}
 	loadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var command *loadCommand
+	if plan.Load != nil && len(plan.Load.Command) > 0 {
+		// Started before the run, so that a command that cannot start
+		// refuses the run with nothing done.
+		command, err = startLoadCommand(loadCtx, plan, c, runID, o.JournalPath, o.LoadOutput)
+		if err != nil {
+			cancel()
+			jf.Close()
+			os.Remove(o.JournalPath)
+			return nil, invalid(fmt.Errorf("%s: load.command: %w", plan.Path, err))
+		}
+	}
 	started = true
-	s := &session{lease: ls, run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, reports: localReports(o.Lang), blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
+	s := &session{lease: ls, run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, reports: localReports(o.Lang), blast: blast, cancelLoad: cancel, loadDone: make(chan struct{}), command: command}
 	go func() {
 		defer close(s.loadDone)
 		if gen != nil {
@@ -243,6 +260,19 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		}
 	}()
 	run.Start(ctx)
+	if command != nil {
+		go func() {
+			select {
+			case <-command.proc.Done():
+				select {
+				case <-run.Done():
+				default:
+					command.note(run, "ended before the run did")
+				}
+			case <-run.Done():
+			}
+		}()
+	}
 	go func() {
 		<-run.Done()
 		s.stopLoad()
@@ -250,12 +280,27 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	return s, nil
 }
 
+// stopLoad stops the built-in load and the load command, notes how the
+// command ended, and gives the target's lease up. It is idempotent; a
+// second caller waits for the first.
 func (s *session) stopLoad() {
 	s.closeOnce.Do(func() {
 		s.cancelLoad()
 		<-s.loadDone
+		if s.command != nil {
+			s.command.stop(s.run)
+		}
 		s.lease.Release()
 	})
+}
+
+// LoadLines returns the external load command's last output lines, oldest
+// first (nil without a command): its output on demand.
+func (s *session) LoadLines() []string {
+	if s.command == nil {
+		return nil
+	}
+	return s.command.proc.Lines()
 }
 
 // Events, Snapshot, Inject, Abort, Note and Done pass through to the run.
