@@ -32,6 +32,7 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	lang      string
 	aws       awsFlags
 	kube      kubeFlags
 	loadOut   bool
@@ -63,6 +64,10 @@ environment: production runs only with --confirm and its name.
 would make (inject and rollback), then exits without running the phases:
 nothing is changed and no journal is written.
 
+The report is written beside the journal (or to --report FILE) with its
+SVG charts beside it; --lang ja writes it in Japanese, and names the
+journal after the scenario's Japanese title when it has one.
+
 Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
 2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
 confirmed.`,
@@ -86,6 +91,7 @@ confirmed.`,
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
+	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	addKubeFlags(fl, &f.kube)
 	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
@@ -135,6 +141,10 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if reg == nil {
 		reg = defaultRegistry()
 	}
+	lang, err := engine.ParseLang(f.lang)
+	if err != nil {
+		return invalid(fmt.Errorf("--lang: %w", err))
+	}
 	plan, err := findPlanWith(name, f.scenarios, reg.options())
 	if err != nil {
 		return invalid(err)
@@ -179,7 +189,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if f.dryRun {
 		return dryRunHeadless(runCtx, stdout, t, plan, f, reg, co)
 	}
-	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
+	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
 	if f.loadOut {
 		so.LoadOutput = stderr
 	}
@@ -279,7 +289,7 @@ loop:
 	}
 	fmt.Fprintf(stdout, "report: %s\n", s.ReportPath())
 	if f.junit != "" {
-		if err := writeJUnitFile(f.junit, s.JournalPath()); err != nil {
+		if err := writeJUnitFile(f.junit, s.JournalPath(), localReports(lang), false); err != nil {
 			return withCode(exitCode(out), err)
 		}
 		fmt.Fprintf(stdout, "junit: %s\n", f.junit)
@@ -291,13 +301,13 @@ loop:
 	return nil
 }
 
-func writeJUnitFile(path, journalPath string) error {
+func writeJUnitFile(path, journalPath string, rs reportSettings, live bool) error {
 	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	if err := engine.WriteJUnit(&b, recs); err != nil {
+	if err := engine.WriteJUnit(&b, recs, rs.options(journalPath, live)...); err != nil {
 		return fmt.Errorf("write JUnit: %w", err)
 	}
 	return writeFileAtomic(path, []byte(b.String()))
