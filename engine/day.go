@@ -473,12 +473,27 @@ func ReadDay(r io.Reader) ([]DayRecord, error) {
 // ErrNotDay says a file is not a day index.
 var ErrNotDay = errors.New("not a gameday day index")
 
-// IsDayIndex reports whether the first line of data is a day index's
-// first record: how `gameday report` tells a day from a run.
-func IsDayIndex(data []byte) bool {
-	first, _, _ := bytes.Cut(bytes.TrimLeft(data, " \t\r\n"), []byte("\n"))
-	var rec struct {
-		Type DayRecordType `json:"type"`
+// IsDayIndex reports whether r starts with a day index's first record:
+// how `gameday report` tells a day from a run. It reads only as far as
+// the record's type, which the encoder writes third.
+func IsDayIndex(r io.Reader) bool {
+	dec := json.NewDecoder(io.LimitReader(r, 1<<16))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
 	}
-	return json.Unmarshal(first, &rec) == nil && rec.Type == DayRecDay
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == "type" {
+			var v DayRecordType
+			return dec.Decode(&v) == nil && v == DayRecDay
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }

@@ -576,7 +576,7 @@ func TestDayJournalOrder(t *testing.T) {
 	if len(st.Notes) != 1 || st.Notes[0].After != -1 || st.Notes[0].Note.Kind != Improvement {
 		t.Errorf("notes = %+v", st.Notes)
 	}
-	if !IsDayIndex(buf.Bytes()) {
+	if !IsDayIndex(bytes.NewReader(buf.Bytes())) {
 		t.Error("IsDayIndex does not know a day index")
 	}
 }
@@ -603,7 +603,7 @@ func TestReadDay(t *testing.T) {
 		if _, err := ReadDay(bytes.NewReader(b)); !errors.Is(err, ErrNotDay) && name != "text" {
 			t.Errorf("%s: %v, want ErrNotDay", name, err)
 		}
-		if IsDayIndex(b) {
+		if IsDayIndex(bytes.NewReader(b)) {
 			t.Errorf("IsDayIndex(%s)", name)
 		}
 	}

@@ -87,6 +87,7 @@ func newRootCmd() *cobra.Command {
 		newSandboxCmd(),
 		newLoadCmd(),
 		newRunCmd(),
+		newDayCmd(),
 		newReportCmd(),
 		newRecoverCmd(),
 		newValidateCmd(),

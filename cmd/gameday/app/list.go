@@ -13,6 +13,7 @@ import (
 
 func newListCmd() *cobra.Command {
 	var dirs []string
+	var days bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the scenarios gameday can run",
@@ -20,13 +21,17 @@ func newListCmd() *cobra.Command {
 ./scenarios, in each --scenarios DIR and in the user config directory
 (for example ~/.config/gameday/scenarios). Columns: the name gameday run
 accepts, title, provider, fault kinds, path. Files that are not valid scenarios are reported on standard
-error; the valid ones are still listed.
+error; the valid ones are still listed. A game-day file (day:) is not a
+scenario: --days lists those instead, from the same places.
 
 Exit codes: 0 all found files are valid; 3 some are not.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkScenarioDirs(dirs); err != nil {
 				return invalid(err)
+			}
+			if days {
+				return listDays(cmd.OutOrStdout(), cmd.ErrOrStderr(), dirs)
 			}
 			plans, errs := scenarios.Discover(scenarios.SearchDirs(dirs), scenarioOptions())
 			writeScenarioTable(cmd.OutOrStdout(), plans)
@@ -44,6 +49,7 @@ Exit codes: 0 all found files are valid; 3 some are not.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
+	cmd.Flags().BoolVar(&days, "days", false, "list the game-day files instead (gameday day runs them)")
 	return cmd
 }
 
@@ -59,6 +65,11 @@ func writeScenarioTable(w io.Writer, plans []*scenarios.Plan) {
 		}
 		rows = append(rows, []string{oneLine(planName(p)), oneLine(p.Title), oneLine(p.Target.Provider), strings.Join(kinds, ", "), oneLine(p.Path)})
 	}
+	writeTable(w, rows)
+}
+
+// writeTable writes rows, the first the header, in columns.
+func writeTable(w io.Writer, rows [][]string) {
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, cell := range row {

@@ -42,6 +42,13 @@ func findPlanWith(arg string, extraDirs []string, opts scenarios.Options) (*scen
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		return scenarios.LoadFile(arg, opts)
 	}
+	return findPlanNamed(arg, extraDirs, opts)
+}
+
+// findPlanNamed finds a shipped or user scenario by its name as `gameday
+// list` shows it, its embedded path, or its title — never a file in the
+// working directory.
+func findPlanNamed(arg string, extraDirs []string, opts scenarios.Options) (*scenarios.Plan, error) {
 	plans, _ := scenarios.Discover(scenarios.SearchDirs(extraDirs), opts)
 	var matches []*scenarios.Plan
 	for _, p := range plans {

@@ -13,7 +13,7 @@ import (
 func newReportCmd() *cobra.Command {
 	var out, junit, lang string
 	cmd := &cobra.Command{
-		Use:   "report JOURNAL",
+		Use:   "report JOURNAL | DAY-INDEX",
 		Short: "Render the markdown report of a run from its journal",
 		Long: `Render the markdown experiment report from a journal alone. The output is
 byte for byte the report the run wrote. With -o it is written to a file,
@@ -27,7 +27,11 @@ UNFINISHED, with the command that finishes its rollback.
 
 --lang ja writes the report in Japanese (the scenario's text too, when it
 carries translations.ja); times are in the local time zone, with its UTC
-offset.`,
+offset.
+
+Given a day's index (FILE.day.jsonl, written by gameday day), it renders
+the day report from the index and its experiments' journals, byte for
+byte what the day wrote; --junit writes the day's JUnit.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := engine.ParseLang(lang)
@@ -36,6 +40,9 @@ offset.`,
 			}
 			rs := localReports(l)
 			journal := args[0]
+			if isDayIndexFile(journal) {
+				return reportDay(cmd.OutOrStdout(), cmd.ErrOrStderr(), journal, out, junit, rs)
+			}
 			live, err := journalLive(journal)
 			if err != nil {
 				return invalid(err)
