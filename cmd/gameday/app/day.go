@@ -287,6 +287,9 @@ func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f d
 	loc := day.Localized(string(lang))
 	fmt.Fprintf(stdout, "day %q: %d experiment(s) — %s\n", engine.Redact(loc.Title), len(plans), engine.Redact(day.Path))
 	if f.dryRun {
+		for i, item := range loc.Checklist {
+			fmt.Fprintf(stdout, "  [ ] %d. %s  (to tick before the first experiment)\n", i+1, engine.Redact(oneLine(item)))
+		}
 		return dryRunDay(ctx, rawStdout, rawStderr, plans, f, reg)
 	}
 
