@@ -440,3 +440,26 @@ func TestChartsFrom(t *testing.T) {
 		t.Errorf("elsewhere: %q", got)
 	}
 }
+
+// The game-day file in the README is valid, scenarios and all, read as a
+// file beside the shipped ones.
+func TestREADMEDayExample(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\nday:\n")
+	src, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("the README has no game-day example")
+	}
+	d, err := scenarios.ParseDay(scenarios.EmbeddedPrefix+"days/readme.yaml", []byte("day:\n"+src))
+	if err != nil {
+		t.Fatalf("the README's game day does not parse: %v", err)
+	}
+	plans, err := resolveDay(d, nil, scenarioOptions(), scenarios.Phases{})
+	if err != nil || len(plans) != 2 || plans[1].Phases.Baseline != 20*time.Second {
+		t.Errorf("the README's game day does not resolve: %v", err)
+	}
+}
