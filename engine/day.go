@@ -237,6 +237,9 @@ func (s *DayState) apply(rec DayRecord) {
 		case ExperimentStarted:
 			e.Started, s.Running = rec.At, x.Index
 		case ExperimentEnded, ExperimentRefused:
+			if x.State == ExperimentRefused {
+				e.Journal = "" // a refused experiment wrote none
+			}
 			e.Ended = rec.At
 			if e.Started.IsZero() {
 				e.Started = rec.At

@@ -327,6 +327,11 @@ func TestDayStopsAndGoesOn(t *testing.T) {
 					t.Errorf("the day report lacks %q", w)
 				}
 			}
+			for i, e := range engine.ReplayDay(r.recs).Experiments {
+				if listed := strings.Contains(string(report), fmt.Sprintf("- **Journal of experiment %d:**", i+1)); listed != (e.State == engine.ExperimentEnded) {
+					t.Errorf("experiment %d (%s): its journal listed: %t", i+1, e.State, listed)
+				}
+			}
 		})
 	}
 }
