@@ -121,6 +121,7 @@ func abortedModel(t *testing.T, w, h int) (Model, *fakeRun) {
 	p := latencyPlan()
 	m, run := consoleAt(t, activeSnap(p), w, h, t0.Add(83*time.Second))
 	m, _ = step(t, m, keyMsg("ctrl+x"))
+	m, _ = step(t, m, keyMsg("esc")) // no reason given
 	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: abortedSnap(p)})
 	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m, run
