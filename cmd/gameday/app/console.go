@@ -23,6 +23,7 @@ type consoleFlags struct {
 	scenarios []string
 	fragile   bool
 	dryRun    bool
+	lang      string
 	aws       awsFlags
 }
 
@@ -31,12 +32,17 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
+	cmd.Flags().StringVar(&f.lang, "lang", "en", "the console's language: en (English) or ja (Japanese)")
 	addAWSFlags(cmd.Flags(), &f.aws)
 }
 
 // runConsole opens the interactive console: it attaches to or starts the
 // sandbox, then hands the picker every scenario it can find.
 func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) error {
+	lang, err := tui.ParseLang(f.lang)
+	if err != nil {
+		return invalid(fmt.Errorf("--lang: %w", err))
+	}
 	plans, planErrs := scenarios.Discover(scenarios.SearchDirs(f.scenarios), scenarioOptions())
 	if len(plans) == 0 {
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
@@ -69,6 +75,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		Unfinished: unfinished,
 		Recover:    recoverFn,
 		DryRun:     f.dryRun,
+		Lang:       lang,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := systems.get(context.WithoutCancel(ctx), p)
 			if err != nil {
