@@ -277,6 +277,7 @@ func endedModel(t *testing.T, cfg Config, s engine.Snapshot) Model {
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
+	run.finish()
 	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m
 }

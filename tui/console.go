@@ -687,11 +687,12 @@ func (c consoleScreen) statusLine(w int) string {
 		}
 	}
 	if len(live) > 0 {
-		label := tr.S("ui.status.faultActive")
+		// In colour the label is a red block, spaced by its own padding.
+		label, sep := tr.S("ui.status.faultActive"), " "
 		if st.Color {
-			label = " " + label + " "
+			label, sep = " "+label+" ", ""
 		}
-		return fit(st.FaultLive.Render(label)+" "+st.Near.Render(strings.Join(live, " · ")), w)
+		return fit(st.FaultLive.Render(label)+sep+st.Near.Render(strings.Join(live, " · ")), w)
 	}
 	switch c.phase() {
 	case engine.Ready, engine.Baseline:
@@ -1214,8 +1215,13 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 		}
 		f := r.Fault
 		s := faultName(f.Fault) + ": " + c.stateWord(f.State)
-		if f.State == engine.FaultActive && len(f.Targets) > 0 {
+		switch {
+		case f.State == engine.FaultActive && len(f.Targets) > 0:
 			s = faultName(f.Fault) + ": " + tr.S("ui.timeline.activeOn", targetNames(f.Targets))
+		case f.State == engine.FaultRolledBack && f.Verification != nil && f.Verification.Clean:
+			s += ", " + tr.S("ui.state.clean")
+		case f.State == engine.FaultRolledBack && f.Verification != nil:
+			s += ", " + tr.S("ui.state.notClean", strings.Join(f.Verification.Details, "; "))
 		}
 		if f.Err != "" {
 			s += " — " + f.Err

@@ -430,6 +430,8 @@ func stackWideTables(md string, w int) string {
 			i = end - 1
 			continue
 		}
+		// The first column's header names what each item is.
+		out = append(out, "", "**"+strings.Trim(header[0], "*")+"**", "")
 		for _, row := range rows {
 			var parts []string
 			for j := 1; j < len(row) && j < len(header); j++ {
