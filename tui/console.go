@@ -1214,6 +1214,15 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 			return ""
 		}
 		f := r.Fault
+		switch f.State {
+		case engine.FaultRequested, engine.FaultInjecting, engine.FaultRollingBack, engine.FaultSkipped:
+			// Steps on the way (the fault panel and the header show them
+			// while they last) and faults never fired: the timeline keeps
+			// its lines for what happened.
+			return ""
+		case engine.FaultPending, engine.FaultActive, engine.FaultRolledBack, engine.FaultRollbackFailed,
+			engine.FaultInjectFailed, engine.FaultDryRun, engine.FaultGone:
+		}
 		s := faultName(f.Fault) + ": " + c.stateWord(f.State)
 		switch {
 		case f.State == engine.FaultActive && len(f.Targets) > 0:

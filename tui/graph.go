@@ -291,9 +291,8 @@ func faultLegend(tr *printer) string {
 // (T+01:05) of the first column, of the last one (ending there) and of
 // columns in between where there is room, with a space between labels.
 // With marks, it is also the fault row (when there is no room for two
-// rows): the fault windows are drawn as in faultRow, and a label covers a
-// mark only when a fault reaches the last column and there is no room
-// before it.
+// rows): the fault windows are drawn as in faultRow, and only the last
+// label may cover marks, of a fault that reaches the last column.
 func timeRow(cols []column, windows []window, marks bool, start time.Time, w int, st Styles, tr *printer) string {
 	n := len(cols)
 	fm, marked := make([]bool, n), false
@@ -333,7 +332,8 @@ func timeRow(cols []column, windows []window, marks bool, start time.Time, w int
 	}
 	if n > 0 && !start.IsZero() {
 		// The last column's time ends the row. Under a fault still active
-		// there, the label goes just before the fault's marks (with the
+		// there, it goes over the end of the fault's marks when they are
+		// long enough to show before it; else just before them (with the
 		// time of its own column), and over them only when it cannot.
 		lw := width(label(n - 1))
 		if !put(n-lw, label(n-1), false) {
@@ -341,7 +341,10 @@ func timeRow(cols []column, windows []window, marks bool, start time.Time, w int
 			for j >= 0 && fm[j] {
 				j--
 			}
-			if i := j - lw; i < 0 || !put(i, label(i), false) {
+			switch {
+			case n-1-j >= lw+3:
+				put(n-lw, label(n-1), true)
+			case j-lw < 0 || !put(j-lw, label(j-lw), false):
 				put(n-lw, label(n-1), true)
 			}
 		}

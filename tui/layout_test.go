@@ -226,6 +226,12 @@ func TestTimeRow(t *testing.T) {
 	if want := " fault " + "T+00:01" + strings.Repeat(" ", 6) + "━━━" + strings.Repeat(" ", 17) + "T+00:40" + "   "; merged != want {
 		t.Errorf("merged row\n%q, want\n%q", merged, want)
 	}
+	// A fault active to the last column: its marks show, and the time
+	// of the last column ends the row over their end.
+	live := ansi.Strip(timeRow(s.cols, []window{{from: t0.Add(20 * time.Second), to: t0.Add(41 * time.Second)}}, true, t0, 50, DefaultStyles(), tr))
+	if want := " fault " + "T+00:01" + strings.Repeat(" ", 13) + strings.Repeat("━", 13) + "T+00:40" + "   "; live != want {
+		t.Errorf("live fault row\n%q, want\n%q", live, want)
+	}
 	covered := ansi.Strip(timeRow(s.cols, []window{{from: t0, to: t0.Add(3 * time.Second)}}, true, t0, 50, DefaultStyles(), tr))
 	if !strings.HasPrefix(covered, " fault ━━━ ") || !strings.Contains(covered, "T+00:16") {
 		t.Errorf("the first label covered the fault's marks: %q", covered)
