@@ -189,9 +189,9 @@ func TestConsoleInTmux(t *testing.T) {
 	x.waitText(t, time.Minute, "pick a scenario", "Free-form drill (e2e)")
 	x.keys(t, "/")
 	x.text(t, "drill e2e")
-	x.waitText(t, 10*time.Second, "1 of ")
+	x.waitText(t, 30*time.Second, "1 of ")
 	x.keys(t, "Enter") // keep the filter
-	x.waitScreen(t, "our drill selected", 10*time.Second, func(s string) bool {
+	x.waitScreen(t, "our drill selected", 30*time.Second, func(s string) bool {
 		return strings.Contains(s, "› Free-form drill (e2e)")
 	})
 	x.keys(t, "Enter") // start the run
@@ -199,13 +199,13 @@ func TestConsoleInTmux(t *testing.T) {
 	// The baseline: a fault key answers instead of doing nothing.
 	x.waitText(t, time.Minute, "BASELINE")
 	x.keys(t, "1")
-	x.waitText(t, 10*time.Second, "Faults start in the fault phase")
+	x.waitText(t, 30*time.Second, "Faults start in the fault phase")
 
 	// The fault phase: every fault key is offered, p95 is low.
 	s := x.waitText(t, time.Minute, " FAULT ", "press 1–6 to trigger now", "no fault active")
 	before, ok := p95(s)
 	if !ok {
-		s = x.waitScreen(t, "a p95 value", 10*time.Second, func(s string) bool { _, ok := p95(s); return ok })
+		s = x.waitScreen(t, "a p95 value", 30*time.Second, func(s string) bool { _, ok := p95(s); return ok })
 		before, _ = p95(s)
 	}
 	if before >= 250 {
@@ -224,9 +224,9 @@ func TestConsoleInTmux(t *testing.T) {
 	}
 	// Its key again, and a key with no fault, answer.
 	x.keys(t, "1")
-	x.waitText(t, 10*time.Second, "f1 latency is already active")
+	x.waitText(t, 30*time.Second, "f1 latency is already active")
 	x.keys(t, "7")
-	x.waitText(t, 10*time.Second, "Key 7: no such fault; this plan has f1 to f6.")
+	x.waitText(t, 30*time.Second, "Key 7: no such fault; this plan has f1 to f6.")
 
 	// At 80×24 everything fits: the header keeps the phase, the clock and
 	// the live fault; the abort key stays visible.
@@ -243,7 +243,7 @@ func TestConsoleInTmux(t *testing.T) {
 		t.Errorf("at 80×24 the second line does not say the fault is live: %q", lines[1])
 	}
 	x.must(t, "resize-window", "-t", x.session, "-x", "120", "-y", "40")
-	x.waitScreen(t, "the 120×40 layout again", 10*time.Second, func(s string) bool {
+	x.waitScreen(t, "the 120×40 layout again", 30*time.Second, func(s string) bool {
 		return strings.Contains(s, "limit ≤ 1000 ms")
 	})
 
@@ -257,19 +257,19 @@ func TestConsoleInTmux(t *testing.T) {
 		}
 	}
 	x.keys(t, "Escape")
-	x.waitText(t, 10*time.Second, "FAULT ACTIVE f1 latency", "n: add a note")
+	x.waitText(t, 30*time.Second, "FAULT ACTIVE f1 latency", "n: add a note")
 
 	// A note, then ctrl+x: the abort happens at once and asks why.
 	const noted, reason, retro = "+p95 rose and nothing failed", "the demo is over", "-the latency alert never fired"
 	x.keys(t, "n")
 	x.text(t, noted)
 	x.keys(t, "Enter")
-	x.waitText(t, 10*time.Second, "Note saved to the journal.")
+	x.waitText(t, 30*time.Second, "Note saved to the journal.")
 	x.keys(t, "C-x")
-	x.waitText(t, 10*time.Second, "why? (enter to skip) ›")
+	x.waitText(t, 30*time.Second, "why? (enter to skip) ›")
 	x.text(t, reason)
 	x.keys(t, "Enter")
-	x.waitText(t, 10*time.Second, "Abort reason saved to the journal.")
+	x.waitText(t, 30*time.Second, "Abort reason saved to the journal.")
 	// The rollback is quick: then the run watches the recovery, and says
 	// so with its countdown.
 	x.waitText(t, time.Minute, "watching the recovery after the abort · ", " left · q ends it")
@@ -279,7 +279,7 @@ func TestConsoleInTmux(t *testing.T) {
 	x.keys(t, "n")
 	x.text(t, retro)
 	x.keys(t, "Enter")
-	x.waitText(t, 10*time.Second, "Note saved to the journal.")
+	x.waitText(t, 30*time.Second, "Note saved to the journal.")
 
 	// Save the report; the screen says where.
 	x.keys(t, "s")

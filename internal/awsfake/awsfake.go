@@ -156,7 +156,6 @@ type Server struct {
 	released chan struct{}
 	closed   bool
 	rng      *rand.Rand
-	seq      int
 
 	clusters    map[string]*cluster
 	templates   map[string]*template
@@ -373,7 +372,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := iamPrefix[service] + ":" + c.op
 	attempt := 1
 	if h := r.Header.Get("Amz-Sdk-Request"); h != "" {
-		fmt.Sscanf(h, "attempt=%d", &attempt)
+		_, _ = fmt.Sscanf(h, "attempt=%d", &attempt)
 	}
 
 	s.mu.Lock()

@@ -178,7 +178,7 @@ func toCBOR(v any) cbor.Value {
 func writeCBOR(w http.ResponseWriter, out any) {
 	w.Header().Set("Content-Type", "application/cbor")
 	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
-	w.Write(cbor.Encode(toCBOR(out)))
+	_, _ = w.Write(cbor.Encode(toCBOR(out)))
 }
 
 func writeCBORError(w http.ResponseWriter, e *apiError) {
@@ -186,7 +186,7 @@ func writeCBORError(w http.ResponseWriter, e *apiError) {
 	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 	w.Header().Set("X-Amzn-Query-Error", e.code+";Sender")
 	w.WriteHeader(e.status)
-	io.Writer(w).Write(cbor.Encode(toCBOR(map[string]any{"__type": e.code, "message": e.message})))
+	_, _ = io.Writer(w).Write(cbor.Encode(toCBOR(map[string]any{"__type": e.code, "message": e.message})))
 }
 
 func (s *Server) cloudWatchCall(c call, now time.Time) (any, *apiError) {

@@ -353,7 +353,7 @@ func page(items []string, p map[string]any, key string, def int) map[string]any 
 	}
 	start := 0
 	if tok := str(p["nextToken"]); tok != "" {
-		fmt.Sscanf(tok, "%d", &start)
+		_, _ = fmt.Sscanf(tok, "%d", &start)
 	}
 	start = min(start, len(items))
 	end := min(start+limit, len(items))
@@ -364,7 +364,7 @@ func page(items []string, p map[string]any, key string, def int) map[string]any 
 	return out
 }
 
-func writeJSON(w io.Writer, v any) { json.NewEncoder(w).Encode(v) }
+func writeJSON(w io.Writer, v any) { _ = json.NewEncoder(w).Encode(v) }
 
 func str(v any) string {
 	s, _ := v.(string)

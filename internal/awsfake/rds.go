@@ -162,7 +162,7 @@ func elem(name string, c ...xmlNode) xmlNode { return xmlNode{name: name, childr
 func (n xmlNode) write(w io.Writer) {
 	fmt.Fprintf(w, "<%s>", n.name)
 	if n.children == nil {
-		xml.EscapeText(w, []byte(n.text))
+		_ = xml.EscapeText(w, []byte(n.text))
 	}
 	for _, c := range n.children {
 		c.write(w)

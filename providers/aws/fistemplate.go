@@ -146,10 +146,10 @@ func selectionOf(mode string) providers.Selection {
 	var n float64
 	switch {
 	case strings.HasPrefix(mode, "COUNT("):
-		fmt.Sscanf(mode, "COUNT(%g)", &n)
+		_, _ = fmt.Sscanf(mode, "COUNT(%g)", &n)
 		return providers.Selection{Count: int(n)}
 	case strings.HasPrefix(mode, "PERCENT("):
-		fmt.Sscanf(mode, "PERCENT(%g)", &n)
+		_, _ = fmt.Sscanf(mode, "PERCENT(%g)", &n)
 		return providers.Selection{Percent: n}
 	}
 	return providers.Selection{}

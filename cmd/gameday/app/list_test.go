@@ -1,6 +1,8 @@
 package app
 
 import (
+	"github.com/gameday-tui/gameday/scenarios"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,11 +30,16 @@ func TestListShippedOnly(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 7 {
-		t.Fatalf("%d lines, want a header and 6 scenarios:\n%s", len(lines), out)
+	shipped := len(scenarios.ShippedFiles())
+	if len(lines) != shipped+1 {
+		t.Fatalf("%d lines, want a header and %d scenarios:\n%s", len(lines), shipped, out)
 	}
-	if !strings.HasPrefix(lines[0], "TITLE ") || !strings.Contains(lines[0], "PROVIDER") || !strings.HasSuffix(lines[0], "PATH") {
+	if !strings.HasPrefix(lines[0], "NAME ") || !strings.Contains(lines[0], "TITLE") || !strings.Contains(lines[0], "PROVIDER") || !strings.HasSuffix(lines[0], "PATH") {
 		t.Errorf("header = %q", lines[0])
+	}
+	// The sandbox's come first, each under the name gameday run takes.
+	if !strings.HasPrefix(lines[1], "cpu-spike ") || !strings.Contains(out, "\naws/latency ") || !strings.Contains(out, "\nkubernetes/latency ") {
+		t.Errorf("names: first row %q;\n%s", lines[1], out)
 	}
 	for _, want := range []string{"Random instance stop", "instance-stop", "embedded:sandbox/instance-stop.yaml", "dependency-outage"} {
 		if !strings.Contains(out, want) {
@@ -47,7 +54,8 @@ func TestListUserScenariosInAnyScript(t *testing.T) {
 	extra := t.TempDir()
 	base := shippedSource(t, "latency.yaml")
 	writeScenario(t, filepath.Join(cwd, "scenarios", "jp.yaml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: 遅延注入テスト", 1))
-	writeScenario(t, filepath.Join(extra, "mixed.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: \"DB 切替 \\e[2J\"", 1))
+	writeScenario(t, filepath.Join(extra, "mixed.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: DB 切替 (mixed)", 1))
+	writeScenario(t, filepath.Join(extra, "escape.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: \"DB 切替 \\e[2J\"", 1))
 	bad := strings.Replace(base, "delay: 500ms", "delai: 500ms", 1)
 	writeScenario(t, filepath.Join(config, "bad.yaml"), bad)
 	writeScenario(t, filepath.Join(config, "README.md"), "not a scenario")
@@ -57,21 +65,26 @@ func TestListUserScenariosInAnyScript(t *testing.T) {
 		t.Errorf("exit %d, want %d for an invalid user file", code, ExitInvalid)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 9 {
-		t.Fatalf("%d lines, want a header, 6 shipped and 2 user scenarios:\n%s", len(lines), out)
+	shipped := len(scenarios.ShippedFiles())
+	if len(lines) != shipped+3 {
+		t.Fatalf("%d lines, want a header, %d shipped and 2 user scenarios:\n%s", len(lines), shipped, out)
 	}
-	if !strings.HasPrefix(lines[7], "遅延注入テスト ") || !strings.HasSuffix(lines[7], filepath.Join("scenarios", "jp.yaml")) {
-		t.Errorf("./scenarios row = %q", lines[7])
+	jp, mixed := lines[shipped+1], lines[shipped+2]
+	if !strings.HasPrefix(jp, "jp ") || !strings.Contains(jp, " 遅延注入テスト ") || !strings.HasSuffix(jp, filepath.Join("scenarios", "jp.yaml")) {
+		t.Errorf("./scenarios row = %q", jp)
 	}
-	if !strings.HasPrefix(lines[8], "DB 切替 \uFFFD[2J ") || strings.Contains(out, "\x1b") {
-		t.Errorf("a control character in a title reached the terminal: %q", lines[8])
+	if !strings.Contains(mixed, " DB 切替 (mixed) ") {
+		t.Errorf("--scenarios row = %q", mixed)
+	}
+	if !strings.Contains(errOut, filepath.Join(extra, "escape.yml")+":2:8: title holds an escape character") || strings.Contains(out+errOut, "\x1b") {
+		t.Errorf("a control character in a title was not refused, or reached the terminal:\n%s", errOut)
 	}
 	checkAligned(t, lines)
 	badPath := filepath.Join(config, "bad.yaml")
 	if !strings.Contains(errOut, badPath+":") || !strings.Contains(errOut, `unknown field "delai" in params; did you mean "delay"?`) {
 		t.Errorf("stderr does not name the bad file's mistake:\n%s", errOut)
 	}
-	if !strings.Contains(errOut, "gameday: 1 scenario file could not be loaded") {
+	if !strings.Contains(errOut, "gameday: 2 scenario files could not be loaded") {
 		t.Errorf("stderr lacks the summary:\n%s", errOut)
 	}
 }
@@ -90,7 +103,7 @@ func checkAligned(t *testing.T, lines []string) {
 	t.Helper()
 	header := lines[0]
 	var starts []int
-	for _, name := range []string{"PROVIDER", "FAULTS", "PATH"} {
+	for _, name := range []string{"TITLE", "PROVIDER", "FAULTS", "PATH"} {
 		starts = append(starts, lipgloss.Width(header[:strings.Index(header, name)]))
 	}
 	for _, line := range lines[1:] {
@@ -102,8 +115,8 @@ func checkAligned(t *testing.T, lines []string) {
 				cells = append(cells, c)
 			}
 		}
-		if len(cells) != 4 {
-			t.Errorf("row %q has %d cells, want 4", line, len(cells))
+		if len(cells) != 5 {
+			t.Errorf("row %q has %d cells, want 5", line, len(cells))
 			continue
 		}
 		for i, cell := range cells[1:] {

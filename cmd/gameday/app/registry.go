@@ -54,6 +54,7 @@ type connectOptions struct {
 	logf    func(string, ...any)
 	fragile bool // sandbox: start it without its resilience patterns
 	aws     awsFlags
+	kube    kubeFlags
 }
 
 // conn is a system gameday is connected to.
@@ -96,6 +97,7 @@ func defaultRegistry() *registry {
 	r := &registry{backends: map[string]backend{}, sources: map[string]sourceBackend{}}
 	r.add(sandboxBackend())
 	r.add(awsBackend())
+	r.add(kubernetesBackend())
 	r.addSource(cloudWatchSource())
 	return r
 }
@@ -201,13 +203,6 @@ func (cs *conns) get(ctx context.Context, plan *scenarios.Plan) (*conn, error) {
 	}
 	cs.open[plan.Target.Provider] = c
 	return c, nil
-}
-
-// peek returns the open connection of provider name, if any.
-func (cs *conns) peek(name string) *conn {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return cs.open[name]
 }
 
 // Close closes every connection.

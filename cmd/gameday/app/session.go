@@ -118,7 +118,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 			}
 			url = c.loadBase + plan.Load.Path
 		}
-		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout})
+		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout, AcceptRedirects: plan.Load.AcceptRedirects})
 		if err != nil {
 			return nil, invalid(fmt.Errorf("%s: load: %w", plan.Path, err))
 		}
@@ -188,7 +188,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		Sources:     sources,
 		Journal:     jf,
 		JournalPath: o.JournalPath,
-		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
+		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: buildVersion(), DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
 		DryRun:      o.DryRun,
 		TTLMargin:   o.TTLMargin,
 	})
@@ -203,7 +203,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	go func() {
 		defer close(s.loadDone)
 		if gen != nil {
-			gen.Run(loadCtx)
+			_, _ = gen.Run(loadCtx)
 		}
 	}()
 	run.Start(ctx)
