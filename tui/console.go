@@ -1039,7 +1039,11 @@ func (c consoleScreen) faultLines(w int) []string {
 		if c.keys.Inject.Enabled() && triggerable(f.State) && i < maxFaultKeys {
 			keyLabel = st.FaultKey.Render(fmt.Sprintf("[%d]", i+1)) + " "
 		}
-		desc := strings.TrimSpace(faultName(f.Fault) + " " + shortSelection(tr, f.Fault.Selection))
+		sel := shortSelection(tr, f.Fault.Selection)
+		if l := f.Fault.Ladder; l != nil && len(l.Steps) > 0 {
+			sel = tr.S("ui.faults.ladder", shortSelection(tr, l.Steps[0]), shortSelection(tr, l.Widest()))
+		}
+		desc := strings.TrimSpace(faultName(f.Fault) + " " + sel)
 		line := keyLabel + fit(desc, min(30, max(w/3, 12))) + " " + c.faultState(f)
 		if len(f.Targets) > 0 {
 			line += " → " + targetNames(f.Targets)
@@ -1105,6 +1109,9 @@ func (c consoleScreen) faultState(f engine.FaultStatus) string {
 		return st.Near.Render(tr.S("ui.state.injecting"))
 	case engine.FaultActive:
 		s := tr.S("ui.state.active")
+		if l := f.Fault.Ladder; l != nil && f.Step > 0 {
+			s += " · " + tr.S("ui.state.step", f.Step, len(l.Steps))
+		}
 		if !f.EndsAt.IsZero() {
 			s += " · " + tr.S("ui.state.endsIn", fmtClock(f.EndsAt.Sub(c.now)))
 		}
@@ -1285,10 +1292,46 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 			return st.Holding.Render(s)
 		}
 		return s
+	case engine.RecStep:
+		if r.Step == nil {
+			return ""
+		}
+		return c.stepEntry(*r.Step)
 	case engine.RecSample, engine.RecClose:
 		return ""
 	}
 	return ""
+}
+
+// stepEntry describes a step of a fault's ladder: started on its targets,
+// held, or breached with what breached.
+func (c consoleScreen) stepEntry(sr engine.StepRecord) string {
+	st, tr := c.styles, c.tr
+	name := sr.FaultID
+	for _, f := range c.plan.Faults {
+		if f.ID == sr.FaultID {
+			name = faultName(f)
+		}
+	}
+	step := tr.S("ui.timeline.step", name, sr.Step, sr.Of, shortSelection(tr, sr.Selection))
+	switch sr.What {
+	case engine.StepStarted:
+		if len(sr.Targets) > 0 {
+			return st.Near.Render("● " + step + ": " + tr.S("ui.timeline.stepStartedOn", targetNames(sr.Targets)))
+		}
+		return st.Near.Render("● " + step + ": " + tr.S("ui.timeline.stepStarted"))
+	case engine.StepHeld:
+		return st.Holding.Render("✔ " + step + ": " + tr.S("ui.timeline.stepHeld"))
+	case engine.StepBreached:
+		var bad []engine.Check
+		for _, ck := range sr.Checks {
+			if !ck.Holds {
+				bad = append(bad, ck)
+			}
+		}
+		return st.Breached.Render("✘ " + step + ": " + tr.S("ui.timeline.stepBreached", c.describeChecks(bad)))
+	}
+	return step + ": " + sr.What
 }
 
 // verdictWord is a verdict as one word in capitals, without its symbol.

@@ -582,3 +582,38 @@ func TestReportWrapsAtAnyWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestLadderInConsole: a fault with a progressive blast radius shows its
+// steps on the card and in the fault panel, the step it is at, and each
+// step's start, hold and breach on the timeline.
+func TestLadderInConsole(t *testing.T) {
+	p := latencyPlan()
+	p.Faults[0].Ladder = &scenarios.Ladder{Steps: []providers.Selection{{Count: 1}, {Percent: 50}, {Percent: 100}}, Hold: 30 * time.Second}
+	p.Faults[0].Selection = providers.Selection{Count: 1}
+	s := activeSnap(p)
+	s.Faults[0].Fault = p.Faults[0]
+	s.Faults[0].Step = 2
+	s.Timeline = append(s.Timeline,
+		engine.Record{Seq: 8, At: t0.Add(61 * time.Second), Type: engine.RecStep, Step: &engine.StepRecord{FaultID: "f1", Step: 1, Of: 3, Selection: providers.Selection{Count: 1}, What: engine.StepHeld}},
+		engine.Record{Seq: 9, At: t0.Add(62 * time.Second), Type: engine.RecStep, Step: &engine.StepRecord{FaultID: "f1", Step: 2, Of: 3, Selection: providers.Selection{Percent: 50}, What: engine.StepStarted,
+			Targets: []providers.Target{{Name: "replica-1"}, {Name: "replica-3"}}}},
+		engine.Record{Seq: 10, At: t0.Add(74 * time.Second), Type: engine.RecStep, Step: &engine.StepRecord{FaultID: "f1", Step: 2, Of: 3, Selection: providers.Selection{Percent: 50}, What: engine.StepBreached,
+			Checks: []engine.Check{{Phase: "fault", Metric: scenarios.P95, Value: 612, Bound: p.SteadyState[scenarios.P95], Samples: 12}}}},
+	)
+	m, _ := consoleAt(t, s, 160, 48, t0.Add(75*time.Second))
+	v := view(m)
+	for _, want := range []string{
+		"f1 latency 1 target→100%", "● ACTIVE · step 2 of 3",
+		"✔ f1 latency step 1 of 3 (1 target): held",
+		"● f1 latency step 2 of 3 (50%): started on replica-1, replica-3",
+		"✘ f1 latency step 2 of 3 (50%): breached: p95 latency 612 ms > 500 ms (fault)",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the console lacks %q:\n%s", want, v)
+		}
+	}
+	card := strings.Join(planCard{plan: p, styles: DefaultStyles(), tr: newPrinter(English)}.lines(160), "\n")
+	if want := "widened 1 target → 50% → 100%, each step held 30s, stopped at a breach"; !strings.Contains(card, want) {
+		t.Errorf("the card lacks %q:\n%s", want, card)
+	}
+}

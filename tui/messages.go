@@ -190,6 +190,8 @@ func messages() []msg {
 		{key: "ui.faults.manual", en: "manual rollback: %s", ja: "手動ロールバック: %s"},
 		{key: "ui.faults.manualNone", en: "manual rollback: run gameday recover with this run's journal", ja: "手動ロールバック: この実行のジャーナルで gameday recover を実行すること"},
 		{key: "ui.faults.wouldCall", en: "would call: %s", ja: "呼び出し予定: %s"},
+		{key: "ui.faults.ladder", en: "%s→%s", ja: "%s→%s"},
+		{key: "ui.state.step", en: "step %d of %d", ja: "段階 %d / %d"},
 		{key: "ui.state.pending", en: "○ pending", ja: "○ 待機中"},
 		{key: "ui.state.onDemand", en: "(on demand)", ja: "(キー操作で)"},
 		{key: "ui.state.at", en: "(at +%s into fault phase)", ja: "(障害フェーズの +%s)"},
@@ -236,6 +238,11 @@ func messages() []msg {
 		{key: "ui.timeline.abort", en: "■ ABORT: %s", ja: "■ 中止: %s"},
 		{key: "ui.timeline.verdict", en: "verdict: %s", ja: "判定: %s"},
 		{key: "ui.timeline.recover", en: "recover: %s", ja: "復旧: %s"},
+		{key: "ui.timeline.step", en: "%s step %d of %d (%s)", ja: "%s 段階 %d / %d (%s)"},
+		{key: "ui.timeline.stepStarted", en: "started", ja: "開始"},
+		{key: "ui.timeline.stepStartedOn", en: "started on %s", ja: "%s で開始"},
+		{key: "ui.timeline.stepHeld", en: "held", ja: "維持"},
+		{key: "ui.timeline.stepBreached", en: "breached: %s", ja: "基準超過: %s"},
 
 		// The picker.
 		{key: "ui.picker.title", en: "pick a scenario", ja: "シナリオを選ぶ"},
@@ -285,6 +292,8 @@ func messages() []msg {
 		{key: "ui.fault.manualUntilEnd", en: "on demand until the fault phase ends", ja: "キー操作で、障害フェーズの終わりまで"},
 		{key: "ui.fault.atFor", en: "at +%s for %s", ja: "+%s から %s 間"},
 		{key: "ui.fault.atUntilEnd", en: "at +%s until the fault phase ends", ja: "+%s から障害フェーズの終わりまで"},
+		{key: "ui.fault.ladderStop", en: "widened %s, each step held %s, stopped at a breach", ja: "%s と段階的に拡大、各段階 %s 維持、基準超過で停止"},
+		{key: "ui.fault.ladderHold", en: "widened %s, each step held %s, the last safe step held at a breach", ja: "%s と段階的に拡大、各段階 %s 維持、基準超過で直前の段階を維持"},
 		{key: "ui.sel.percent", en: "%s%% of targets", ja: "対象の %s%%"},
 		{key: "ui.sel.all", en: "all targets", ja: "すべての対象"},
 

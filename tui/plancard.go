@@ -230,7 +230,19 @@ func describeFault(tr *printer, f scenarios.Fault) string {
 	if len(params) > 0 {
 		parts[0] += " " + strings.Join(params, " ")
 	}
-	parts = append(parts, selectionString(tr, f.Selection))
+	if l := f.Ladder; l != nil && len(l.Steps) > 0 {
+		steps := make([]string, len(l.Steps))
+		for i, st := range l.Steps {
+			steps[i] = shortSelection(tr, st)
+		}
+		if l.OnBreach == scenarios.OnBreachHold {
+			parts = append(parts, tr.S("ui.fault.ladderHold", strings.Join(steps, " → "), fmtDuration(l.Hold)))
+		} else {
+			parts = append(parts, tr.S("ui.fault.ladderStop", strings.Join(steps, " → "), fmtDuration(l.Hold)))
+		}
+	} else {
+		parts = append(parts, selectionString(tr, f.Selection))
+	}
 	var when string
 	switch {
 	case f.Manual && f.Duration > 0:
