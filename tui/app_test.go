@@ -260,7 +260,7 @@ func settledSnap(p *scenarios.Plan) engine.Snapshot {
 	s.Timeline = append([]engine.Record(nil), s.Timeline...)
 	for i, r := range s.Timeline {
 		switch {
-		case r.Type == engine.RecFault && r.Fault.Fault.ID == "f2":
+		case r.Type == engine.RecFault && r.Fault.Fault.ID == "f2" && r.Fault.State == engine.FaultRollbackFailed:
 			f2 := s.Faults[1]
 			s.Timeline[i].Fault = &f2
 		case r.Type == engine.RecVerdict:

@@ -501,7 +501,7 @@ func TestConsoleEndedWithNote(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			s := settledSnap(latencyPlan())
-			s.Timeline = append(s.Timeline, engine.Record{Seq: 14, At: t0.Add(95 * time.Second), Type: engine.RecNote,
+			s.Timeline = append(s.Timeline, engine.Record{Seq: 15, At: t0.Add(95 * time.Second), Type: engine.RecNote,
 				Note: &engine.Note{Kind: engine.Improvement, Text: "the replica-down alert took 40 s"}})
 			m := endedModel(t, testConfig(nil, sz.w, sz.h, t0.Add(96*time.Second)), s)
 			requireView(t, m.View(), sz.w, sz.h)

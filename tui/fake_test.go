@@ -182,13 +182,16 @@ func abortedSnap(p *scenarios.Plan) engine.Snapshot {
 	s.Holding = true
 	s.Breaches = nil
 	s.Outcome = &engine.Outcome{Verdict: engine.VerdictRollbackFailed, Reason: "f2 could not be rolled back"}
+	f2active := f2
+	f2active.State, f2active.Manual, f2active.Err = engine.FaultActive, "", ""
 	s.Timeline = append(s.Timeline,
-		engine.Record{Seq: 8, At: t0.Add(80 * time.Second), Type: engine.RecAbort, Reason: "abort key (ctrl+x)"},
-		phaseRec(9, t0.Add(80*time.Second), "rolling back"),
-		engine.Record{Seq: 10, At: t0.Add(81 * time.Second), Type: engine.RecFault, Fault: &f1},
-		engine.Record{Seq: 11, At: t0.Add(82 * time.Second), Type: engine.RecFault, Fault: &f2},
-		phaseRec(12, t0.Add(82*time.Second), "aborted"),
-		engine.Record{Seq: 13, At: t0.Add(82 * time.Second), Type: engine.RecVerdict, Outcome: s.Outcome},
+		engine.Record{Seq: 8, At: t0.Add(70 * time.Second), Type: engine.RecFault, Fault: &f2active},
+		engine.Record{Seq: 9, At: t0.Add(80 * time.Second), Type: engine.RecAbort, Reason: "abort key (ctrl+x)"},
+		phaseRec(10, t0.Add(80*time.Second), "rolling back"),
+		engine.Record{Seq: 11, At: t0.Add(81 * time.Second), Type: engine.RecFault, Fault: &f1},
+		engine.Record{Seq: 12, At: t0.Add(82 * time.Second), Type: engine.RecFault, Fault: &f2},
+		phaseRec(13, t0.Add(82*time.Second), "aborted"),
+		engine.Record{Seq: 14, At: t0.Add(82 * time.Second), Type: engine.RecVerdict, Outcome: s.Outcome},
 	)
 	return s
 }
