@@ -212,7 +212,7 @@ func TestConsoleInTmux(t *testing.T) {
 		t.Fatalf("p95 is already %.1f ms before the fault", before)
 	}
 	x.keys(t, "1")
-	s = x.waitText(t, time.Minute, "FAULT ACTIVE f1 latency · ", " left → replica-")
+	x.waitText(t, time.Minute, "FAULT ACTIVE f1 latency · ", " left → replica-")
 	s = x.waitScreen(t, "p95 above 250 ms", time.Minute, func(s string) bool {
 		v, ok := p95(s)
 		return ok && v > 250
