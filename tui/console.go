@@ -1153,9 +1153,12 @@ func (c consoleScreen) timelineLines(w, h int) []string {
 	start := c.snap.Started
 	var entries []string
 	lastPhase := ""
-	for _, r := range c.snap.Timeline {
+	for i, r := range c.snap.Timeline {
 		if start.IsZero() {
 			start = r.At
+		}
+		if c.verifiedLater(i) {
+			continue // "rolled back, verified clean" follows
 		}
 		if r.Type == engine.RecPhase {
 			// Injecting and Observing are both the plan's fault phase.
@@ -1180,6 +1183,23 @@ func (c consoleScreen) timelineLines(w, h int) []string {
 		out = append(out, fit(e, w))
 	}
 	return out
+}
+
+// verifiedLater reports whether the timeline's record i is a fault rolled
+// back whose verification is journaled next for that fault: one line says
+// both.
+func (c consoleScreen) verifiedLater(i int) bool {
+	tl := c.snap.Timeline
+	r := tl[i]
+	if r.Type != engine.RecFault || r.Fault == nil || r.Fault.State != engine.FaultRolledBack || r.Fault.Verification != nil {
+		return false
+	}
+	for _, n := range tl[i+1:] {
+		if n.Type == engine.RecFault && n.Fault != nil && n.Fault.Fault.ID == r.Fault.Fault.ID {
+			return n.Fault.State == engine.FaultRolledBack && n.Fault.Verification != nil
+		}
+	}
+	return false
 }
 
 // phaseWord names a journaled phase as the plan does.

@@ -375,8 +375,19 @@ func TestTimelineNamesTargetsHit(t *testing.T) {
 		Targets: []providers.Target{{ID: "r1", Name: "replica-1"}, {ID: "r4", Name: "replica-4"}}}
 	s.Faults[1] = f2
 	s.Timeline = append(s.Timeline, engine.Record{Seq: 8, At: t0.Add(70 * time.Second), Type: engine.RecFault, Fault: &f2})
+	// f1 rolled back, then verified: one line says both.
+	f1 := s.Faults[0]
+	f1.State = engine.FaultRolledBack
+	f1v := f1
+	f1v.Verification = &providers.Verification{Clean: true}
+	s.Timeline = append(s.Timeline,
+		engine.Record{Seq: 9, At: t0.Add(72 * time.Second), Type: engine.RecFault, Fault: &f1},
+		engine.Record{Seq: 10, At: t0.Add(73 * time.Second), Type: engine.RecFault, Fault: &f1v})
 	m, _ := consoleAt(t, s, 160, 48, t0.Add(75*time.Second))
 	v := view(m)
+	if strings.Count(v, "f1 latency: rolled back") != 1 || !strings.Contains(v, "T+01:13  ✔ f1 latency: rolled back, verified clean") {
+		t.Errorf("the rollback and its verification are not one line:\n%s", v)
+	}
 	for _, want := range []string{"T+01:10  ● f2 instance-stop: active on replica-1, replica-4", "f2 instance-stop 25%", "→ replica-1, replica-4"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the console lacks %q:\n%s", want, v)
