@@ -102,9 +102,10 @@ type Config struct {
 	Now func() time.Time
 	// Styles overrides DefaultStyles() when not nil.
 	Styles *Styles
-	// Lang is the language of the console's own words (English when
-	// empty); the command line sets it (--lang).
-	Lang Lang
+	// Lang is the language of the console's own words and of the
+	// scenarios' text where they have a translation (English when empty);
+	// the command line sets it (--lang), as it does the report's.
+	Lang engine.Lang
 }
 
 // screen names the screen on show.
@@ -447,7 +448,7 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	m.aborted = false
 	m.interrupted = false
 	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.tr, m.clock)
-	m.report = newReport(m.gen, msg.run, msg.plan.Title, m.styles, m.tr)
+	m.report = newReport(m.gen, msg.run, m.console.title, m.styles, m.tr)
 	m.screen = screenConsole
 	m.banner = ""
 	m.setSize(m.width, m.height)

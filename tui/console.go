@@ -40,6 +40,7 @@ type consoleScreen struct {
 	gen     gen // the run's generation: its commands' messages carry it
 	run     Run
 	plan    *scenarios.Plan
+	title   string // the plan's title in the console's language
 	dryRun  bool
 	journal string // the journal's path, when the run says it (Journaled)
 
@@ -95,6 +96,7 @@ func newConsole(g gen, r Run, p *scenarios.Plan, dryRun bool, st Styles, tr *pri
 		gen:    g,
 		run:    r,
 		plan:   p,
+		title:  p.Localized(string(tr.lang)).Title,
 		dryRun: dryRun,
 		clock:  clock,
 		now:    clock(),
@@ -574,7 +576,7 @@ func (c consoleScreen) headerLine(w int) string {
 	}
 	left := fixed
 	if room >= 4 {
-		left = st.Title.Render(clip(c.plan.Title, room)) + sep + fixed
+		left = st.Title.Render(clip(c.title, room)) + sep + fixed
 	}
 	return rightAlign(left, right, w)
 }
@@ -1233,7 +1235,7 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 	st, tr := c.styles, c.tr
 	switch r.Type {
 	case engine.RecPlan:
-		return tr.S("ui.timeline.plan", c.plan.Title)
+		return tr.S("ui.timeline.plan", c.title)
 	case engine.RecPhase:
 		return tr.S("ui.timeline.phase", c.phaseWord(r.Phase))
 	case engine.RecFault:

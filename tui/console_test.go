@@ -527,7 +527,7 @@ func TestConsoleJapanese(t *testing.T) {
 			s := activeSnap(latencyPlan())
 			run := newFakeRun(t, s)
 			cfg := testConfig(run, sz.w, sz.h, t0.Add(75*time.Second))
-			cfg.Lang = Japanese
+			cfg.Lang = engine.Japanese
 			m := New(cfg)
 			m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
 			m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
@@ -541,7 +541,13 @@ func TestPickerJapanese(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			cfg := testConfig(nil, sz.w, sz.h, t0)
-			cfg.Lang = Japanese
+			cfg.Lang = engine.Japanese
+			// The scenario's own Japanese (translations.ja) on the card.
+			cfg.Plans[0].Translations = map[string]scenarios.Text{"ja": {
+				Title:       "レイテンシ注入",
+				Hypothesis:  "レプリカ 1 台に 300 ms の遅延を加えても p95 は 500 ms 未満、エラーは 0.1 % 未満に保たれる",
+				BlastRadius: "サービスのレプリカ 1 台",
+			}}
 			m := New(cfg)
 			m, _ = step(t, m, previewMsg{plan: cfg.Plans[0], previews: []FaultPreview{
 				{FaultID: "f1", Summary: "will delay 1 of 4 replicas, chosen at inject time, e.g. replica-3"},
@@ -623,7 +629,7 @@ func TestLadderInConsole(t *testing.T) {
 			t.Errorf("the console lacks %q:\n%s", want, v)
 		}
 	}
-	card := strings.Join(planCard{plan: p, styles: DefaultStyles(), tr: newPrinter(English)}.lines(160), "\n")
+	card := strings.Join(planCard{plan: p, styles: DefaultStyles(), tr: newPrinter(engine.English)}.lines(160), "\n")
 	if want := "widened 1 target → 50% → 100%, each step held 30s, stopped at a breach"; !strings.Contains(card, want) {
 		t.Errorf("the card lacks %q:\n%s", want, card)
 	}

@@ -1,13 +1,12 @@
 package tui
 
 import (
-	"fmt"
-	"strings"
-
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"golang.org/x/text/message/catalog"
+
+	"github.com/gameday-tui/gameday/engine"
 )
 
 // The console's own words — labels, key help, banners, the header — come
@@ -17,44 +16,15 @@ import (
 //
 // The catalog has the shape of the engine's report catalog (a table of
 // key, English, Japanese; golang.org/x/text/message formats), so that the
-// two can become one: its keys all start with "ui.".
+// two can become one table: its keys all start with "ui.". They are two
+// today because the engine's is the engine's to change.
 
-// Lang is a language the console speaks: English (the default) or
-// Japanese. The command line sets it (Config.Lang).
-type Lang string
+// The language is the engine's (engine.Lang, parsed by engine.ParseLang
+// from the command line): one --lang for the console's words and the
+// report's.
 
-// The console's languages.
-const (
-	English  Lang = "en"
-	Japanese Lang = "ja"
-)
-
-// Langs lists the console's languages, English first.
-func Langs() []Lang { return []Lang{English, Japanese} }
-
-// ParseLang reads a language as a flag spells it: "en" or "ja", a BCP 47
-// tag of either ("ja-JP", "en-US"), or the language's own name ("english",
-// "japanese", "日本語"). The empty string is English.
-func ParseLang(s string) (Lang, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "english":
-		return English, nil
-	case "japanese", "日本語":
-		return Japanese, nil
-	}
-	if tag, err := language.Parse(strings.TrimSpace(s)); err == nil {
-		base, _ := tag.Base()
-		for _, l := range Langs() {
-			if base.String() == string(l) {
-				return l, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("unknown language %q: the console speaks en (English) or ja (Japanese)", s)
-}
-
-func (l Lang) tag() language.Tag {
-	if l == Japanese {
+func langTag(l engine.Lang) language.Tag {
+	if l == engine.Japanese {
 		return language.Japanese
 	}
 	return language.English
@@ -62,14 +32,14 @@ func (l Lang) tag() language.Tag {
 
 // printer words the catalog's messages in one language.
 type printer struct {
-	lang Lang
+	lang engine.Lang
 	p    *message.Printer
 }
 
 // newPrinter returns a printer for l; an unknown l is English.
-func newPrinter(l Lang) *printer {
-	if l != Japanese {
-		l = English
+func newPrinter(l engine.Lang) *printer {
+	if l != engine.Japanese {
+		l = engine.English
 	}
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	for _, m := range messages() {
@@ -82,7 +52,7 @@ func newPrinter(l Lang) *printer {
 		}
 		_ = b.SetString(language.Japanese, m.key, m.ja)
 	}
-	return &printer{lang: l, p: message.NewPrinter(l.tag(), message.Catalog(b))}
+	return &printer{lang: l, p: message.NewPrinter(langTag(l), message.Catalog(b))}
 }
 
 // S words the message key with args, like fmt.Sprintf with the catalog's

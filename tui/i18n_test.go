@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gameday-tui/gameday/engine"
 )
 
 // usedKeys parses the package's sources (tests excluded) and returns every
@@ -151,15 +153,15 @@ func TestCatalogComplete(t *testing.T) {
 // prints as itself (what the test above keeps from happening).
 func TestPrinterLanguages(t *testing.T) {
 	t.Parallel()
-	for lang, want := range map[Lang]string{English: "Timeline", Japanese: "タイムライン", "": "Timeline", "fr": "Timeline"} {
+	for lang, want := range map[engine.Lang]string{engine.English: "Timeline", engine.Japanese: "タイムライン", "": "Timeline", "fr": "Timeline"} {
 		if got := newPrinter(lang).S("ui.timeline.title"); got != want {
 			t.Errorf("%q: ui.timeline.title = %q, want %q", lang, got, want)
 		}
 	}
-	if got := newPrinter(English).S("ui.no.such.key"); got != "ui.no.such.key" {
+	if got := newPrinter(engine.English).S("ui.no.such.key"); got != "ui.no.such.key" {
 		t.Errorf("a missing key printed %q", got)
 	}
-	en, ja := newPrinter(English), newPrinter(Japanese)
+	en, ja := newPrinter(engine.English), newPrinter(engine.Japanese)
 	if got := en.S("ui.card.targets", 1); got != "1 target" {
 		t.Errorf("singular: %q", got)
 	}
@@ -174,30 +176,12 @@ func TestPrinterLanguages(t *testing.T) {
 	}
 }
 
-func TestParseLang(t *testing.T) {
-	t.Parallel()
-	tests := map[string]Lang{
-		"": English, "en": English, "EN": English, "en-US": English, "english": English,
-		"ja": Japanese, "ja-JP": Japanese, "japanese": Japanese, "日本語": Japanese,
-	}
-	for in, want := range tests {
-		if got, err := ParseLang(in); err != nil || got != want {
-			t.Errorf("ParseLang(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"fr", "xx-YY", "klingon"} {
-		if _, err := ParseLang(bad); err == nil || !strings.Contains(err.Error(), "en (English) or ja (Japanese)") {
-			t.Errorf("ParseLang(%q): err = %v, want one naming the languages", bad, err)
-		}
-	}
-}
-
 // TestJapaneseLinesUp: in Japanese, every line of every console screen
 // fills its width exactly, by display cells, at both golden sizes.
 func TestJapaneseLinesUp(t *testing.T) {
 	for _, sz := range sizes {
 		cfg := testConfig(nil, sz.w, sz.h, t0.Add(75*time.Second))
-		cfg.Lang = Japanese
+		cfg.Lang = engine.Japanese
 		p := latencyPlan()
 		run := newFakeRun(t, activeSnap(p))
 		m := New(cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -130,7 +131,7 @@ func TestPlotSizeAndThreshold(t *testing.T) {
 	b := scenarios.Bound{Max: fp(500)}
 	for _, h := range []int{1, 2, 3, 8, 16} {
 		s := bucket(scenarios.P95, b, samples(120, false), 60)
-		lines := plot(scenarios.P95, b, s, 70, h, st, newPrinter(English))
+		lines := plot(scenarios.P95, b, s, 70, h, st, newPrinter(engine.English))
 		if len(lines) != h {
 			t.Errorf("h=%d: %d lines", h, len(lines))
 		}
@@ -145,7 +146,7 @@ func TestPlotSizeAndThreshold(t *testing.T) {
 	}
 	// All-zero data with no bound must not collapse to one line.
 	zero := []providers.Sample{{At: t0}, {At: t0.Add(time.Second)}}
-	if got := plot(scenarios.ErrorRate, scenarios.Bound{}, bucket(scenarios.ErrorRate, scenarios.Bound{}, zero, 10), 30, 4, st, newPrinter(English)); len(got) != 4 {
+	if got := plot(scenarios.ErrorRate, scenarios.Bound{}, bucket(scenarios.ErrorRate, scenarios.Bound{}, zero, 10), 30, 4, st, newPrinter(engine.English)); len(got) != 4 {
 		t.Errorf("zero series: %d lines, want 4", len(got))
 	}
 }
@@ -173,7 +174,7 @@ func TestPlotThresholdOnItsRow(t *testing.T) {
 		for _, h := range []int{2, 3, 4, 5, 8, 13, 16} {
 			t.Run(fmt.Sprintf("%s/%d", name, h), func(t *testing.T) {
 				s := series{values: []float64{tc.peak / 2, tc.peak, tc.peak / 3}, cols: make([]column, 3)}
-				lines := plot(tc.m, tc.b, s, 30, h, DefaultStyles(), newPrinter(English))
+				lines := plot(tc.m, tc.b, s, 30, h, DefaultStyles(), newPrinter(engine.English))
 				found := false
 				for _, l := range lines {
 					if !strings.Contains(l, "╌") {
@@ -195,7 +196,7 @@ func TestPlotThresholdOnItsRow(t *testing.T) {
 }
 
 func TestFaultRowMarksWindow(t *testing.T) {
-	tr := newPrinter(English)
+	tr := newPrinter(engine.English)
 	ss := samples(10, false)
 	s := bucket(scenarios.P95, scenarios.Bound{}, ss, 10)
 	row := ansi.Strip(faultRow(s.cols, []window{{from: t0.Add(3 * time.Second), to: t0.Add(6 * time.Second)}}, 30, DefaultStyles(), tr))
@@ -213,7 +214,7 @@ func TestFaultRowMarksWindow(t *testing.T) {
 // columns between where there is room; merged with the fault row, a
 // label never covers a fault's mark.
 func TestTimeRow(t *testing.T) {
-	tr := newPrinter(English)
+	tr := newPrinter(engine.English)
 	s := bucket(scenarios.P95, scenarios.Bound{}, samples(40, false), 40)
 	win := []window{{from: t0.Add(13 * time.Second), to: t0.Add(16 * time.Second)}}
 	row := ansi.Strip(timeRow(s.cols, win, false, t0, 50, DefaultStyles(), tr))
@@ -243,11 +244,11 @@ func TestNoColorAbortBlockKeepsBrackets(t *testing.T) {
 	if st.Color {
 		t.Fatal("styles report colour under the Ascii profile")
 	}
-	if got := st.abortLabel(newPrinter(English)); got != "[ctrl+x ABORT]" {
+	if got := st.abortLabel(newPrinter(engine.English)); got != "[ctrl+x ABORT]" {
 		t.Errorf("abort label %q", got)
 	}
 	st.Color = true
-	if got := ansi.Strip(st.abortLabel(newPrinter(English))); ansi.StringWidth(got) != len("[ctrl+x ABORT]") {
+	if got := ansi.Strip(st.abortLabel(newPrinter(engine.English))); ansi.StringWidth(got) != len("[ctrl+x ABORT]") {
 		t.Errorf("coloured abort label %q changes the footer's width", got)
 	}
 }

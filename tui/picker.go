@@ -104,7 +104,16 @@ func (p pickerScreen) selected() *scenarios.Plan {
 // card is the plan card of the plan under the cursor (no plan: no lines).
 func (p pickerScreen) card() planCard {
 	pl := p.selected()
-	return planCard{plan: pl, preview: p.previews[pl], dryRun: p.dryRun, styles: p.styles, tr: p.tr}
+	return planCard{plan: p.shown(pl), preview: p.previews[pl], dryRun: p.dryRun, styles: p.styles, tr: p.tr}
+}
+
+// shown is pl as the picker shows it: its text in the console's language
+// where the scenario has a translation (translations.ja).
+func (p pickerScreen) shown(pl *scenarios.Plan) *scenarios.Plan {
+	if pl == nil {
+		return nil
+	}
+	return pl.Localized(string(p.tr.lang))
 }
 
 // typing reports whether keys go to the filter or the confirmation input.
@@ -120,7 +129,7 @@ func (p *pickerScreen) applyFilter() {
 	words := strings.Fields(strings.ToLower(p.filter.Value()))
 	p.visible = p.visible[:0]
 	for i, pl := range p.plans {
-		hay := strings.ToLower(pl.Title + " " + pl.Path + " " + pl.Target.Provider)
+		hay := strings.ToLower(pl.Title + " " + p.shown(pl).Title + " " + pl.Path + " " + pl.Target.Provider)
 		ok := true
 		for _, w := range words {
 			if !strings.Contains(hay, w) {
@@ -430,7 +439,7 @@ func (p pickerScreen) listLines(w, h int) []string {
 			marker = "› "
 		}
 		right := pl.Target.Provider
-		row := rightAlign(marker+pl.Title, right, w)
+		row := rightAlign(marker+p.shown(pl).Title, right, w)
 		if i == p.cursor {
 			row = st.Selected.Render(row)
 		}
