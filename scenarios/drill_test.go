@@ -2,8 +2,10 @@ package scenarios_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
@@ -56,6 +58,17 @@ func TestShippedDrill(t *testing.T) {
 	}
 	if len(p.StopConditions) == 0 {
 		t.Error("the drill has no stop condition")
+	}
+	// English in the fields, Japanese in translations.ja, as the six
+	// patterns.
+	isJapanese := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) })
+	}
+	ja := p.Localized("ja")
+	for i, s := range []string{p.Title, p.Hypothesis, p.BlastRadius, p.Rollback, p.Description} {
+		if isJapanese(s) || !isJapanese([]string{ja.Title, ja.Hypothesis, ja.BlastRadius, ja.Rollback, ja.Description}[i]) {
+			t.Errorf("text field %d: English %q, Japanese %q", i, s, []string{ja.Title, ja.Hypothesis, ja.BlastRadius, ja.Rollback, ja.Description}[i])
+		}
 	}
 	short := p.WithPhases(scenarios.Phases{Baseline: 2 * time.Second, Fault: 30 * time.Second, Recovery: 2 * time.Second})
 	if err := short.Validate(testOptions()); err != nil {
