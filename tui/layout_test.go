@@ -9,8 +9,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
