@@ -187,7 +187,10 @@ func TestConsoleInTmux(t *testing.T) {
 
 	// The picker, with our drill among the shipped ones.
 	x.waitText(t, time.Minute, "pick a scenario", "Free-form drill (e2e)")
+	// A key that opens an input is waited for before the text: keys sent
+	// together may reach the console as one burst of runes.
 	x.keys(t, "/")
+	x.waitText(t, 30*time.Second, "type to filter")
 	x.text(t, "drill e2e")
 	x.waitText(t, 30*time.Second, "1 of ")
 	x.keys(t, "Enter") // keep the filter
@@ -262,6 +265,7 @@ func TestConsoleInTmux(t *testing.T) {
 	// A note, then ctrl+x: the abort happens at once and asks why.
 	const noted, reason, retro = "+p95 rose and nothing failed", "the demo is over", "-the latency alert never fired"
 	x.keys(t, "n")
+	x.waitText(t, 30*time.Second, "note › what do you see?")
 	x.text(t, noted)
 	x.keys(t, "Enter")
 	x.waitText(t, 30*time.Second, "Note saved to the journal.")
@@ -277,6 +281,7 @@ func TestConsoleInTmux(t *testing.T) {
 
 	// The retro right after the drill goes into the same report.
 	x.keys(t, "n")
+	x.waitText(t, 30*time.Second, "note › what do you see?")
 	x.text(t, retro)
 	x.keys(t, "Enter")
 	x.waitText(t, 30*time.Second, "Note saved to the journal.")
