@@ -132,9 +132,9 @@ func TestControlAPIAndState(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, want := range []string{
-			"gameday_sandbox_request_duration_seconds_bucket",
-			`gameday_sandbox_responses_total{code="200"}`,
-			"gameday_sandbox_healthy_replicas 2",
+			"http_request_duration_seconds_bucket",
+			`http_requests_total{code="200",method="GET"}`,
+			"gameday_sandbox_ready_replicas 2",
 		} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("/metrics lacks %q:\n%s", want, b)
