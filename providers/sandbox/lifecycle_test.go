@@ -21,7 +21,7 @@ import (
 
 func TestControlAPIAndState(t *testing.T) {
 	t.Setenv(sandbox.StateDirEnv, t.TempDir())
-	sb := startSandbox(t, sandbox.Options{Replicas: 2})
+	sb := sharedSB(t)
 	st := sb.State()
 
 	t.Run("wrong or missing token is refused", func(t *testing.T) {
@@ -42,7 +42,7 @@ func TestControlAPIAndState(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("status without a token: %s, want 401", resp.Status)
 		}
-		if n, err := sb.Client().Running(bg(t)); err != nil || n != 2 {
+		if n, err := sb.Client().Running(bg(t)); err != nil || n != 4 {
 			t.Fatalf("the right token: running %d, %v", n, err)
 		}
 	})
@@ -82,7 +82,7 @@ func TestControlAPIAndState(t *testing.T) {
 		if c.LoadURL() != sb.LoadURL() {
 			t.Errorf("discovered LoadURL %q, want %q", c.LoadURL(), sb.LoadURL())
 		}
-		if n, err := c.Running(bg(t)); err != nil || n != 2 {
+		if n, err := c.Running(bg(t)); err != nil || n != 4 {
 			t.Errorf("discovered client: running %d, %v", n, err)
 		}
 		if err := sandbox.RemoveState(); err != nil {
@@ -134,7 +134,7 @@ func TestControlAPIAndState(t *testing.T) {
 		for _, want := range []string{
 			"http_request_duration_seconds_bucket",
 			`http_requests_total{code="200",method="GET"}`,
-			"gameday_sandbox_ready_replicas 2",
+			"gameday_sandbox_ready_replicas 4",
 		} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("/metrics lacks %q:\n%s", want, b)
