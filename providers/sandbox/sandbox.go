@@ -201,7 +201,7 @@ func (sb *Sandbox) start(ctx context.Context, names []string) error {
 		return fmt.Errorf("control API: %w", err)
 	}
 	sb.ctlAddr = ctlLn.Addr().String()
-	sb.ctlSrv = &http.Server{Handler: requireToken(sb.token, sb.controlHandler()), ReadHeaderTimeout: 5 * time.Second}
+	sb.ctlSrv = &http.Server{Handler: sb.controlHandler(), ReadHeaderTimeout: 5 * time.Second}
 	sb.wg.Add(3)
 	go func() { defer sb.wg.Done(); _ = sb.lbSrv.Serve(lbLn) }()
 	go func() { defer sb.wg.Done(); _ = sb.ctlSrv.Serve(ctlLn) }()
