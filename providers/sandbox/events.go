@@ -76,6 +76,13 @@ func (l *eventLog) add(ev providers.SystemEvent) {
 	l.changed = make(chan struct{})
 }
 
+// lastSeq returns the last sequence number given.
+func (l *eventLog) lastSeq() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
 // close wakes every waiting reader; nothing is logged after it.
 func (l *eventLog) close() {
 	l.mu.Lock()
@@ -164,8 +171,7 @@ const (
 func (sb *Sandbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !q.Has("after") {
-		_, last, _, _ := sb.events.after(1<<62 - 1)
-		writeJSON(w, http.StatusOK, EventsResponse{Instance: sb.instance, Last: last, Events: []Event{}})
+		writeJSON(w, http.StatusOK, EventsResponse{Instance: sb.instance, Last: sb.events.lastSeq(), Events: []Event{}})
 		return
 	}
 	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
@@ -215,7 +221,8 @@ const (
 // SystemEvents streams the sandbox's system events from now on, until ctx
 // is done, and then closes the channel. Like every providers.EventStreamer
 // it never blocks on a slow reader: events that cannot be delivered at
-// once are dropped (the channel holds 64).
+// once are dropped (the channel holds 64) — all but the last, gone event,
+// which waits for room.
 //
 // When the sandbox itself is gone — its process is not alive, or its
 // control API has refused connections for goneAfter, or another sandbox
@@ -234,12 +241,25 @@ func (c *Client) SystemEvents(ctx context.Context) <-chan providers.SystemEvent 
 			default:
 			}
 		}
+		// The gone event is the one a reader must not miss: it waits for
+		// room (or ctx) instead of being dropped.
+		gone := func(why string) {
+			select {
+			case ch <- c.goneEvent(why):
+			case <-ctx.Done():
+			}
+		}
 		seq := int64(-1)
 		instance := c.instanceID()
 		var refusedSince time.Time
 		for ctx.Err() == nil {
 			if seq < 0 {
-				res, err := c.Events(ctx, -1, 0)
+				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				res, err := c.Events(pctx, -1, 0)
+				cancel()
+				if ctx.Err() != nil {
+					return
+				}
 				if err == nil {
 					seq, refusedSince = res.Last, time.Time{}
 					if instance == "" {
@@ -247,25 +267,27 @@ func (c *Client) SystemEvents(ctx context.Context) <-chan providers.SystemEvent 
 						c.learn(res.Instance, 0, "")
 					}
 					if res.Instance != instance {
-						send(c.goneEvent("another sandbox (" + res.Instance + ") now answers at its control address"))
+						gone("another sandbox (" + res.Instance + ") now answers at its control address")
 						return
 					}
 					continue
 				}
-				if why, gone := c.goneAfterError(err, &refusedSince); gone {
-					send(c.goneEvent(why))
+				if why, isGone := c.goneAfterError(err, &refusedSince); isGone {
+					gone(why)
 					return
 				}
 				sleepCtx(ctx, eventsRetry)
 				continue
 			}
-			res, err := c.Events(ctx, seq, eventsPoll)
+			pctx, cancel := context.WithTimeout(ctx, eventsPoll+10*time.Second)
+			res, err := c.Events(pctx, seq, eventsPoll)
+			cancel()
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
-				if why, gone := c.goneAfterError(err, &refusedSince); gone {
-					send(c.goneEvent(why))
+				if why, isGone := c.goneAfterError(err, &refusedSince); isGone {
+					gone(why)
 					return
 				}
 				sleepCtx(ctx, eventsRetry)
@@ -273,7 +295,7 @@ func (c *Client) SystemEvents(ctx context.Context) <-chan providers.SystemEvent 
 			}
 			refusedSince = time.Time{}
 			if res.Instance != instance {
-				send(c.goneEvent("another sandbox (" + res.Instance + ") now answers at its control address"))
+				gone("another sandbox (" + res.Instance + ") now answers at its control address")
 				return
 			}
 			if res.Missed > 0 {

@@ -126,7 +126,9 @@ func eachTarget(names []string, fn func(name string) (left, checked []string)) (
 	return left, checked
 }
 
-// probeTimeout bounds each probe verify makes of a process.
+// probeTimeout bounds each probe verify makes of a process, so that a
+// verification, whose probes run side by side, answers within a few
+// seconds even when the processes it asks are stopped (Timeouts.Call).
 const probeTimeout = time.Second
 
 // probeReplica checks, by asking the process itself, that replica name is
@@ -244,6 +246,8 @@ func (sb *Sandbox) replicaAdminStatus(ctx context.Context, name string, gen int)
 	if in.gen != gen || in.pid == 0 {
 		return replicaStatus{}, false, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
 	err = sb.admin(ctx, http.MethodGet, in.addr, "/_admin/status", nil, &st)
 	return st, true, err
 }

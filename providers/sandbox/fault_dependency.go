@@ -98,6 +98,8 @@ func (dependencyFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (l
 		return nil, []string{"the dependency process that took hook " + e.id + " is gone, and its mode with it"}
 	}
 	var st dependencyStatus
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
 	if err := sb.admin(ctx, http.MethodGet, in.addr, "/_admin/status", nil, &st); err != nil {
 		return []string{fmt.Sprintf("could not ask the dependency whether hook %s ended: %v (it ends by itself at %s)", e.id, err, e.until.Format(time.TimeOnly))}, nil
 	}

@@ -168,6 +168,8 @@ func (r *hookRegistry) others(ctx context.Context, mine []*hookEntry, touched ma
 	}
 	if !touched[sb.dep.name] {
 		var st dependencyStatus
+		ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
 		if in := sb.dep.info(); in.pid != 0 {
 			if err := sb.admin(ctx, http.MethodGet, in.addr, "/_admin/status", nil, &st); err == nil && st.Mode != DependencyNormal && !listed[st.HookID] {
 				out = append(out, fmt.Sprintf("the dependency is in mode %s (hook %s)", st.Mode, st.HookID))
