@@ -26,6 +26,7 @@ func TestCPUStress(t *testing.T) {
 				ttl = 4 * time.Second
 			}
 			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookCPU, Replicas: []string{"replica-2"}, Workers: 1, Load: 100, TTL: ttl})
+			verifyDirty(t, c, h)
 			r := replicaStatus(status(t, c), "replica-2")
 			if r.Burners != 1 {
 				t.Fatalf("%s: replica-2 reports %d burners, want 1", end, r.Burners)
@@ -39,6 +40,7 @@ func TestCPUStress(t *testing.T) {
 			} else {
 				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 			}
+			verifyClean(t, c, h)
 			if got := replicaStatus(status(t, c), "replica-2"); got.Burners != 0 || got.PID != r.PID {
 				t.Fatalf("%s: after the end replica-2 has %d burners, pid %d (was %d)", end, got.Burners, got.PID, r.PID)
 			}

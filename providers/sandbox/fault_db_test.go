@@ -25,6 +25,7 @@ func TestDBFailure(t *testing.T) {
 				ttl = 3 * time.Second
 			}
 			h := apply(t, c, sandbox.HookSpec{Kind: tc.kind, TTL: ttl})
+			verifyDirty(t, c, h)
 			if a := fetch(load, 5*time.Second); a.Code != 503 {
 				t.Fatalf("%s/%s: with the database down: %s, want 503", tc.kind, tc.end, a)
 			}
@@ -33,6 +34,7 @@ func TestDBFailure(t *testing.T) {
 			} else {
 				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 			}
+			verifyClean(t, c, h)
 			eventually(t, 10*time.Second, "users served again", func() (bool, string) {
 				a := fetch(load, 5*time.Second)
 				return a.Code == 200, a.String()

@@ -29,6 +29,7 @@ func TestDependencyOutage(t *testing.T) {
 				ttl = 6 * time.Second
 			}
 			h := apply(t, c, sandbox.HookSpec{Kind: tc.kind, TTL: ttl})
+			verifyDirty(t, c, h)
 			if st := status(t, c); st.Dependency.Mode == sandbox.DependencyNormal {
 				t.Fatalf("%s: dependency mode %q", tc.kind, st.Dependency.Mode)
 			}
@@ -49,6 +50,7 @@ func TestDependencyOutage(t *testing.T) {
 			} else {
 				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 			}
+			verifyClean(t, c, h)
 			if st := status(t, c); st.Dependency.Mode != sandbox.DependencyNormal {
 				t.Fatalf("%s: dependency mode %q after the end", tc.kind, st.Dependency.Mode)
 			}
@@ -75,6 +77,7 @@ func TestFragileDependencyOutage(t *testing.T) {
 		t.Fatalf("baseline: %s", a)
 	}
 	h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookDependencyBlackhole, TTL: time.Minute})
+	verifyDirty(t, c, h)
 	for range 4 {
 		if a := fetch(load, time.Second); a.Err == nil {
 			t.Fatalf("fragile replica during a blackhole: %s, want a client timeout", a)

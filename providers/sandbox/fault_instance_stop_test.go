@@ -23,6 +23,7 @@ func TestInstanceStop(t *testing.T) {
 		waitClean(t, c)
 		before := status(t, c)
 		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookKill, Count: 2, TTL: time.Minute})
+		verifyDirty(t, c, h)
 		if len(h.Targets) != 2 {
 			t.Fatalf("kill count 2 hit %v", h.Targets)
 		}
@@ -35,6 +36,7 @@ func TestInstanceStop(t *testing.T) {
 			return err == nil && n == 4, fmt.Sprintf("running %d (%v)", n, err)
 		})
 		got := waitHookState(t, c, h.ID, sandbox.HookExpired, 10*time.Second)
+		verifyClean(t, c, h)
 		if got.Note != "replaced by the supervisor" {
 			t.Errorf("hook note %q, want the supervisor's replacement", got.Note)
 		}
@@ -61,6 +63,7 @@ func TestInstanceStop(t *testing.T) {
 				ttl = 3 * time.Second
 			}
 			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookPause, Replicas: []string{"replica-1"}, TTL: ttl})
+			verifyDirty(t, c, h)
 			if r := replicaStatus(status(t, c), "replica-1"); r.State != sandbox.ProcessPaused {
 				t.Fatalf("%s: replica-1 is %s, want paused", end, r.State)
 			}
@@ -73,6 +76,7 @@ func TestInstanceStop(t *testing.T) {
 			} else {
 				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 			}
+			verifyClean(t, c, h)
 			if r := replicaStatus(status(t, c), "replica-1"); r.State != sandbox.ProcessRunning {
 				t.Fatalf("%s: replica-1 is %s after the pause ended, want running", end, r.State)
 			}
@@ -95,6 +99,7 @@ func TestKillUndoAndTTL(t *testing.T) {
 		}
 		pid := replicaStatus(status(t, c), "replica-1").PID
 		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookKill, Replicas: []string{"replica-1"}, TTL: ttl})
+		verifyDirty(t, c, h)
 		eventually(t, 5*time.Second, "replica-1 down", func() (bool, string) {
 			r := replicaStatus(status(t, c), "replica-1")
 			return r.PID == 0 && r.State == sandbox.ProcessDown, fmt.Sprintf("%s with pid %d", r.State, r.PID)
@@ -104,6 +109,7 @@ func TestKillUndoAndTTL(t *testing.T) {
 		} else {
 			waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 		}
+		verifyClean(t, c, h)
 		eventually(t, 15*time.Second, "replica-1 restarted and healthy", func() (bool, string) {
 			r := replicaStatus(status(t, c), "replica-1")
 			return r.State == sandbox.ProcessRunning && r.Healthy && r.PID != pid, fmt.Sprintf("%+v", r)

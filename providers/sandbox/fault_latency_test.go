@@ -25,6 +25,7 @@ func TestLatency(t *testing.T) {
 				ttl = 3 * time.Second
 			}
 			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookLatency, Delay: 300 * time.Millisecond, Jitter: 20 * time.Millisecond, TTL: ttl})
+			verifyDirty(t, c, h)
 			if len(h.Targets) != 4 {
 				t.Fatalf("latency with no selection hit %v, want all 4 replicas", h.Targets)
 			}
@@ -38,6 +39,7 @@ func TestLatency(t *testing.T) {
 			} else {
 				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 			}
+			verifyClean(t, c, h)
 			eventually(t, 10*time.Second, "fast again", func() (bool, string) {
 				a := fetch(load, 5*time.Second)
 				return a.Code == 200 && a.Took < 150*time.Millisecond, a.String()

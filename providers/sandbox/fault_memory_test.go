@@ -28,6 +28,7 @@ func TestMemoryStress(t *testing.T) {
 			}
 			pid := replicaStatus(status(t, c), "replica-3").PID
 			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookMemory, Replicas: []string{"replica-3"}, MemoryMB: mb, TTL: ttl})
+			verifyDirty(t, c, h)
 			held, err := rssMB(pid)
 			if err != nil {
 				t.Fatal(err)
@@ -40,6 +41,7 @@ func TestMemoryStress(t *testing.T) {
 			} else {
 				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
 			}
+			verifyClean(t, c, h)
 			eventually(t, 10*time.Second, "memory freed", func() (bool, string) {
 				now, err := rssMB(pid)
 				return err == nil && now < held-0.8*mb, fmt.Sprintf("RSS %.0f MB while held %.0f MB (%v)", now, held, err)

@@ -281,3 +281,40 @@ func TestHooks(t *testing.T) {
 		}
 	})
 }
+
+// injectionOf is what a run journals for the fault that hook h applies.
+func injectionOf(h sandbox.Hook) providers.Injection {
+	kinds := map[sandbox.HookKind]providers.Kind{
+		sandbox.HookKill: providers.InstanceStop, sandbox.HookPause: providers.InstanceStop,
+		sandbox.HookLatency: providers.Latency, sandbox.HookCPU: providers.CPUStress, sandbox.HookMemory: providers.MemoryStress,
+		sandbox.HookDBStop: providers.DBFailure, sandbox.HookDBPause: providers.DBFailure,
+		sandbox.HookDependencyBlackhole: providers.DependencyOutage, sandbox.HookDependencyError: providers.DependencyOutage,
+	}
+	inj := providers.Injection{FaultID: "f1", Provider: sandbox.ProviderName, Kind: kinds[h.Kind], Handles: []string{h.ID}, Owner: h.Spec.Label}
+	for _, n := range h.Targets {
+		inj.Targets = append(inj.Targets, providers.Target{ID: n, Name: n})
+	}
+	return inj
+}
+
+// verifyDirty checks that Verify does not say clean while hook h is in
+// force.
+func verifyDirty(t *testing.T, c *sandbox.Client, h sandbox.Hook) {
+	t.Helper()
+	v, err := c.Verify(bg(t), injectionOf(h))
+	if err != nil || v.Clean || !strings.Contains(strings.Join(v.Details, " "), h.ID) {
+		t.Fatalf("Verify while hook %s (%s) is in force: %+v, %v; want not clean, naming it", h.ID, h.Kind, v, err)
+	}
+}
+
+// verifyClean waits until Verify says hook h's fault left nothing.
+func verifyClean(t *testing.T, c *sandbox.Client, h sandbox.Hook) {
+	t.Helper()
+	eventually(t, 20*time.Second, "hook "+h.ID+" ("+string(h.Kind)+") verified clean", func() (bool, string) {
+		v, err := c.Verify(bg(t), injectionOf(h))
+		if err != nil {
+			return false, err.Error()
+		}
+		return v.Clean, strings.Join(v.Details, "; ")
+	})
+}
