@@ -58,9 +58,10 @@ const (
 
 // HookSpec asks for a fault hook. For the replica kinds (kill, pause,
 // latency, cpu, memory) the targets are Replicas by name if given, else
-// Count or Percent of the candidates chosen at random, else all of them.
-// Candidates are the healthy, running replicas, except for latency, which
-// may target any replica.
+// Count or Percent of the candidates chosen at random, else all of them;
+// names exclude a count or percent. Candidates are the healthy, running
+// replicas, except for latency, which may target any replica. The
+// database and dependency kinds take no replicas.
 type HookSpec struct {
 	Kind     HookKind      `json:"kind"`
 	Replicas []string      `json:"replicas,omitempty"`
