@@ -297,8 +297,8 @@ func TestStopConditionAborts(t *testing.T) {
 	if abort == nil {
 		t.Fatal("the journal has no abort record")
 	}
-	if !strings.HasPrefix(abort.Reason, "stop condition: p95_ms") {
-		t.Errorf("abort reason %q, want the p95_ms stop condition", abort.Reason)
+	if !strings.HasPrefix(abort.Reason, "stop condition: p95 ") {
+		t.Errorf("abort reason %q, want the p95 stop condition", abort.Reason)
 	}
 	if o := outcome(t, recs); o.Verdict != engine.VerdictAborted {
 		t.Errorf("verdict %s (%s), want aborted", o.Verdict, o.Reason)

@@ -215,7 +215,7 @@ func crashTTL(t *testing.T, w *world, sb *runningSandbox, scenario string) strin
 	if env == nil || env.RunID == "" {
 		t.Fatalf("the journal's plan record has no run ID: %+v", recs[0])
 	}
-	mine := func(h sandbox.Hook) bool { return strings.HasPrefix(h.Spec.Label, env.RunID+"/") }
+	mine := func(h sandbox.Hook) bool { return strings.HasPrefix(h.Spec.Label, env.RunID+".") }
 	ttl := ttlFault + ttlMargin
 	deadline := killedAt.Add(ttl + cleanWithin)
 	var hooks []sandbox.Hook

@@ -70,8 +70,13 @@ type Options struct {
 	// Provider injects and rolls back the plan's faults. If it also
 	// implements providers.Verifier, every confirmed rollback is verified.
 	Provider providers.Provider
-	// Metrics delivers one Sample per second for the whole run.
+	// Metrics and Sources deliver the run's samples: the built-in load
+	// generator's, a Prometheus or CloudWatch source, a running count.
+	// Each declares its resolution and lag (providers.Described); a phase
+	// is judged once every source has delivered past its end, or its lag
+	// has passed. At least one is needed.
 	Metrics providers.MetricSource
+	Sources []providers.MetricSource
 	// Journal receives one JSON line per Record. If it has a Sync() error
 	// method (an *os.File), it is called after each record, before the
 	// engine moves on. Nil discards the journal.
@@ -79,11 +84,17 @@ type Options struct {
 	// Env says where the run runs; Env.Provider defaults to the provider's
 	// name.
 	Env Environment
-	// CallTimeout bounds each provider call (default 30s).
+	// JournalPath names the journal in the commands the run prints
+	// (gameday recover JOURNAL); the engine writes to Journal.
+	JournalPath string
+	// CallTimeout bounds each provider call (default: the provider's own,
+	// providers.Tuned, else 30s).
 	CallTimeout time.Duration
-	// RollbackDeadline bounds a whole rollback, retries included, and the
-	// verification after it (default 60s). It runs on a fresh context, never
-	// on the one whose cancellation triggered the abort.
+	// RollbackDeadline bounds one fault's rollback, retries included, and,
+	// separately, its verification (default: the provider's own, else
+	// 60s). Each fault gets its own, starting when its own rollback
+	// starts, on a fresh context, never on the one whose cancellation
+	// triggered the abort.
 	RollbackDeadline time.Duration
 	// RollbackRetries is how many times a failed rollback is tried again,
 	// with exponential backoff, within the deadline (default 3, so up to 4
@@ -129,9 +140,12 @@ type Run struct {
 	started bool
 	ended   bool // the verdict is journaled; nothing more is written
 	seq     int
-	view    replayer
-	groups  *sampleGroups
+	view    replayer // with the sample groups every check reads
 	outcome Outcome
+	// journalErr is the first error writing the journal: the run aborts
+	// on it, and its caller reports it (the journal, and the report
+	// rendered from it, lack what was not written).
+	journalErr error
 }
 
 type injectRequest struct {
@@ -146,7 +160,7 @@ func New(opts Options) (*Run, error) {
 		return nil, errors.New("engine: new run: no plan")
 	case opts.Provider == nil:
 		return nil, errors.New("engine: new run: no provider")
-	case opts.Metrics == nil:
+	case opts.Metrics == nil && len(opts.Sources) == 0:
 		return nil, errors.New("engine: new run: no metric source")
 	}
 	plan := opts.Plan
@@ -168,6 +182,22 @@ func New(opts Options) (*Run, error) {
 	if opts.Journal == nil {
 		opts.Journal = io.Discard
 	}
+	if opts.Metrics != nil {
+		opts.Sources = append([]providers.MetricSource{opts.Metrics}, opts.Sources...)
+		opts.Metrics = nil
+	}
+	if t, ok := opts.Provider.(providers.Tuned); ok {
+		tt := t.Timeouts()
+		if opts.CallTimeout <= 0 {
+			opts.CallTimeout = tt.Call
+		}
+		if opts.RollbackDeadline <= 0 {
+			opts.RollbackDeadline = tt.RollbackDeadline
+		}
+		if opts.TTLMargin <= 0 {
+			opts.TTLMargin = tt.TTLMargin
+		}
+	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = DefaultCallTimeout
 	}
@@ -182,6 +212,9 @@ func New(opts Options) (*Run, error) {
 	}
 	if opts.TTLMargin <= 0 {
 		opts.TTLMargin = TTLMargin
+	}
+	if opts.RollbackDeadline < opts.CallTimeout {
+		opts.RollbackDeadline = opts.CallTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -199,7 +232,6 @@ func New(opts Options) (*Run, error) {
 		cmds:     make(chan injectRequest),
 		done:     make(chan struct{}),
 		events:   newEventQueue(),
-		groups:   newSampleGroups(),
 	}
 	if v, ok := opts.Provider.(providers.Verifier); ok {
 		r.verifier = v
@@ -319,6 +351,15 @@ func (r *Run) Snapshot() Snapshot {
 	return r.view.snapshot()
 }
 
+// JournalErr returns the first error writing the journal, nil if every
+// record was written and synced. A run whose journal failed aborted; the
+// verdict it returns from Outcome may not be in the journal.
+func (r *Run) JournalErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.journalErr
+}
+
 // Done is closed when the run has ended and its verdict is journaled.
 func (r *Run) Done() <-chan struct{} { return r.done }
 
@@ -345,12 +386,14 @@ func (r *Run) recordLocked(rec Record) (Record, error) {
 		return rec, err
 	}
 	werr := r.enc.write(rec.Seq, line)
+	if werr != nil && r.journalErr == nil {
+		r.journalErr = fmt.Errorf("journal record %d (%s): %w", rec.Seq, rec.Type, werr)
+	}
 	var back Record
 	if json.Unmarshal(line, &back) != nil {
 		back = rec
 	}
 	r.view.apply(back)
-	r.groups.observe(back)
 	r.events.push(back)
 	return back, werr
 }
@@ -361,6 +404,10 @@ func (r *Run) record(rec Record) (Record, error) {
 	defer r.mu.Unlock()
 	return r.recordLocked(rec)
 }
+
+// NewRunID returns a new run id (the start time and 32 random bits), for a
+// caller that needs it before New: to lease the target in its name.
+func NewRunID(now time.Time) string { return newRunID(now) }
 
 // newRunID returns a run id that is unique in practice and safe in any
 // provider's labels: the start time and 32 random bits, "20250301t140000-1a2b3c4d".

@@ -113,7 +113,7 @@ func TestBaselineNotSteadyInjectsNothing(t *testing.T) {
 	if out.Verdict != VerdictNotSteady {
 		t.Fatalf("verdict = %s, want not steady", out.Verdict)
 	}
-	if want := "p95_ms 312 ms > 200 ms during baseline"; out.Reason != want {
+	if want := "p95 312 ms > 200 ms during baseline"; out.Reason != want {
 		t.Errorf("reason = %q, want %q", out.Reason, want)
 	}
 	if n := prov.count("inject"); n != 0 {
@@ -278,7 +278,7 @@ func TestStopConditionAbortsAndRollsBackInReverseOrder(t *testing.T) {
 	if out.Verdict != VerdictAborted {
 		t.Fatalf("verdict = %s (%s), want aborted", out.Verdict, out.Reason)
 	}
-	if want := "stop condition: error_rate 0.5 > 0.05 for 5s"; out.Reason != want {
+	if want := "stop condition: error rate 50% > 5% for 5s"; out.Reason != want {
 		t.Errorf("reason = %q, want %q", out.Reason, want)
 	}
 	var rollbacks []string
@@ -692,7 +692,7 @@ func TestViolatedDuringFault(t *testing.T) {
 	if out.Verdict != VerdictViolated {
 		t.Fatalf("verdict = %s (%s), want violated", out.Verdict, out.Reason)
 	}
-	if !strings.HasPrefix(out.Reason, "error_rate ") || !strings.Contains(out.Reason, "> 0.01 during fault") {
+	if !strings.HasPrefix(out.Reason, "error rate ") || !strings.Contains(out.Reason, "> 1% during fault") {
 		t.Errorf("reason = %q, want the error rate during the fault", out.Reason)
 	}
 }

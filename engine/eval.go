@@ -12,64 +12,6 @@ import (
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
-// The steady-state check groups: which part of the run a sample counts
-// toward. They are the Check.Phase values.
-const (
-	GroupBaseline = "baseline"
-	GroupFault    = "fault"
-	GroupRecovery = "recovery"
-)
-
-// groups lists the check groups in run order.
-var groups = []string{GroupBaseline, GroupFault, GroupRecovery}
-
-// sampleGroups sorts the samples of a run into the three check groups by
-// replaying records in journal order: a sample belongs to the group of the
-// phase most recently journaled before it. Baseline counts toward
-// "baseline"; Injecting and Observing toward "fault"; Recovering toward
-// "recovery"; RollingBack toward whichever group came before it (the end
-// of the fault phase, or the phase an abort interrupted). The engine and the
-// report both use it, so they cannot disagree about which sample is which.
-type sampleGroups struct {
-	cur     string
-	reached map[string]bool
-	samples map[string][]providers.Sample
-}
-
-func newSampleGroups() *sampleGroups {
-	return &sampleGroups{reached: map[string]bool{}, samples: map[string][]providers.Sample{}}
-}
-
-// observe takes the next record of the journal.
-func (g *sampleGroups) observe(rec Record) {
-	switch rec.Type {
-	case RecPhase:
-		p, ok := ParsePhase(rec.Phase)
-		if !ok {
-			return
-		}
-		switch p {
-		case Baseline:
-			g.cur = GroupBaseline
-		case Injecting, Observing:
-			g.cur = GroupFault
-		case Recovering:
-			g.cur = GroupRecovery
-		case RollingBack:
-			// keeps the group it interrupted
-		case Ready, Done, Aborted:
-			g.cur = ""
-		}
-		if g.cur != "" {
-			g.reached[g.cur] = true
-		}
-	case RecSample:
-		if g.cur != "" && rec.Sample != nil {
-			g.samples[g.cur] = append(g.samples[g.cur], *rec.Sample)
-		}
-	}
-}
-
 // ParsePhase returns the Phase whose String is name.
 func ParsePhase(name string) (Phase, bool) {
 	for i, n := range phaseNames {
@@ -78,64 +20,6 @@ func ParsePhase(name string) (Phase, bool) {
 		}
 	}
 	return Ready, false
-}
-
-// aggregate returns the value of metric m over a phase's samples and how
-// many samples it is computed from (0: no data).
-//
-//   - p95_ms: the median of the per-second p95s. Only per-second windows
-//     are journaled, so a true phase p95 cannot be recomputed; the median
-//     is robust to a single slow second (a GC pause, the second a replica
-//     dies) that would otherwise flip a verdict at random, while a fault
-//     that slows more than half of the phase shows. The peak is reported
-//     separately in the findings.
-//   - error_rate: errors ÷ requests over the whole phase (the mean of the
-//     per-second rates if the source reports no request counts).
-//   - throughput_rps: the mean.
-//   - running: the minimum of the known (≥ 0) counts.
-func aggregate(m scenarios.Metric, ss []providers.Sample) (float64, int) {
-	if len(ss) == 0 {
-		return 0, 0
-	}
-	switch m {
-	case scenarios.P95:
-		vs := make([]float64, len(ss))
-		for i, s := range ss {
-			vs[i] = s.P95
-		}
-		return median(vs), len(ss)
-	case scenarios.ErrorRate:
-		var req, errs int64
-		var sum float64
-		for _, s := range ss {
-			req += s.Requests
-			errs += s.Errors
-			sum += s.ErrorRate
-		}
-		if req > 0 {
-			return float64(errs) / float64(req), len(ss)
-		}
-		return sum / float64(len(ss)), len(ss)
-	case scenarios.Throughput:
-		var sum float64
-		for _, s := range ss {
-			sum += s.Throughput
-		}
-		return sum / float64(len(ss)), len(ss)
-	case scenarios.Running:
-		low, n := 0, 0
-		for _, s := range ss {
-			if s.Running < 0 {
-				continue
-			}
-			if n == 0 || s.Running < low {
-				low = s.Running
-			}
-			n++
-		}
-		return float64(low), n
-	}
-	return 0, 0
 }
 
 func median(vs []float64) float64 {
@@ -148,49 +32,48 @@ func median(vs []float64) float64 {
 	return (vs[n/2-1] + vs[n/2]) / 2
 }
 
-// checkGroup checks every steady-state bound of plan against the samples of
-// one group, in the order of scenarios.Metrics.
-func checkGroup(plan *scenarios.Plan, group string, ss []providers.Sample) []Check {
-	var checks []Check
-	for _, m := range scenarios.Metrics {
-		b, ok := plan.SteadyState[m]
-		if !ok {
-			continue
-		}
-		v, n := aggregate(m, ss)
-		checks = append(checks, Check{Phase: group, Metric: m, Value: v, Bound: b, Samples: n, Holds: n > 0 && b.Holds(v)})
-	}
-	return checks
-}
-
-// evaluate returns the checks of every group the run reached. A group with
-// no samples is checked (and fails for lack of data) only when complete is
-// set and its phase was planned to last: an aborted or unfinished run is
-// not blamed for a phase it never got to measure.
-func evaluate(plan *scenarios.Plan, g *sampleGroups, complete bool) []Check {
-	planned := map[string]time.Duration{
-		GroupBaseline: plan.Phases.Baseline,
-		GroupFault:    plan.Phases.Fault,
-		GroupRecovery: plan.Phases.Recovery,
-	}
-	var checks []Check
-	for _, grp := range groups {
-		ss := g.samples[grp]
-		if len(ss) == 0 && !(complete && g.reached[grp] && planned[grp] > 0) {
-			continue
-		}
-		checks = append(checks, checkGroup(plan, grp, ss)...)
-	}
-	return checks
-}
-
-// describeBreach says why c does not hold: "p95_ms 312 ms > 200 ms during
+// describeBreach says why c does not hold: "p95 312 ms > 200 ms during
 // baseline".
 func describeBreach(c Check) string {
 	if c.Samples == 0 {
-		return fmt.Sprintf("%s: no samples during %s", c.Metric, c.Phase)
+		return fmt.Sprintf("%s: no data during %s", metricLabel(c.Metric), c.Phase)
 	}
-	return fmt.Sprintf("%s %s during %s", c.Metric, breachText(c.Metric, c.Value, c.Bound), c.Phase)
+	if c.Method == MethodPerWindow {
+		return fmt.Sprintf("%s above %s in %d of %d windows during %s (worst %s)", metricLabel(c.Metric), formatValue(c.Metric, boundEdge(c.Bound)), c.Breached, c.Samples, c.Phase, formatValue(c.Metric, c.Worst))
+	}
+	s := fmt.Sprintf("%s %s during %s", metricLabel(c.Metric), breachText(c.Metric, c.Value, c.Bound), c.Phase)
+	if c.Note != "" {
+		s += " (" + c.Note + ")"
+	}
+	return s
+}
+
+// boundEdge is the side of b a per-window check is about: its maximum, or
+// its minimum when it has none.
+func boundEdge(b scenarios.Bound) float64 {
+	if b.Max != nil {
+		return *b.Max
+	}
+	if b.Min != nil {
+		return *b.Min
+	}
+	return 0
+}
+
+// metricLabel names a metric in words: "p95", "error rate", "throughput",
+// "running"; a named series keeps its name.
+func metricLabel(m scenarios.Metric) string {
+	switch m {
+	case scenarios.P95:
+		return "p95"
+	case scenarios.ErrorRate:
+		return "error rate"
+	case scenarios.Throughput:
+		return "throughput"
+	case scenarios.Running:
+		return "running"
+	}
+	return string(m)
 }
 
 // breachText renders v against the side of b it breaches: "312 ms > 200 ms".
@@ -204,13 +87,17 @@ func breachText(m scenarios.Metric, v float64, b scenarios.Bound) string {
 	return formatValue(m, v)
 }
 
-// formatValue renders a metric value with its unit.
+// formatValue renders a metric value with its unit: "612 ms", "1.2%",
+// "98.5 req/s", "3". An error rate, a fraction in the scenario, is shown
+// as a percentage.
 func formatValue(m scenarios.Metric, v float64) string {
 	switch m {
 	case scenarios.P95:
 		return formatNum(v) + " ms"
+	case scenarios.ErrorRate:
+		return formatNum(v*100) + "%"
 	case scenarios.Throughput:
-		return formatNum(v) + " rps"
+		return formatNum(v) + " req/s"
 	case scenarios.Running:
 		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
 	}
@@ -251,41 +138,26 @@ func formatBound(m scenarios.Metric, b scenarios.Bound) string {
 	return strings.Join(parts, " and ")
 }
 
-// checkName names a check as a JUnit test case: "baseline: p95_ms ≤ 200".
+// checkName names a check as a JUnit test case: "baseline: p95 ≤ 200 ms".
 func checkName(group string, m scenarios.Metric, b scenarios.Bound) string {
 	var parts []string
 	if b.Min != nil {
-		parts = append(parts, fmt.Sprintf("%s ≥ %s", m, formatNum(*b.Min)))
+		parts = append(parts, fmt.Sprintf("%s ≥ %s", metricLabel(m), formatValue(m, *b.Min)))
 	}
 	if b.Max != nil {
-		parts = append(parts, fmt.Sprintf("%s ≤ %s", m, formatNum(*b.Max)))
+		parts = append(parts, fmt.Sprintf("%s ≤ %s", metricLabel(m), formatValue(m, *b.Max)))
 	}
 	if len(parts) == 0 {
-		parts = append(parts, string(m))
+		parts = append(parts, metricLabel(m))
 	}
 	return group + ": " + strings.Join(parts, ", ")
 }
 
-// breaches returns what s breaches of plan's steady state, in metric order:
-// "p95_ms 612 ms > 200 ms". An unknown running count breaches nothing.
-func breaches(plan *scenarios.Plan, s providers.Sample) []string {
-	var out []string
-	for _, m := range scenarios.Metrics {
-		b, ok := plan.SteadyState[m]
-		if !ok || (m == scenarios.Running && s.Running < 0) {
-			continue
-		}
-		if v := m.Value(s); !b.Holds(v) {
-			out = append(out, fmt.Sprintf("%s %s", m, breachText(m, v, b)))
-		}
-	}
-	return out
-}
-
 // stopWatch tracks one stop condition over the samples. Time comes from the
-// samples' own timestamps, never the wall clock: a breach has lasted
-// last.At − first.At + 1 s, each sample covering the second that ends at
-// its At, so ten consecutive breaching samples are "for 10s".
+// samples' own timestamps, never the wall clock: a breach has lasted from
+// the start of the first breaching window to the end of the latest
+// (last.At − first.At + the first's window), so ten consecutive breaching
+// one-second samples are "for 10s".
 type stopWatch struct {
 	sc       scenarios.StopCondition
 	since    time.Time
@@ -294,10 +166,10 @@ type stopWatch struct {
 
 // add takes the next sample and returns a reason when the condition fires.
 func (w *stopWatch) add(s providers.Sample) (string, bool) {
-	if w.sc.Metric == scenarios.Running && s.Running < 0 {
-		return "", false // unknown: neither a breach nor a recovery
+	v, ok := w.sc.Metric.Value(s)
+	if !ok || (w.sc.Metric == scenarios.P95 && !carriesLatency(s)) {
+		return "", false // not measured here: neither a breach nor a recovery
 	}
-	v := w.sc.Metric.Value(s)
 	var bad bool
 	var text string
 	switch {
@@ -311,12 +183,12 @@ func (w *stopWatch) add(s providers.Sample) (string, bool) {
 		return "", false
 	}
 	if !w.breached {
-		w.breached, w.since = true, s.At
+		w.breached, w.since = true, s.At.Add(-s.Window())
 	}
-	if s.At.Sub(w.since)+time.Second < w.sc.For {
+	if s.At.Sub(w.since) < w.sc.For {
 		return "", false
 	}
-	return fmt.Sprintf("stop condition: %s %s for %s", w.sc.Metric, text, formatDuration(w.sc.For)), true
+	return fmt.Sprintf("stop condition: %s %s for %s", metricLabel(w.sc.Metric), text, formatDuration(w.sc.For)), true
 }
 
 // describeStop renders a stop condition as the plan states it.
@@ -328,7 +200,7 @@ func describeStop(sc scenarios.StopCondition) string {
 	if sc.Below != nil {
 		parts = append(parts, "< "+formatValue(sc.Metric, *sc.Below))
 	}
-	return fmt.Sprintf("%s %s for %s", sc.Metric, strings.Join(parts, " or "), formatDuration(sc.For))
+	return fmt.Sprintf("%s %s for %s", metricLabel(sc.Metric), strings.Join(parts, " or "), formatDuration(sc.For))
 }
 
 // formatDuration renders d compactly: "10s", "2m", "1m30s", "500ms", "0s".
@@ -366,4 +238,13 @@ func sanitize(s providers.Sample) providers.Sample {
 	fix(&s.ErrorRate)
 	fix(&s.Throughput)
 	return s
+}
+
+// BoundedMetrics lists the metrics plan bounds, in display order.
+func BoundedMetrics(plan *scenarios.Plan) []scenarios.Metric { return planMetrics(plan) }
+
+// FormatAgainst renders v of m against its bound in words: "p95 12 ms
+// (≤ 1000 ms)".
+func FormatAgainst(m scenarios.Metric, v float64, b scenarios.Bound) string {
+	return fmt.Sprintf("%s %s (%s)", metricLabel(m), formatValue(m, v), formatBound(m, b))
 }

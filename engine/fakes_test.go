@@ -82,6 +82,9 @@ func (p *fakeProvider) Inject(ctx context.Context, f providers.Fault, ttl time.D
 }
 
 func (p *fakeProvider) Rollback(ctx context.Context, inj providers.Injection) error {
+	if err := ctx.Err(); err != nil {
+		return err // a real API call fails at once on a dead context
+	}
 	p.mu.Lock()
 	p.calls = append(p.calls, "rollback "+inj.FaultID)
 	p.undone[inj.FaultID] = inj
@@ -166,6 +169,12 @@ type fakeMetrics struct {
 	fn       func(i int) providers.Sample
 }
 
+// Info declares the fake's windows: a sample per interval, delivered at
+// once.
+func (m *fakeMetrics) Info() providers.SourceInfo {
+	return providers.SourceInfo{Name: "fake", Resolution: m.interval, Lag: 5 * m.interval}
+}
+
 func (m *fakeMetrics) Samples(ctx context.Context) <-chan providers.Sample {
 	ch := make(chan providers.Sample, 4)
 	go func() {
@@ -179,7 +188,12 @@ func (m *fakeMetrics) Samples(ctx context.Context) <-chan providers.Sample {
 			case <-t.C:
 			}
 			s := m.fn(i)
-			s.At = m.start.Add(time.Duration(i) * time.Second)
+			if s.Hist == "" && s.Requests > 0 && (s.Source == "" || s.Source == providers.SourceLoadgen) {
+				withLatency(&s)
+			}
+			// Stamped like a real source: the end of the window just
+			// measured, in real time, so phases are judged by timestamp.
+			s.At, s.Span = time.Now(), m.interval
 			select {
 			case ch <- s:
 			default: // a slow reader loses samples, as the contract says
@@ -365,4 +379,29 @@ func findPhase(recs []Record, p Phase) int {
 		}
 	}
 	return -1
+}
+
+// latHist returns the encoded latency histogram of n requests whose
+// percentiles are p50, p95 and p99 (ms): half at p50, 44 % half way to
+// p95, 5 % at p95, 1 % at p99 — so its 95th percentile is p95.
+func latHist(n int64, p50, p95, p99 float64) string {
+	h := providers.NewHist()
+	us := func(ms float64) int64 { return int64(ms * 1000) }
+	p50, p99 = min(p50, p95), max(p99, p95)
+	a := n * 50 / 100
+	b := n * 44 / 100
+	c := n * 5 / 100
+	d := n - a - b - c
+	_ = h.RecordValues(us(p50), a)
+	_ = h.RecordValues(us((p50+p95)/2), b)
+	_ = h.RecordValues(us(p95), c)
+	_ = h.RecordValues(us(p99), d)
+	return providers.EncodeHist(h)
+}
+
+// withLatency makes s a load-generator window whose latency histogram
+// agrees with its percentiles.
+func withLatency(s *providers.Sample) {
+	s.Source = providers.SourceLoadgen
+	s.Hist = latHist(s.Requests, s.P50, s.P95, s.P99)
 }

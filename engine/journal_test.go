@@ -149,6 +149,17 @@ func TestRedact(t *testing.T) {
 		"github token":      {in: "ghp_0123456789abcdefghijABCDEFGHIJ", want: "[REDACTED]", secret: "ghp_0123"},
 		"nothing secret":    {in: "p95_ms 312 ms > 200 ms during baseline", want: "p95_ms 312 ms > 200 ms during baseline"},
 		"url without creds": {in: "http://127.0.0.1:8080/path@v1", want: "http://127.0.0.1:8080/path@v1"},
+		"json secret":       {in: `{"db_password":"pa55w0rd","user":"bob"}`, want: `{"db_password":"[REDACTED]","user":"bob"}`, secret: "pa55w0rd"},
+		"yaml token":        {in: "token: abc.def", want: "token: [REDACTED]", secret: "abc.def"},
+		"env secret":        {in: "GITLAB_TOKEN=glpat-xyz", want: "GITLAB_TOKEN=[REDACTED]", secret: "glpat-xyz"},
+		// Identifiers survive: an ARN of a Secrets Manager secret, a Chaos
+		// Mesh resource, a hook id, an owner label, a target name; and
+		// prose about tokens is prose.
+		"secrets manager arn": {in: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-password-AbCdEf", want: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-password-AbCdEf"},
+		"chaos mesh name":     {in: "networkchaos.chaos-mesh.org/gd-20261129t095413-1a2b3c4d-f1-token-service deleted", want: "networkchaos.chaos-mesh.org/gd-20261129t095413-1a2b3c4d-f1-token-service deleted"},
+		"kubectl resource":    {in: "kubectl delete podchaos -n shop password-reset-f1", want: "kubectl delete podchaos -n shop password-reset-f1"},
+		"hook and owner":      {in: "hook h-7f3a (owner 20261129t095413-1a2b3c4d.f1) on secret-store-2", want: "hook h-7f3a (owner 20261129t095413-1a2b3c4d.f1) on secret-store-2"},
+		"prose tokens":        {in: "tokens: 5 refreshed, secrets: none rotated", want: "tokens: 5 refreshed, secrets: none rotated"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/gameday-tui/gameday/scenarios"
 )
 
 type junitSuite struct {
@@ -55,7 +53,7 @@ type junitSkipped struct {
 // not be confirmed); and a "run" case that errors when the run was aborted
 // or did not finish.
 func WriteJUnit(w io.Writer, records []Record) error {
-	s, err := summarize(records)
+	s, err := derive(records)
 	if err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
@@ -78,11 +76,8 @@ func WriteJUnit(w io.Writer, records []Record) error {
 	suite.Props = append(suite.Props, junitProp{Name: "verdict", Value: verdict})
 
 	for _, g := range groups {
-		for _, m := range scenarios.Metrics {
-			b, ok := s.plan.SteadyState[m]
-			if !ok {
-				continue
-			}
+		for _, m := range planMetrics(s.plan) {
+			b := s.plan.SteadyState[m]
 			tc := junitCase{Name: checkName(g, m, b), Classname: class, Time: "0"}
 			c, ok := s.check(g, m)
 			switch {
@@ -153,11 +148,11 @@ func (s *junitSuite) add(tc junitCase) {
 }
 
 // notMeasured says why a group has no check.
-func notMeasured(s *summary, g string) string {
+func notMeasured(s *findings, g string) string {
 	switch {
 	case s.outcome != nil && s.outcome.Verdict == VerdictNotSteady:
 		return "not measured: the steady state did not hold during the baseline, so nothing was injected"
-	case !s.groups.reached[g]:
+	case !s.groups.reached(g):
 		return "not measured: the run ended before the " + g + " phase"
 	}
 	return "not measured: no samples during the " + g + " phase"

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
-	"golang.org/x/sync/errgroup"
 )
 
 // faultRun is the engine's working state of one fault: the observed status
@@ -63,7 +62,15 @@ type (
 		err    error
 		manual string
 	}
+	// closeDueEv says a closing group's lag has passed.
+	closeDueEv struct{ gen int }
 )
+
+// sourced is a sample with the index of the source it came from.
+type sourced struct {
+	i int
+	s providers.Sample
+}
 
 // machine is the run's state machine. One goroutine (run) owns it; the
 // observed state it journals is what Run.Snapshot shows.
@@ -80,6 +87,17 @@ type machine struct {
 	injSeq   int
 	stops    []*stopWatch
 	timers   []*time.Timer
+
+	// A group being closed: its phase ended at closeUntil and the machine
+	// waits, up to the sources' lag, for every source to deliver past it
+	// before judging it.
+	closing    string
+	closeUntil time.Time
+	closeGen   int
+	infos      []providers.SourceInfo
+	lastAt     []time.Time // the latest sample end seen from each source
+
+	gone bool // the target system itself is gone (providers.EventGone)
 
 	aborting    bool
 	abortReason string
@@ -105,18 +123,42 @@ func (m *machine) run(ctx context.Context) {
 	defer close(r.done)
 	mctx, stopMetrics := context.WithCancel(context.Background())
 	defer stopMetrics()
-	samples := r.opts.Metrics.Samples(mctx)
+	samples := make(chan sourced, 16)
+	m.infos = make([]providers.SourceInfo, len(r.opts.Sources))
+	m.lastAt = make([]time.Time, len(r.opts.Sources))
+	for i, src := range r.opts.Sources {
+		m.infos[i] = providers.InfoOf(src)
+		ch := src.Samples(mctx)
+		go func() {
+			for smp := range ch {
+				select {
+				case samples <- sourced{i: i, s: smp}:
+				case <-mctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	var sysEvents <-chan providers.SystemEvent
+	if es, ok := r.prov.(providers.EventStreamer); ok {
+		sysEvents = es.SystemEvents(mctx)
+	}
 	abortCh, ctxDone := r.abortCh, ctx.Done()
 
 	m.enterBaseline()
 	for !m.finished {
 		select {
-		case s, ok := <-samples:
+		case s := <-samples:
+			if s.s.At.After(m.lastAt[s.i]) {
+				m.lastAt[s.i] = s.s.At
+			}
+			m.onSample(s.s)
+		case ev, ok := <-sysEvents:
 			if !ok {
-				samples = nil
+				sysEvents = nil
 				continue
 			}
-			m.onSample(s)
+			m.onSystemEvent(ev)
 		case ev := <-m.evc:
 			m.onEvent(ev)
 		case req := <-r.cmds:
@@ -198,21 +240,72 @@ func (m *machine) onEvent(ev any) {
 		m.onVerifyDone(ev)
 	case dryRunDoneEv:
 		m.onDryRunDone(ev)
+	case closeDueEv:
+		if ev.gen == m.closeGen && m.closing != "" {
+			m.finishClose()
+		}
 	}
 }
 
 func (m *machine) onPhaseEnd() {
 	switch m.phase {
 	case Baseline:
-		m.endBaseline()
+		m.startClose(GroupBaseline)
 	case Injecting, Observing:
 		m.setPhase(RollingBack)
 		m.skipPending()
 		m.cancelInjects()
 		m.sweep()
 	case Recovering:
-		m.setFinal(Done)
+		m.startClose(GroupRecovery)
 	case Ready, RollingBack, Done, Aborted:
+	}
+}
+
+// startClose ends group now: it journals where the group ends, then waits
+// until every source has delivered a sample that ends past that instant,
+// or the longest lag of the sources has passed, before judging it. A
+// sample that arrives later still counts toward the group its window
+// belongs to (the verdict reads every sample), but the decision at the
+// gate has been taken.
+func (m *machine) startClose(group string) {
+	now := m.r.now()
+	m.closing, m.closeUntil = group, now
+	m.closeGen++
+	m.record(Record{Type: RecClose, Group: group, Until: now})
+	var lag time.Duration
+	for _, in := range m.infos {
+		lag = max(lag, in.Lag)
+	}
+	m.after(lag, closeDueEv{m.closeGen})
+	m.checkClose()
+}
+
+// checkClose finishes the closing group once every source is past it.
+func (m *machine) checkClose() {
+	if m.closing == "" {
+		return
+	}
+	for _, at := range m.lastAt {
+		if at.Before(m.closeUntil) {
+			return
+		}
+	}
+	m.finishClose()
+}
+
+func (m *machine) finishClose() {
+	group := m.closing
+	m.closing = ""
+	m.closeGen++
+	if m.aborting || m.hasFinal {
+		return
+	}
+	switch group {
+	case GroupBaseline:
+		m.endBaseline()
+	case GroupRecovery:
+		m.setFinal(Done)
 	}
 }
 
@@ -227,7 +320,7 @@ func (m *machine) enterBaseline() {
 func (m *machine) endBaseline() {
 	r := m.r
 	r.mu.Lock()
-	checks := checkGroup(r.plan, GroupBaseline, r.groups.samples[GroupBaseline])
+	checks := judge(r.plan, GroupBaseline, r.view.groups.data[GroupBaseline])
 	r.mu.Unlock()
 	var bad []string
 	for _, c := range checks {
@@ -277,6 +370,7 @@ func (m *machine) setFinal(p Phase) {
 func (m *machine) onSample(s providers.Sample) {
 	s = sanitize(s)
 	m.record(Record{Type: RecSample, Sample: &s})
+	m.checkClose()
 	if !m.inFaultPhase() {
 		return
 	}
@@ -358,7 +452,7 @@ func (m *machine) startInject(f *faultRun) error {
 	f.order = m.injSeq
 	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.CallTimeout)
 	f.injecting, f.cancelInject = true, cancel
-	gen, fault, prov := f.gen, f.plan.Fault, m.r.prov
+	gen, fault, prov := f.gen, m.r.plan.CallFault(f.plan), m.r.prov
 	fault.Owner = owner
 	go func() {
 		defer cancel()
@@ -381,7 +475,7 @@ func (m *machine) startDryRun(f *faultRun) {
 	f.gen++
 	f.planning = true
 	gen, prov, timeout := f.gen, m.r.prov, m.r.opts.CallTimeout
-	fault := f.plan.Fault
+	fault := m.r.plan.CallFault(f.plan)
 	fault.Owner = providers.OwnerLabel(m.r.opts.Env.RunID, f.plan.ID)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -506,6 +600,10 @@ func (m *machine) sweep() {
 func (m *machine) onRollbackDone(ev rollbackDoneEv) {
 	f := ev.f
 	f.rollingBack = false
+	if ev.err != nil && m.gone {
+		m.markGone(f, "its rollback could not reach it")
+		return
+	}
 	if ev.err != nil {
 		f.st.State, f.st.Manual, f.st.Err = FaultRollbackFailed, ev.manual, ev.err.Error()
 		m.recordFault(f)
@@ -528,6 +626,10 @@ func (m *machine) onVerifyDone(ev verifyDoneEv) {
 		m.recordFault(f)
 		return
 	}
+	if m.gone {
+		m.markGone(f, "its verification could not reach it")
+		return
+	}
 	v.Clean = false
 	if ev.err != nil {
 		v.Details = append(slices.Clone(v.Details), "verify: "+ev.err.Error())
@@ -539,6 +641,33 @@ func (m *machine) onVerifyDone(ev verifyDoneEv) {
 	f.st.Verification = &v
 	f.st.State, f.st.Manual = FaultRollbackFailed, ev.manual
 	f.st.Err = "rollback not verified: the fault may still be in place: " + detail
+	m.recordFault(f)
+}
+
+// onSystemEvent journals what the system did by itself. When the system
+// itself is gone, the run stops: the faults that lived in it are gone with
+// it, and no rollback or manual command can reach them.
+func (m *machine) onSystemEvent(ev providers.SystemEvent) {
+	if ev.At.IsZero() {
+		ev.At = m.r.now()
+	}
+	m.record(Record{Type: RecSystem, Event: &ev})
+	if ev.Kind != providers.EventGone || m.gone {
+		return
+	}
+	m.gone = true
+	for _, f := range m.faults {
+		if f.st.State.MayBeActive() && !f.injecting && !f.rollingBack {
+			m.markGone(f, ev.Text)
+		}
+	}
+	m.r.Abort("the target system is gone: " + ev.Text)
+}
+
+// markGone records f as ended with its system.
+func (m *machine) markGone(f *faultRun, why string) {
+	f.st.State, f.st.Manual = FaultGone, ""
+	f.st.Err = "the fault ended with its system: " + why
 	m.recordFault(f)
 }
 
@@ -613,7 +742,7 @@ func (m *machine) verdict() Outcome {
 		out = *m.notSteady
 	} else {
 		r.mu.Lock()
-		out.Checks = evaluate(r.plan, r.groups, m.final == Done && !m.aborting)
+		out.Checks = evaluate(r.plan, r.view.groups, m.final == Done && !m.aborting)
 		r.mu.Unlock()
 	}
 	var failed []string
@@ -653,12 +782,15 @@ func (m *machine) verdict() Outcome {
 	return out
 }
 
-// rollback rolls back batch on a fresh context with the rollback deadline:
-// latest injected first, faults that share no target in parallel. A fault
-// waits for the rollback of every later-injected fault it shares a target
-// with (or whose targets are unknown) — until that one is confirmed or its
-// first attempt has failed, so a hung call delays the others by at most one
-// call timeout and never stops them.
+// rollback rolls back batch, latest injected first, faults that share no
+// target in parallel. A fault waits for the rollback of every
+// later-injected fault it shares a target with (or whose targets are
+// unknown) until that one is confirmed or its first attempt has failed —
+// and never longer than one call timeout, so a hung call delays the others
+// by at most that and never stops them. Then each fault gets its own
+// attempts on its own deadline (Options.RollbackDeadline from when it
+// starts), on a fresh context: one hung predecessor cannot use up the
+// time of the fault rolled back after it.
 func (m *machine) rollback(batch []*faultRun) {
 	slices.SortStableFunc(batch, func(a, b *faultRun) int { return cmp.Compare(b.order, a.order) })
 	for _, f := range batch {
@@ -666,14 +798,10 @@ func (m *machine) rollback(batch []*faultRun) {
 		f.st.State = FaultRollingBack
 		m.recordFault(f)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), m.r.opts.RollbackDeadline)
 	released := make([]chan struct{}, len(batch))
 	for i := range batch {
 		released[i] = make(chan struct{})
 	}
-	// A plain errgroup.Group, not WithContext: one fault's failed rollback
-	// must not cancel the others'. Failures are reported per fault.
-	var g errgroup.Group
 	for i, f := range batch {
 		var deps []<-chan struct{}
 		for j := range i {
@@ -682,9 +810,8 @@ func (m *machine) rollback(batch []*faultRun) {
 			}
 		}
 		inj := m.injectionOf(f)
-		g.Go(func() error { m.rollbackOne(ctx, f, inj, deps, released[i]); return nil })
+		go m.rollbackOne(f, inj, deps, released[i])
 	}
-	go func() { _ = g.Wait(); cancel() }()
 }
 
 // injectionOf returns what to hand Rollback for f: the Injection the
@@ -713,10 +840,10 @@ func dependent(a, b *faultRun) bool {
 	return false
 }
 
-// rollbackOne rolls back one fault with retries and backoff until ctx's
+// rollbackOne rolls back one fault with retries and backoff until its own
 // deadline, each attempt bounded by the call timeout, and reports to the
 // machine. It always makes at least one attempt.
-func (m *machine) rollbackOne(ctx context.Context, f *faultRun, inj providers.Injection, deps []<-chan struct{}, release chan struct{}) {
+func (m *machine) rollbackOne(f *faultRun, inj providers.Injection, deps []<-chan struct{}, release chan struct{}) {
 	released := false
 	rel := func() {
 		if !released {
@@ -725,35 +852,20 @@ func (m *machine) rollbackOne(ctx context.Context, f *faultRun, inj providers.In
 		}
 	}
 	defer rel()
-	for _, d := range deps {
-		select {
-		case <-d:
-		case <-ctx.Done():
-		}
-	}
 	prov, opts := m.r.prov, m.r.opts
-	backoff := 200 * time.Millisecond
-	var err error
-	attempts := 0
-	for attempts <= opts.RollbackRetries {
-		if attempts > 0 {
-			if !sleepCtx(ctx, backoff) {
-				break
+	if len(deps) > 0 {
+		wait := time.NewTimer(opts.CallTimeout)
+	waiting:
+		for _, d := range deps {
+			select {
+			case <-d:
+			case <-wait.C:
+				break waiting
 			}
-			backoff *= 2
 		}
-		attempts++
-		actx, cancel := context.WithTimeout(ctx, opts.CallTimeout)
-		_, err = call(actx, func(ctx context.Context) (struct{}, error) { return struct{}{}, prov.Rollback(ctx, inj) })
-		cancel()
-		if err == nil {
-			break
-		}
-		rel()
-		if ctx.Err() != nil {
-			break
-		}
+		wait.Stop()
 	}
+	attempts, err := RollbackFault(prov, inj, m.rollbackOptions(rel))
 	ev := rollbackDoneEv{f: f}
 	if err != nil {
 		ev.err = fmt.Errorf("roll back %s: %d attempt(s) failed, manual action needed: %w", f.plan.ID, attempts, err)
@@ -767,53 +879,22 @@ func (m *machine) rollbackOne(ctx context.Context, f *faultRun, inj providers.In
 // system may still be settling (a replica restarting). While it is not
 // clean, the rollback is repeated before each new check.
 func (m *machine) verify(f *faultRun, inj providers.Injection) {
-	opts, v := m.r.opts, m.r.verifier
-	ctx, cancel := context.WithTimeout(context.Background(), opts.RollbackDeadline)
-	defer cancel()
-	backoff := 250 * time.Millisecond
-	// What is reported when it never gets clean: the last answer the
-	// provider gave (what is left), or, if it never answered, the error.
-	var last providers.Verification
-	var lastErr error
-	answered := false
-	for {
-		actx, acancel := context.WithTimeout(ctx, opts.CallTimeout)
-		res, err := call(actx, func(ctx context.Context) (providers.Verification, error) { return v.Verify(ctx, inj) })
-		acancel()
-		switch {
-		case err == nil && res.Clean:
-			m.send(verifyDoneEv{f: f, v: res})
-			return
-		case err == nil:
-			last, answered = res, true
-			// Something is left (a hook that appeared after the rollback,
-			// say, from an Inject that finished late): roll back again.
-			// Rollback is idempotent, so this is always safe.
-			rctx, rcancel := context.WithTimeout(ctx, opts.CallTimeout)
-			_, _ = call(rctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, opts.Provider.Rollback(ctx, inj) })
-			rcancel()
-		case !answered:
-			lastErr = err
-		}
-		if !sleepCtx(ctx, backoff) {
-			m.send(verifyDoneEv{f: f, v: last, err: lastErr, manual: m.manualCommand(inj)})
-			return
-		}
-		backoff = min(backoff*2, 2*time.Second)
+	v, err := VerifyFault(m.r.prov, m.r.verifier, inj, m.rollbackOptions(nil))
+	ev := verifyDoneEv{f: f, v: v, err: err}
+	if err != nil || !v.Clean {
+		ev.manual = m.manualCommand(inj)
 	}
+	m.send(ev)
 }
 
-// manualCommand asks the provider for the command that finishes rolling
-// back inj by hand. ManualRollback only formats a string, so it gets a short
-// bound: a provider that hangs there must not hold up the verdict.
+func (m *machine) rollbackOptions(onFirstFailure func()) RollbackOptions {
+	o := m.r.opts
+	return RollbackOptions{CallTimeout: o.CallTimeout, Deadline: o.RollbackDeadline, Retries: o.RollbackRetries, OnFirstFailure: onFirstFailure}
+}
+
+// manualCommand is ManualCommand for this run's provider and journal.
 func (m *machine) manualCommand(inj providers.Injection) string {
-	ctx, cancel := context.WithTimeout(context.Background(), min(m.r.opts.CallTimeout, 2*time.Second))
-	defer cancel()
-	cmd, err := call(ctx, func(context.Context) (string, error) { return m.r.prov.ManualRollback(inj), nil })
-	if err != nil || strings.TrimSpace(cmd) == "" {
-		return fmt.Sprintf("gameday recover JOURNAL (the %s provider gave no manual command for %s)", m.r.provName, inj.FaultID)
-	}
-	return cmd
+	return ManualCommand(m.r.prov, inj, m.r.opts.JournalPath)
 }
 
 // call runs fn on its own goroutine and returns its result, or an error as

@@ -123,13 +123,14 @@ func Preflight(ctx context.Context, prov providers.Provider, plan *scenarios.Pla
 	var b Blast
 	for _, f := range plan.Faults {
 		fb := FaultBlast{Fault: f}
-		targets, err := call(ctx, func(ctx context.Context) ([]providers.Target, error) { return prov.Targets(ctx, f.Fault) })
+		pf := plan.CallFault(f)
+		targets, err := call(ctx, func(ctx context.Context) ([]providers.Target, error) { return prov.Targets(ctx, pf) })
 		if err != nil {
 			return b, fmt.Errorf("resolve the targets of %s (%s): %w", f.ID, f.Kind, err)
 		}
 		fb.Targets = targets
 		if plan.MaxPercent > 0 || len(targets) > 0 {
-			total, err := targetCount(ctx, prov, f.Fault)
+			total, err := targetCount(ctx, prov, pf)
 			if err != nil {
 				return b, fmt.Errorf("count the targets of %s (%s): %w", f.ID, f.Kind, err)
 			}
@@ -192,6 +193,15 @@ func ConfirmProduction(t scenarios.Target, typed, flag string) error {
 		return fmt.Errorf("%w: %q is not the target's name; %s to run against production", ErrNotConfirmed, got, how)
 	}
 	return nil
+}
+
+// MarginFor is the TTL margin a run with prov uses when none is set: the
+// provider's own (providers.Tuned), else TTLMargin.
+func MarginFor(prov providers.Provider) time.Duration {
+	if t, ok := prov.(providers.Tuned); ok && t.Timeouts().TTLMargin > 0 {
+		return t.Timeouts().TTLMargin
+	}
+	return TTLMargin
 }
 
 // PlannedTTL is the TTL a scheduled fault is injected with when it starts

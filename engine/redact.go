@@ -31,9 +31,17 @@ var secretPatterns = []struct {
 	// Bearer tokens anywhere else.
 	{regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`), "${1}" + Redacted},
 	// Command-line flags: --password x, --token=x, --aws-secret-access-key x.
-	{regexp.MustCompile(`(?i)(--?[a-z0-9_-]*(?:password|passwd|token|secret|api-?key|access-?key|credentials?)[a-z0-9_-]*(?:=|\s+))[^\s'"&]+`), "${1}" + Redacted},
-	// key=value and key: value pairs, in query strings, env, config text.
-	{regexp.MustCompile(`(?i)(\b[a-z0-9_.-]*(?:password|passwd|pwd|token|secret|api_?key|apikey|access_?key|private_?key|credentials?|session_?id|cookie)[a-z0-9_.-]*["']?\s*[=:]\s*["']?)[^\s&'",;]+`), "${1}" + Redacted},
+	// Only a flag of its own: "-f1-token-service" inside a resource name
+	// is not one.
+	{regexp.MustCompile(`(?i)((?:^|[\s'"])--?[a-z0-9_-]*(?:password|passwd|token|secret|api-?key|access-?key|credentials?)[a-z0-9_-]*(?:=|\s+))[^\s'"&]+`), "${1}" + Redacted},
+	// key=value and key: value pairs, in query strings, env, config text
+	// and JSON. The key is a word of its own (not a segment of an ARN or a
+	// resource name: "arn:aws:secretsmanager:…:secret:prod/db" and
+	// "podchaos/password-reset" are identifiers), ending in the secret's
+	// name or in an _suffix of it ("aws_secret_access_key", not
+	// "tokens"); a colon separates only when followed by a space or a
+	// quote, as in YAML and JSON, never as in an ARN.
+	{regexp.MustCompile(`(?i)((?:^|[\s"'&?,;{(\[])(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|token|secret|api_?key|apikey|access_?key|private_?key|credentials?|session_?id|cookie)(?:_[a-z0-9]+)*["']?(?:\s*=\s*["']?|\s*:\s+["']?|:["']))[^\s&'",;]+`), "${1}" + Redacted},
 }
 
 // Redact returns s with secrets replaced by "[REDACTED]": AWS access key

@@ -19,12 +19,21 @@ const (
 type replayer struct {
 	snap    Snapshot
 	lastSeq int
+	groups  *sampleGroups
+	// last is the group the latest sample counted toward: the one whose
+	// checks the snapshot shows (a closed group still takes late
+	// samples).
+	last string
 }
 
 // apply takes the next record.
 func (p *replayer) apply(rec Record) {
 	s := &p.snap
 	p.lastSeq = rec.Seq
+	if p.groups == nil {
+		p.groups = newSampleGroups()
+	}
+	p.groups.observe(rec)
 	switch rec.Type {
 	case RecPlan:
 		p.setPlan(rec.Plan)
@@ -42,13 +51,18 @@ func (p *replayer) apply(rec Record) {
 		}
 	case RecSample:
 		if rec.Sample != nil {
-			s.Samples = append(s.Samples, *rec.Sample)
+			smp := *rec.Sample
+			smp.Hist = "" // the groups merged it; the console needs none
+			s.Samples = append(s.Samples, smp)
 			if n := len(s.Samples); n > maxSnapshotSamples {
 				s.Samples = slices.Clone(s.Samples[n-maxSnapshotSamples:])
 			}
 			if s.Plan != nil {
-				s.Breaches = breaches(s.Plan, *rec.Sample)
-				s.Holding = len(s.Breaches) == 0
+				s.Now = breaches(s.Plan, smp)
+				if g := p.groups.groupOf(smp); g != "" {
+					p.last = g
+				}
+				p.judgeLive()
 			}
 		}
 	case RecVerdict:
@@ -78,6 +92,28 @@ func (p *replayer) setPlan(plan *scenarios.Plan) {
 	}
 }
 
+// judgeLive recomputes the checks of the group the console shows: the open
+// group, else the one the latest sample counted toward.
+func (p *replayer) judgeLive() {
+	s := &p.snap
+	g := p.groups.open
+	if g == "" {
+		g = p.last
+	}
+	s.Group = g
+	s.Checks, s.Breaches, s.Holding = nil, nil, true
+	if g == "" || len(p.groups.samples(g)) == 0 {
+		return
+	}
+	s.Checks = judge(s.Plan, g, p.groups.data[g])
+	for _, c := range s.Checks {
+		if !c.Holds {
+			s.Holding = false
+			s.Breaches = append(s.Breaches, describeBreach(c))
+		}
+	}
+}
+
 // setPhase enters ph at t. Injecting and Observing are one timed phase (the
 // fault phase): switching between them keeps PhaseStarted and PhaseEnds,
 // so the console's countdown does not jump when an injection starts.
@@ -93,6 +129,10 @@ func (p *replayer) setPhase(ph Phase, t time.Time) {
 	s.PhaseEnds = time.Time{}
 	if s.Plan == nil {
 		return
+	}
+	if g := p.groups.open; g != "" && g != s.Group {
+		p.last = g
+		p.judgeLive()
 	}
 	switch ph {
 	case Baseline:
@@ -125,6 +165,8 @@ func (p *replayer) snapshot() Snapshot {
 	s.Samples = slices.Clone(s.Samples)
 	s.Timeline = slices.Clone(s.Timeline)
 	s.Breaches = slices.Clone(s.Breaches)
+	s.Now = slices.Clone(s.Now)
+	s.Checks = slices.Clone(s.Checks)
 	if s.Outcome != nil {
 		o := *s.Outcome
 		o.Checks = slices.Clone(o.Checks)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,7 +29,7 @@ const (
 // the run wrote. A journal without a verdict (a crashed run) gives a report
 // marked unfinished.
 func WriteReport(w io.Writer, records []Record) error {
-	s, err := summarize(records)
+	s, err := derive(records)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -52,7 +53,7 @@ func WriteReport(w io.Writer, records []Record) error {
 
 type reportWriter struct {
 	w *bufio.Writer
-	s *summary
+	s *findings
 }
 
 func (rw *reportWriter) p(format string, args ...any) {
@@ -105,19 +106,24 @@ func (rw *reportWriter) header() {
 	if s.env != nil && s.env.DryRun {
 		dry = " (dry run: nothing was injected)"
 	}
-	if s.outcome != nil {
+	switch {
+	case s.rejudged != nil:
+		rw.p("**Verdict: %s%s** — %s", verdictLabel(s.rejudged), dry, line(s.rejudged.Reason))
+		rw.p("")
+		how := "window by window (its journal has no latency histograms)"
+		for _, c := range s.rejudged.Checks {
+			if c.Method == MethodAllRequests {
+				how = "on every request"
+			}
+		}
+		rw.p("> ⚠️ The run itself (gameday %s) recorded **%s** — %s. That version took a phase's p95 as the median of the per-second p95s; judged %s, the same samples give the verdict above.", line(orVersion(s.env.Version)), verdictLabel(s.outcome), line(s.outcome.Reason), how)
+	case s.outcome != nil:
 		rw.p("**Verdict: %s%s** — %s", verdictLabel(s.outcome), dry, line(s.outcome.Reason))
-	} else {
+	default:
 		rw.p("**Verdict: %s** — the journal ends at %s without a verdict; the run did not finish.", verdictLabel(nil), s.rel(s.end))
 	}
 	rw.p("")
-	var manual []FaultStatus
-	for _, f := range s.faults {
-		if f.State.MayBeActive() {
-			manual = append(manual, f)
-		}
-	}
-	if len(manual) > 0 {
+	if manual := s.manual(); len(manual) > 0 {
 		rw.p("> 🚨 **Manual action needed.** These faults were not confirmed rolled back and may still be in place:")
 		rw.p(">")
 		for _, f := range manual {
@@ -156,13 +162,15 @@ func (rw *reportWriter) plan() {
 		}
 	}
 	rw.p("")
-	rw.p("| Fault | Kind | Selection | Parameters | Schedule | Targets |")
+	rw.p("| Fault | Kind | Selection | Parameters | Schedule | Targets hit |")
 	rw.p("|---|---|---|---|---|---|")
 	for _, f := range pl.Faults {
-		var targets []providers.Target
-		for _, st := range rw.s.faults {
-			if st.Fault.ID == f.ID {
-				targets = st.Targets
+		targets := rw.s.hit[f.ID]
+		if len(targets) == 0 {
+			for _, st := range rw.s.faults {
+				if st.Fault.ID == f.ID && st.State == FaultDryRun {
+					targets = st.Targets
+				}
 			}
 		}
 		rw.p("| %s | %s | %s | %s | %s | %s |", cell(f.ID), cell(string(f.Kind)), cell(f.Selection.String()), cell(formatParams(f.Params)), cell(schedule(f)), cell(formatTargets(targets, "not injected")))
@@ -228,58 +236,125 @@ func (rw *reportWriter) steadyState() {
 	rw.p("")
 	rw.p("| Metric | Threshold | Baseline | During fault | Recovery |")
 	rw.p("|---|---|---|---|---|")
-	for _, m := range scenarios.Metrics {
-		b, ok := s.plan.SteadyState[m]
-		if !ok {
-			continue
-		}
-		row := []string{string(m), formatBound(m, b)}
+	methods := map[string][]string{}
+	for _, m := range planMetrics(s.plan) {
+		b := s.plan.SteadyState[m]
+		row := []string{metricLabel(m), formatBound(m, b)}
 		for _, g := range groups {
 			c, ok := s.check(g, m)
-			switch {
-			case !ok:
-				row = append(row, "— not measured")
-			case c.Samples == 0:
-				row = append(row, "no data ❌ breached")
-			case c.Holds:
-				row = append(row, formatValue(m, c.Value)+" ✅ held")
-			default:
-				row = append(row, formatValue(m, c.Value)+" ❌ breached")
+			if ok && c.Method != "" && !slices.Contains(methods[c.Method], metricLabel(m)) {
+				methods[c.Method] = append(methods[c.Method], metricLabel(m))
 			}
+			row = append(row, checkCell(c, ok))
 		}
 		rw.p("| %s |", strings.Join(row, " | "))
 	}
 	rw.p("")
-	rw.p("Per phase: p95_ms is the median of the per-second p95s, error_rate is errors ÷ requests, throughput_rps the mean and running the minimum.")
+	if len(methods) == 0 {
+		rw.p("Per phase as recorded by gameday %s (its p95 was the median of the per-second p95s).", line(orVersion(s.env.Version)))
+	} else {
+		var parts []string
+		for _, k := range []string{MethodAllRequests, MethodPerWindow, MethodTotals, MethodMean, MethodLowest, MethodHighest} {
+			if ms := methods[k]; len(ms) > 0 {
+				parts = append(parts, strings.Join(ms, ", ")+" "+methodText(k))
+			}
+		}
+		rw.p("Per phase: %s. A window is one sample of the source (one second for the built-in load).", strings.Join(parts, "; "))
+	}
 	rw.p("")
+}
+
+// checkCell renders one check for the steady-state table: the value and
+// its verdict, then how many windows were beyond the bound and the worst.
+func checkCell(c Check, ok bool) string {
+	m := c.Metric
+	switch {
+	case !ok:
+		return "— not measured"
+	case c.Samples == 0:
+		return "no data ❌ breached"
+	}
+	v := formatValue(m, c.Value)
+	if c.Method == MethodPerWindow {
+		v = "worst " + v
+	}
+	if c.Offered > 0 && m == scenarios.Throughput {
+		v += " of " + formatNum(c.Offered) + " offered"
+	}
+	if c.Holds {
+		v += " ✅ held"
+	} else {
+		v += " ❌ breached"
+	}
+	if c.Method != "" && c.Breached > 0 && m != scenarios.Running {
+		v += fmt.Sprintf(" (%d of %d windows beyond, worst %s)", c.Breached, c.Samples, formatValue(m, c.Worst))
+	}
+	if c.Note != "" {
+		v += " — " + c.Note
+	}
+	return v
+}
+
+func methodText(method string) string {
+	switch method {
+	case MethodAllRequests:
+		return "over every request of the phase (merged latency histograms)"
+	case MethodPerWindow:
+		return "from per-window percentiles (the source has no histograms): it holds when at most 5% of the windows are beyond the bound"
+	case MethodTotals:
+		return "is errors ÷ requests over the phase"
+	case MethodMean:
+		return "is the mean of the windows"
+	case MethodLowest:
+		return "is the lowest window"
+	case MethodHighest:
+		return "is the highest window"
+	}
+	return method
+}
+
+func orVersion(v string) string {
+	if v == "" {
+		return "of an unknown version"
+	}
+	return v
 }
 
 func (rw *reportWriter) findings() {
 	s := rw.s
 	rw.p("## Findings")
 	rw.p("")
-	switch d, what, ok := s.detection(); {
+	switch d := s.detect; {
 	case s.firstInject.IsZero():
 		rw.p("- **Time to detect:** n/a — no fault was injected")
-	case ok:
-		rw.p("- **Time to detect:** %s — %s", formatSeconds(d), what)
+	case d.found:
+		rw.p("- **Time to detect:** %s — %s at %s", formatSeconds(d.after), d.what, s.rel(d.at))
+		if d.mechanism != "" && d.mechanism != d.what {
+			rw.p("- **Detected by the system:** %s, %s after the first injection", d.mechanism, formatSeconds(d.mechanismAt.Sub(s.firstInject)))
+		}
 	default:
-		rw.p("- **Time to detect:** not detected — no breach and no running-count drop after the first injection")
+		rw.p("- **Time to detect:** no impact was visible — no bound was breached and the running count did not drop after the first injection")
 	}
-	switch d, at, from, state := s.recovery(); state {
+	switch r := s.recover; r.state {
 	case "recovered":
-		rw.p("- **Time to recover:** %s after %s — every metric within bounds%s from %s on", formatSeconds(d), from, rw.runningNote(), s.rel(at))
+		rw.p("- **Time to recover:** %s after %s — every metric within bounds%s from %s on", formatSeconds(r.after), r.from, rw.runningNote(), s.rel(r.at))
 	case "not recovered":
 		rw.p("- **Time to recover:** not recovered by the end of the run")
 	case "no data":
-		rw.p("- **Time to recover:** unknown — no samples after %s", from)
+		rw.p("- **Time to recover:** unknown — no samples after %s", r.from)
 	default:
 		rw.p("- **Time to recover:** n/a — nothing was rolled back")
 	}
-	rw.extremeLine("Peak p95", scenarios.P95, false)
-	rw.extremeLine("Peak error rate", scenarios.ErrorRate, false)
-	rw.extremeLine("Lowest throughput", scenarios.Throughput, true)
-	rw.extremeLine("Lowest running count", scenarios.Running, true)
+	for _, e := range s.extremes {
+		if _, watched := s.plan.SteadyState[e.m]; !watched {
+			continue
+		}
+		if !e.ok {
+			rw.p("- **%s:** no data", e.label)
+			continue
+		}
+		rw.p("- **%s:** %s at %s (%s)", e.label, formatValue(e.m, e.v), s.rel(e.at), e.group)
+	}
 	rw.p("")
 }
 
@@ -290,38 +365,42 @@ func (rw *reportWriter) runningNote() string {
 	return fmt.Sprintf(" and running count back to %d", rw.s.baselineRunning)
 }
 
-func (rw *reportWriter) extremeLine(label string, m scenarios.Metric, low bool) {
-	e := rw.s.extremeOf(m, low)
-	if !e.ok {
-		rw.p("- **%s:** no data", label)
-		return
-	}
-	rw.p("- **%s:** %s at %s (%s)", label, formatValue(m, e.v), rw.s.rel(e.at), e.group)
-}
-
-// formatSeconds renders a measured delay at the samples' one-second
-// resolution.
-func formatSeconds(d time.Duration) string {
-	if d < time.Second {
-		return "under 1s"
-	}
-	return formatDuration(d.Round(time.Second))
-}
-
 func (rw *reportWriter) timeline() {
 	s := rw.s
 	rw.p("## Timeline")
 	rw.p("")
+	prev, inFault := "", false
 	for _, rec := range s.records {
-		if text := describeRecord(s, rec); text != "" {
-			rw.p("- %s %s", code(s.rel(rec.At)), text)
+		text := describeRecord(s, rec)
+		// The fault phase shows as injecting while a call is in flight
+		// and observing otherwise; the timeline names it once, as the
+		// plan does.
+		if ph, ok := ParsePhase(rec.Phase); rec.Type == RecPhase && ok {
+			switch ph {
+			case Injecting, Observing:
+				if inFault {
+					continue
+				}
+				inFault, text = true, "phase → **fault**"
+			case Recovering:
+				text = "phase → **recovery**"
+			case Ready, Baseline, RollingBack, Done, Aborted:
+			}
 		}
+		if text == "" {
+			continue
+		}
+		item := fmt.Sprintf("- %s %s", code(s.rel(rec.At)), text)
+		if item != prev { // the same line twice in one second says nothing more
+			rw.p("%s", item)
+		}
+		prev = item
 	}
 	rw.p("")
 }
 
 // describeRecord renders one record for the timeline; samples give "".
-func describeRecord(s *summary, rec Record) string {
+func describeRecord(s *findings, rec Record) string {
 	switch rec.Type {
 	case RecPlan:
 		return fmt.Sprintf("run started: %s (%s)", line(s.plan.Title), line(s.env.Provider))
@@ -351,12 +430,17 @@ func describeRecord(s *summary, rec Record) string {
 			return ""
 		}
 		return fmt.Sprintf("verdict: **%s** — %s", verdictLabel(rec.Outcome), line(rec.Outcome.Reason))
-	case RecSample:
+	case RecSystem:
+		if rec.Event == nil {
+			return ""
+		}
+		return fmt.Sprintf("system (%s): %s", line(rec.Event.Source), line(rec.Event.Text))
+	case RecClose, RecSample:
 	}
 	return ""
 }
 
-func describeFault(s *summary, f FaultStatus) string {
+func describeFault(s *findings, f FaultStatus) string {
 	head := fmt.Sprintf("%s (%s) %s", f.Fault.ID, f.Fault.Kind, f.State)
 	switch f.State {
 	case FaultActive:
@@ -457,16 +541,17 @@ func (rw *reportWriter) faultWindow() (int, int, bool) {
 
 // plotMetric draws metric m over all samples with its thresholds as flat
 // lines, a marker under the fault window and the run's time span.
-func plotMetric(s *summary, m scenarios.Metric, from, to int, marked bool) string {
+func plotMetric(s *findings, m scenarios.Metric, from, to int, marked bool) string {
 	n := len(s.samples)
 	series := make([]float64, n)
 	known := 0
 	for i, smp := range s.samples {
-		series[i] = clampPlot(m.Value(smp))
-		if m == scenarios.Running && smp.Running < 0 {
+		v, ok := m.Value(smp)
+		if !ok || (m == scenarios.P95 && !carriesLatency(smp)) {
 			series[i] = math.NaN()
 			continue
 		}
+		series[i] = clampPlot(v)
 		known++
 	}
 	if known == 0 {
@@ -569,94 +654,14 @@ func (rw *reportWriter) observations() {
 	rw.p("")
 }
 
-// lessons writes Successes and Improvements: the notes marked as such, then
-// what the verdict and the findings say.
+// lessons writes Successes and Improvements (findings.lessons).
 func (rw *reportWriter) lessons() {
-	s := rw.s
-	var good, bad []string
-	for _, rec := range s.records {
-		if rec.Type != RecNote || rec.Note == nil {
-			continue
-		}
-		text := fmt.Sprintf("%s (note at %s)", line(rec.Note.Text), s.rel(rec.At))
-		switch rec.Note.Kind {
-		case Success:
-			good = append(good, text)
-		case Improvement:
-			bad = append(bad, text)
-		case Observation:
-		}
-	}
-	for _, m := range scenarios.Metrics {
-		b, ok := s.plan.SteadyState[m]
-		if !ok {
-			continue
-		}
-		held := true
-		var broke, measured []string
-		for _, g := range []string{GroupFault, GroupRecovery} {
-			c, ok := s.check(g, m)
-			if !ok {
-				continue
-			}
-			measured = append(measured, g)
-			if !c.Holds {
-				held = false
-				broke = append(broke, describeBreach(c))
-			}
-		}
-		switch {
-		case len(measured) == 0:
-		case held:
-			good = append(good, fmt.Sprintf("%s stayed %s during %s", m, formatBound(m, b), strings.Join(measured, " and ")))
-		default:
-			bad = append(bad, fmt.Sprintf("%s (bound %s)", strings.Join(broke, "; "), formatBound(m, b)))
-		}
-	}
-	if s.outcome != nil && s.outcome.Verdict == VerdictNotSteady {
-		bad = append(bad, "the system was not steady before injection: "+line(s.outcome.Reason))
-	}
-	if d, what, ok := s.detection(); ok {
-		good = append(good, fmt.Sprintf("the fault was visible in the metrics %s after the first injection (%s)", formatSeconds(d), what))
-	}
-	switch d, _, from, state := s.recovery(); state {
-	case "recovered":
-		what := "every metric was back within bounds"
-		if s.baselineRunning >= 0 {
-			what = "running count and every metric recovered"
-		}
-		good = append(good, fmt.Sprintf("%s %s after %s", what, formatSeconds(d), from))
-	case "not recovered":
-		bad = append(bad, "the system did not recover by the end of the run")
-	}
-	for _, r := range s.aborts {
-		bad = append(bad, "the run was aborted: "+line(r))
-	}
-	rolled, clean := 0, true
-	for _, f := range s.faults {
-		switch {
-		case f.State == FaultRolledBack:
-			rolled++
-			clean = clean && (f.Verification == nil || f.Verification.Clean)
-		case f.State == FaultInjectFailed:
-			bad = append(bad, fmt.Sprintf("%s (%s) could not be injected: %s", f.Fault.ID, f.Fault.Kind, line(f.Err)))
-		case f.State.MayBeActive():
-			bad = append(bad, fmt.Sprintf("%s (%s) was not confirmed rolled back (%s)", f.Fault.ID, f.Fault.Kind, f.State))
-		}
-	}
-	allRolled := true
-	for _, f := range s.faults {
-		allRolled = allRolled && !f.State.MayBeActive()
-	}
-	if rolled > 0 && allRolled && clean {
-		good = append(good, fmt.Sprintf("every injected fault was rolled back (%d)", rolled))
-	}
 	rw.p("## Successes")
 	rw.p("")
-	rw.list(good)
+	rw.list(rw.s.successes)
 	rw.p("## Improvements")
 	rw.p("")
-	rw.list(bad)
+	rw.list(rw.s.improvements)
 }
 
 func (rw *reportWriter) list(items []string) {
@@ -717,7 +722,7 @@ func (rw *reportWriter) environment() {
 	}
 	rw.p("- **gameday version:** %s", line(version))
 	if env.RunID != "" {
-		rw.p("- **Run ID:** %s (faults are labelled %s)", code(env.RunID), code(env.RunID+"/FAULT"))
+		rw.p("- **Run ID:** %s (faults are labelled %s)", code(env.RunID), code(ownerPattern(s)))
 	}
 	if env.DryRun {
 		rw.p("- **Dry run:** yes, nothing was changed")
@@ -726,9 +731,61 @@ func (rw *reportWriter) environment() {
 	rw.p("- **Journal:** %d records (seq %d–%d), %d samples", len(s.records), s.records[0].Seq, last.Seq, len(s.samples))
 }
 
+// ownerPattern shows the owner label the run's faults carried, as it
+// journaled them (older versions used RUN/FAULT).
+func ownerPattern(s *findings) string {
+	for _, f := range s.faults {
+		if f.Injection != nil && f.Injection.Owner != "" {
+			return strings.Replace(f.Injection.Owner, f.Fault.ID, "FAULT", 1)
+		}
+	}
+	return providers.OwnerLabel(s.env.RunID, "FAULT")
+}
+
 func parens(s string) string {
 	if s == "" {
 		return ""
 	}
 	return "(" + s + ")"
+}
+
+// verdictLabel renders a verdict with a symbol and a word.
+func verdictLabel(o *Outcome) string {
+	if o == nil {
+		return "⚠️ UNFINISHED"
+	}
+	switch o.Verdict {
+	case VerdictHeld:
+		return "✅ HELD"
+	case VerdictViolated:
+		return "❌ VIOLATED"
+	case VerdictNotSteady:
+		return "❌ NOT STEADY"
+	case VerdictAborted:
+		return "⛔ ABORTED"
+	case VerdictRollbackFailed:
+		return "🚨 ROLLBACK FAILED"
+	}
+	return string(o.Verdict)
+}
+
+// stateLabel renders a fault state with a symbol and a word.
+func stateLabel(st FaultState) string {
+	switch st {
+	case FaultRolledBack:
+		return "✅ " + st.String()
+	case FaultRollbackFailed:
+		return "🚨 " + st.String() + " (manual action needed)"
+	case FaultInjectFailed:
+		return "❌ " + st.String()
+	case FaultSkipped, FaultPending:
+		return "➖ " + st.String()
+	case FaultDryRun:
+		return "🧪 " + st.String() + " (not injected)"
+	case FaultGone:
+		return "⚫ " + st.String()
+	case FaultRequested, FaultInjecting, FaultActive, FaultRollingBack:
+		return "⚠️ " + st.String() + " (may still be active)"
+	}
+	return st.String()
 }

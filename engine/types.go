@@ -51,9 +51,12 @@ const (
 	FaultSkipped        // never injected (steady state failed, run aborted first)
 	FaultInjectFailed   // inject failed and nothing was applied
 	FaultDryRun         // dry run: not injected; Calls say what would have been called
+	// FaultGone: the system that held the fault is gone (the sandbox's
+	// process died), and the fault with it; nothing is left to roll back.
+	FaultGone
 )
 
-var faultStateNames = [...]string{"pending", "requested", "injecting", "active", "rolling back", "rolled back", "rollback failed", "skipped", "inject failed", "dry run"}
+var faultStateNames = [...]string{"pending", "requested", "injecting", "active", "rolling back", "rolled back", "rollback failed", "skipped", "inject failed", "dry run", "gone with its system"}
 
 // String returns the state's name.
 func (s FaultState) String() string {
@@ -117,6 +120,14 @@ const (
 	RecAbort   RecordType = "abort"   // an abort and its reason
 	RecVerdict RecordType = "verdict" // last record of a run
 	RecRecover RecordType = "recover" // appended by gameday recover
+	// RecClose ends a check group at Until, the instant its timed phase
+	// ended; the engine journals it at once and judges the group only
+	// after late samples had their chance (the sources' lag).
+	RecClose RecordType = "close"
+	// RecSystem is something the target system did by itself (a
+	// providers.SystemEvent): a health check took a replica out, a pod was
+	// killed, a breaker opened.
+	RecSystem RecordType = "system"
 )
 
 // NoteKind marks a note as a success (leading "+"), an improvement
@@ -147,6 +158,9 @@ type Environment struct {
 	Targets  []providers.Target `json:"targets,omitempty"`
 	Version  string             `json:"version"`
 	DryRun   bool               `json:"dry_run,omitempty"`
+	// Identity says which system the run acted on, so that `gameday
+	// recover` can tell whether it reaches that very one.
+	Identity *providers.Identity `json:"identity,omitempty"`
 }
 
 // Check is one steady-state check of one metric in one phase.
@@ -156,9 +170,22 @@ type Check struct {
 	Value  float64          `json:"value"`
 	Bound  scenarios.Bound  `json:"bound"`
 	Holds  bool             `json:"holds"`
-	// Samples is how many one-second samples Value aggregates; 0 means
-	// there was no data, and the check does not hold.
+	// Samples is how many windows carried the metric; 0 means there was
+	// no data, and the check does not hold.
 	Samples int `json:"samples"`
+	// Method says how Value was derived (MethodAllRequests,
+	// MethodPerWindow, …); empty in journals from before it was recorded.
+	Method string `json:"method,omitempty"`
+	// Breached is how many of the windows were beyond the bound, and
+	// Worst the worst window's value (at WorstAt).
+	Breached int       `json:"breached,omitempty"`
+	Worst    float64   `json:"worst,omitempty"`
+	WorstAt  time.Time `json:"worst_at,omitempty"`
+	// Offered is, for throughput, the mean rate the load generator
+	// offered (0 when unknown).
+	Offered float64 `json:"offered,omitempty"`
+	// Note qualifies the value ("the load generator offered only …").
+	Note string `json:"note,omitempty"`
 }
 
 // Outcome is the verdict of a run with its reason and checks.
@@ -182,6 +209,11 @@ type Record struct {
 	Note    *Note             `json:"note,omitempty"`
 	Reason  string            `json:"reason,omitempty"`
 	Outcome *Outcome          `json:"outcome,omitempty"`
+	// Group and Until are a RecClose's check group and end.
+	Group string    `json:"group,omitempty"`
+	Until time.Time `json:"until,omitempty"`
+	// Event is a RecSystem's event.
+	Event *providers.SystemEvent `json:"event,omitempty"`
 }
 
 // Snapshot is a consistent copy of a run's observed state, for the console.
@@ -194,9 +226,16 @@ type Snapshot struct {
 	Faults       []FaultStatus      `json:"faults"`
 	Samples      []providers.Sample `json:"samples"`  // most recent last, bounded
 	Timeline     []Record           `json:"timeline"` // every record except samples, bounded
-	// Holding is false as soon as the latest sample breaches a steady-state
-	// bound; Breaches says which ("p95_ms 612 > 200").
+	// Group is the check group open now ("" between groups), and Checks
+	// its steady-state checks over the samples so far: the same judge as
+	// the verdict's, so the console and the report cannot disagree.
+	Group  string  `json:"group,omitempty"`
+	Checks []Check `json:"checks,omitempty"`
+	// Holding is false as soon as a check of the open group does not hold;
+	// Breaches say which ("p95 612 ms > 200 ms during fault").
 	Holding  bool     `json:"holding"`
 	Breaches []string `json:"breaches,omitempty"`
-	Outcome  *Outcome `json:"outcome,omitempty"` // set when the run has ended
+	// Now are what the latest sample breaches, for a live "right now".
+	Now     []string `json:"now,omitempty"`
+	Outcome *Outcome `json:"outcome,omitempty"` // set when the run has ended
 }

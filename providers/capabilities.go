@@ -165,3 +165,19 @@ type Timeouts struct {
 type Tuned interface {
 	Timeouts() Timeouts
 }
+
+// Previewer is implemented by providers that can say in their own words
+// what a fault will do to the targets Targets resolved, for the plan card
+// and the headless blast line: "will stop 1 of 4 replicas, chosen at
+// inject time, e.g. replica-3". total is how many targets of the kind
+// exist (0 when unknown).
+type Previewer interface {
+	Preview(f Fault, targets []Target, total int) string
+}
+
+// RandomPicker is implemented by providers whose selection is drawn at
+// inject time (a percent or count of matching targets): Targets then only
+// shows an example, and the plan card and report say so.
+type RandomPicker interface {
+	PicksAtInject(f Fault) bool
+}

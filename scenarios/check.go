@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gameday-tui/gameday/providers"
 )
@@ -17,7 +18,7 @@ import (
 func (p *Plan) Validate(opts Options) error {
 	var errs Errors
 	c := &checker{
-		opts:  opts.withDefaults(),
+		opts:  opts,
 		skip:  func(string) bool { return false },
 		given: func(_ string, nonzero bool) bool { return nonzero },
 		report: func(at, msg string) {
@@ -79,8 +80,13 @@ func (c *checker) plan(p *Plan) {
 		}
 	}
 	spec, known := c.target(p.Target)
-	c.load(p.Load)
-	c.steadyState(p.SteadyState)
+	c.load(p, spec, known)
+	c.metricsSource(p)
+	series := c.series(p)
+	c.steadyState(p.SteadyState, series)
+	if c.given("near_margin", p.NearMargin != 0) && !c.skip("near_margin") && !(p.NearMargin > 0 && p.NearMargin < 1) {
+		c.reportf("near_margin", "near_margin is a fraction of a bound in (0, 1): 0.1 means within 10%%; got %g", p.NearMargin)
+	}
 	for _, ph := range []struct {
 		name string
 		v    float64
@@ -97,13 +103,62 @@ func (c *checker) plan(p *Plan) {
 	}
 	c.faults(p, spec, known)
 	for i, sc := range p.StopConditions {
-		c.stopCondition(fmt.Sprintf("stop_conditions[%d]", i), sc)
+		c.stopCondition(fmt.Sprintf("stop_conditions[%d]", i), sc, series)
 	}
+}
+
+// series returns the named series beyond the classic four that the plan's
+// metric source delivers.
+func (c *checker) series(p *Plan) []string {
+	if p.Metrics == nil {
+		return nil
+	}
+	spec, ok := c.opts.Sources[p.Metrics.Source]
+	if !ok || spec.Series == nil {
+		return nil
+	}
+	out := slices.Clone(spec.Series(p.Metrics.Fields))
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// metricsSource checks the metric source's own fields.
+func (c *checker) metricsSource(p *Plan) {
+	if p.Metrics == nil || c.skip("metrics.source") {
+		return
+	}
+	spec, ok := c.opts.Sources[p.Metrics.Source]
+	if !ok {
+		if !c.given("metrics.source", true) || p.Metrics.Source == "" {
+			c.reportf("metrics.source", "metrics needs a source%s", knownList("; known sources", sourceNames(c.opts)))
+		}
+		return
+	}
+	c.ownFields("metrics", p.Metrics.Fields, spec.Fields, "metrics of source "+p.Metrics.Source)
+	if spec.Check != nil {
+		for _, e := range spec.Check(p.Metrics.Fields) {
+			c.report(join("metrics", e.Path), e.Msg)
+		}
+	}
+}
+
+func sourceNames(o Options) []string {
+	out := make([]string, 0, len(o.Sources))
+	for n := range o.Sources {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// knownMetrics lists the classic metrics and then the source's series.
+func knownMetrics(series []string) []string {
+	return append(metricNames(), series...)
 }
 
 // target checks the provider and its fields, and returns the provider's
 // spec when it is known.
-func (c *checker) target(t Target) (ProviderSpec, bool) {
+func (c *checker) target(t Target) (providers.Spec, bool) {
 	names := make([]string, 0, len(c.opts.Providers))
 	for name := range c.opts.Providers {
 		names = append(names, name)
@@ -119,15 +174,10 @@ func (c *checker) target(t Target) (ProviderSpec, bool) {
 		}
 	}
 	if known {
-		accepted := append(slices.Clone(commonTargetFields), spec.Fields...)
-		keys := make([]string, 0, len(t.Fields))
-		for k := range t.Fields {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !slices.Contains(spec.Fields, k) {
-				c.reportf("target."+k, "unknown target field %q for provider %s%s", k, t.Provider, suggest(k, accepted))
+		c.ownFields("target", t.Fields, spec.Target, "target of provider "+t.Provider)
+		if spec.CheckTarget != nil && !c.skip("target") {
+			for _, e := range spec.CheckTarget(t.Fields) {
+				c.report(join("target", e.Path), e.Msg)
 			}
 		}
 	}
@@ -137,19 +187,171 @@ func (c *checker) target(t Target) (ProviderSpec, bool) {
 	return spec, known
 }
 
-func (c *checker) load(l *Load) {
+// ownFields checks provider-owned values against their specs: unknown keys
+// and types (a file's were checked while decoding; a plan built in code's
+// are checked here), required fields, allowed values, ranges, and each
+// field's own Check.
+func (c *checker) ownFields(at string, fs providers.Fields, specs []providers.FieldSpec, what string) {
+	if c.skip(at) && at != "target" {
+		return
+	}
+	for _, k := range fs.Keys() {
+		if !slices.ContainsFunc(specs, func(s providers.FieldSpec) bool { return s.Name == k }) && !c.skip(join(at, k)) {
+			c.reportf(join(at, k), "unknown field %q in %s%s", k, what, suggest(k, fieldNames(specs)))
+		}
+	}
+	for _, s := range specs {
+		fat := join(at, s.Name)
+		if c.skip(fat) {
+			continue
+		}
+		v, present := fs[s.Name]
+		if !present {
+			if s.Required {
+				doc := ""
+				if s.Doc != "" {
+					doc = " (" + s.Doc + ")"
+				}
+				c.reportf(at, "missing required field %q in %s%s", s.Name, what, doc)
+			}
+			continue
+		}
+		if msg := checkFieldValue(s, v); msg != "" {
+			c.reportf(fat, "%s: %s", s.Name, msg)
+		}
+	}
+}
+
+// checkFieldValue checks v against s and says what is wrong ("" if
+// nothing).
+func checkFieldValue(s providers.FieldSpec, v any) string {
+	fs := providers.Fields{s.Name: v}
+	typeOK := true
+	var num float64
+	hasNum := false
+	switch s.Type {
+	case providers.FieldString:
+		_, typeOK = v.(string)
+	case providers.FieldStrings:
+		switch v := v.(type) {
+		case []string, string:
+		case []any:
+			for _, e := range v {
+				if _, ok := e.(string); !ok {
+					typeOK = false
+				}
+			}
+		default:
+			typeOK = false
+		}
+	case providers.FieldStringMap:
+		switch v := v.(type) {
+		case map[string]string:
+		case map[string]any:
+			for _, e := range v {
+				if _, ok := e.(string); !ok {
+					typeOK = false
+				}
+			}
+		default:
+			typeOK = false
+		}
+	case providers.FieldNumber, providers.FieldInt:
+		num, hasNum = fs.Number(s.Name)
+		typeOK = hasNum && finite(num) && (s.Type == providers.FieldNumber || num == math.Trunc(num))
+	case providers.FieldBool:
+		_, typeOK = v.(bool)
+	case providers.FieldDuration:
+		str, ok := v.(string)
+		d, err := time.ParseDuration(str)
+		typeOK = ok && err == nil
+		num, hasNum = d.Seconds(), typeOK
+	case providers.FieldMapping:
+		_, typeOK = v.(map[string]any)
+	}
+	if !typeOK {
+		return "expected " + s.Type.String()
+	}
+	if str, ok := v.(string); ok && len(s.OneOf) > 0 && !slices.Contains(s.OneOf, str) {
+		return fmt.Sprintf("%q is not one of %s", str, strings.Join(s.OneOf, ", "))
+	}
+	if hasNum {
+		unit := ""
+		if s.Type == providers.FieldDuration {
+			unit = "s"
+		}
+		if s.Min != nil && num < *s.Min {
+			return fmt.Sprintf("must be at least %g%s, got %g%s", *s.Min, unit, num, unit)
+		}
+		if s.Max != nil && num > *s.Max {
+			return fmt.Sprintf("must be at most %g%s, got %g%s", *s.Max, unit, num, unit)
+		}
+	}
+	if s.Check != nil {
+		if err := s.Check(v); err != nil {
+			return err.Error()
+		}
+	}
+	return ""
+}
+
+func fieldNames(specs []providers.FieldSpec) []string {
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// join builds the path of a field: join("faults[0]", "kind").
+func join(at, name string) string {
+	if at == "" {
+		return name
+	}
+	return at + "." + name
+}
+
+func (c *checker) load(p *Plan, spec providers.Spec, known bool) {
+	l := p.Load
 	if l == nil {
+		if known && !spec.NoLoadNeeded && p.Metrics == nil && !c.skip("load") && !c.skip("metrics") {
+			c.reportf("load", "provider %s has no traffic of its own to measure: add built-in load (load: { rate: 100 }), an external load command, or a metrics source", p.Target.Provider)
+		}
+		return
+	}
+	if len(l.Command) > 0 {
+		if !c.skip("load.rate") && c.given("load.rate", l.Rate != 0) {
+			c.reportf("load.rate", "load takes a rate (the built-in load generator) or a command (external load), not both")
+		}
+		if !c.skip("load.command") && strings.TrimSpace(l.Command[0]) == "" {
+			c.reportf("load.command", "load command needs a program to run first, e.g. [k6, run, load.js]")
+		}
+		if !c.skip("load") && p.Metrics == nil && known && !spec.NoLoadNeeded {
+			c.reportf("load.command", "gameday cannot measure an external load command's traffic itself: add a metrics source (metrics: { source: prometheus, … })")
+		}
 		return
 	}
 	if !c.skip("load.rate") && !(l.Rate > 0 && finite(l.Rate)) {
-		c.reportf("load.rate", "load rate must be more than 0 requests per second, got %g", l.Rate)
+		if !c.given("load.rate", l.Rate != 0) {
+			c.reportf("load", "load needs a rate (requests per second, e.g. load: { rate: 100 }) or a command")
+		} else {
+			c.reportf("load.rate", "load rate must be more than 0 requests per second, got %g", l.Rate)
+		}
 	}
 	if l.Path != "" && !c.skip("load.path") {
 		switch {
 		case strings.Contains(l.Path, "://"):
-			c.reportf("load.path", "load path is relative to the target, like /api/users/7; got the URL %q", l.Path)
+			c.reportf("load.path", "load path is relative to the target, like /api/users/7; got the URL %q (a full URL goes in load.url)", l.Path)
 		case !strings.HasPrefix(l.Path, "/") || strings.ContainsFunc(l.Path, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 			c.reportf("load.path", "load path must start with / and hold no spaces, like /api/users/7; got %q", l.Path)
+		}
+	}
+	if l.URL != "" && !c.skip("load.url") {
+		if !strings.HasPrefix(l.URL, "http://") && !strings.HasPrefix(l.URL, "https://") || strings.ContainsFunc(l.URL, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			c.reportf("load.url", "load url must be an http:// or https:// URL without spaces, like https://shop.example.com/api/health; got %q", l.URL)
+		}
+		if l.Path != "" && !c.skip("load.path") {
+			c.reportf("load.path", "load takes a path on the target or a url, not both")
 		}
 	}
 	if c.given("load.timeout", l.Timeout != 0) && l.Timeout <= 0 {
@@ -157,23 +359,24 @@ func (c *checker) load(l *Load) {
 	}
 }
 
-func (c *checker) steadyState(ss map[Metric]Bound) {
+func (c *checker) steadyState(ss map[Metric]Bound, series []string) {
 	if !c.skip("steady_state") && len(ss) == 0 {
-		c.reportf("steady_state", "steady_state needs at least one metric: %s", strings.Join(metricNames(), ", "))
+		c.reportf("steady_state", "steady_state needs at least one metric: %s", strings.Join(knownMetrics(series), ", "))
 	}
-	// Known metrics in display order, then unknown ones sorted, so the
+	// Classic metrics in display order, then the others sorted, so the
 	// findings come out the same every time.
-	var unknown []Metric
+	var others []Metric
 	for m := range ss {
-		if !slices.Contains(Metrics, m) {
-			unknown = append(unknown, m)
+		if !m.Classic() {
+			if !slices.Contains(series, string(m)) {
+				c.reportf("steady_state."+string(m), "unknown metric %q in steady_state%s", m, hint(string(m), knownMetrics(series), "metrics"))
+				continue
+			}
+			others = append(others, m)
 		}
 	}
-	slices.Sort(unknown)
-	for _, m := range unknown {
-		c.reportf("steady_state."+string(m), "unknown metric %q in steady_state%s", m, hint(string(m), metricNames(), "metrics"))
-	}
-	for _, m := range Metrics {
+	slices.Sort(others)
+	for _, m := range append(slices.Clone(Metrics), others...) {
 		b, ok := ss[m]
 		at := "steady_state." + string(m)
 		if !ok || c.skip(at) {
@@ -197,20 +400,20 @@ func (c *checker) steadyState(ss map[Metric]Bound) {
 	}
 }
 
-// value checks one threshold of metric m: finite, not negative, and an
-// error rate as a fraction.
+// value checks one threshold of metric m: finite, not negative for a
+// classic metric, and an error rate as a fraction.
 func (c *checker) value(at string, m Metric, name string, v float64) {
 	switch {
 	case !finite(v):
 		c.reportf(at, "%s %s must be a finite number", m, name)
-	case v < 0:
+	case v < 0 && m.Classic():
 		c.reportf(at, "%s %s must not be negative, got %g", m, name, v)
 	case m == ErrorRate && v > 1:
 		c.reportf(at, "error_rate is a fraction: 0.1%% is 0.001; got %g", v)
 	}
 }
 
-func (c *checker) faults(p *Plan, spec ProviderSpec, known bool) {
+func (c *checker) faults(p *Plan, spec providers.Spec, known bool) {
 	if !c.skip("faults") && len(p.Faults) == 0 {
 		c.reportf("faults", "faults needs at least one fault")
 	}
@@ -231,7 +434,18 @@ func (c *checker) faults(p *Plan, spec ProviderSpec, known bool) {
 		c.selection(at, f, kindOK, p)
 		c.window(at, f, p)
 		if kindOK {
-			c.params(at+".params", f.Kind, f.Params)
+			c.params(at+".params", f.Kind, f.Params, spec, known)
+		}
+		if known && !c.skip("target.provider") {
+			c.ownFields(at+".target", f.Target, spec.Selector, "a fault's target (provider "+p.Target.Provider+")")
+			if kindOK {
+				c.ownFields(at+".params", f.Params.Extra, spec.Params[f.Kind], "params of "+string(f.Kind))
+			}
+			if kindOK && spec.CheckFault != nil && !c.skip(at) {
+				for _, e := range spec.CheckFault(p.Target.Fields, p.CallFault(f)) {
+					c.report(join(at, e.Path), e.Msg)
+				}
+			}
 		}
 	}
 }
@@ -283,8 +497,8 @@ func (c *checker) selection(at string, f Fault, kindOK bool, p *Plan) {
 	case !pg && !cg && c.given(sat, false):
 		c.reportf(sat, "selection needs percent (e.g. { percent: 10 }) or count (e.g. { count: 1 })")
 		return
-	case !pg && !cg && kindOK && f.Kind == providers.InstanceStop:
-		c.reportf(at, "instance-stop needs a selection saying how many to stop, e.g. selection: { percent: 10 } or { count: 1 }")
+	case !pg && !cg && kindOK && f.Kind == providers.InstanceStop && len(f.Target) == 0:
+		c.reportf(at, "instance-stop needs a selection saying how many to stop, e.g. selection: { percent: 10 } or { count: 1 }, or a target naming them")
 		return
 	}
 	if pg {
@@ -332,9 +546,20 @@ func (c *checker) window(at string, f Fault, p *Plan) {
 // params checks a classic kind's params: the ones it needs, their ranges,
 // and (for plans built in code) that no other kind's param is set.
 // Provider-native kinds are the provider's business.
-func (c *checker) params(at string, kind providers.Kind, ps providers.Params) {
+func (c *checker) params(at string, kind providers.Kind, ps providers.Params, spec providers.Spec, known bool) {
 	applies, classic := kindParams[kind]
 	if !classic {
+		if known && spec.SupportsKind(kind) {
+			set := map[string]bool{
+				"delay": ps.Delay != 0, "jitter": ps.Jitter != 0, "workers": ps.Workers != 0,
+				"load": ps.Load != 0, "memory_mb": ps.MemoryMB != 0, "mode": ps.Mode != "",
+			}
+			for _, name := range paramNames {
+				if set[name] && !c.skip(at+"."+name) {
+					c.reportf(at+"."+name, "params field %q does not apply to %s; it takes: %s", name, kind, strings.Join(fieldNames(spec.Params[kind]), ", "))
+				}
+			}
+		}
 		return
 	}
 	// A malformed or unknown param may be the one that seems missing.
@@ -373,19 +598,23 @@ func (c *checker) params(at string, kind providers.Kind, ps providers.Params) {
 			c.reportf(at+".memory_mb", "memory_mb must be at least 1, got %d", ps.MemoryMB)
 		}
 	}
-	if modes := kindModes[kind]; given("mode") && !slices.Contains(modes, ps.Mode) {
+	modes := kindModes[kind]
+	if m, ok := spec.Modes[kind]; known && ok {
+		modes = m
+	}
+	if given("mode") && !slices.Contains(modes, ps.Mode) {
 		c.reportf(at+".mode", "mode %q is not one %s has; use %s", ps.Mode, kind, strings.Join(modes, " or "))
 	}
 }
 
-func (c *checker) stopCondition(at string, sc StopCondition) {
+func (c *checker) stopCondition(at string, sc StopCondition, series []string) {
 	mat := at + ".metric"
 	metricOK := !c.skip(mat)
-	if metricOK && !slices.Contains(Metrics, sc.Metric) {
+	if metricOK && !sc.Metric.Classic() && !slices.Contains(series, string(sc.Metric)) {
 		if sc.Metric == "" {
-			c.reportf(mat, "a stop condition's metric must not be empty; metrics: %s", strings.Join(metricNames(), ", "))
+			c.reportf(mat, "a stop condition's metric must not be empty; metrics: %s", strings.Join(knownMetrics(series), ", "))
 		} else {
-			c.reportf(mat, "unknown metric %q in a stop condition%s", sc.Metric, hint(string(sc.Metric), metricNames(), "metrics"))
+			c.reportf(mat, "unknown metric %q in a stop condition%s", sc.Metric, hint(string(sc.Metric), knownMetrics(series), "metrics"))
 		}
 		metricOK = false
 	}

@@ -14,12 +14,12 @@ import (
 
 // The fields of each mapping, in the order "expected one of" lists them.
 var (
-	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "steady_state", "phases", "max_percent", "max_count", "faults", "stop_conditions"}
+	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "faults", "stop_conditions"}
 	topRequired     = []string{"title", "hypothesis", "blast_radius", "rollback", "target", "steady_state", "phases", "faults"}
-	loadFields      = []string{"rate", "path", "timeout"}
+	loadFields      = []string{"rate", "path", "url", "timeout", "command"}
 	boundFields     = []string{"min", "max"}
 	phaseFields     = []string{"baseline", "fault", "recovery"}
-	faultFields     = []string{"id", "kind", "selection", "start_after", "duration", "manual", "params"}
+	faultFields     = []string{"id", "kind", "target", "selection", "start_after", "duration", "manual", "params"}
 	selectionFields = []string{"percent", "count"}
 	stopFields      = []string{"metric", "above", "below", "for"}
 	paramNames      = []string{"delay", "jitter", "workers", "load", "memory_mb", "mode"}
@@ -97,14 +97,6 @@ func (d *decoder) fail(at string, n *yaml.Node, format string, args ...any) {
 func (d *decoder) ok(at string, n *yaml.Node) {
 	d.pos[at] = n
 	d.given[at] = true
-}
-
-// join builds the path of a field: join("faults[0]", "kind").
-func join(at, name string) string {
-	if at == "" {
-		return name
-	}
-	return at + "." + name
 }
 
 // base is the last name of a path: "faults[0].selection.percent" → "percent".
@@ -374,6 +366,12 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 	if e, ok := f["load"]; ok {
 		p.Load = d.load(e.val)
 	}
+	if e, ok := f["metrics"]; ok {
+		p.Metrics = d.metrics(e.val)
+	}
+	if e, ok := f["near_margin"]; ok {
+		p.NearMargin, _ = d.number("near_margin", e.val)
+	}
 	if e, ok := f["steady_state"]; ok {
 		p.SteadyState = d.steadyState(e.val)
 	}
@@ -396,13 +394,15 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 }
 
 // target decodes the target mapping: provider, name, environment, and the
-// provider's own fields, which the checks compare with the provider's spec.
+// provider's own fields, typed by its Spec. With an unknown provider its
+// fields cannot be read; the checks report the provider.
 func (d *decoder) target(n *yaml.Node, t *Target) {
 	pairs, ok := d.mapping("target", n, "target")
 	if !ok {
 		return
 	}
 	sawProvider := false
+	var own []pair
 	for _, p := range pairs {
 		key := resolve(p.key).Value
 		at := join("target", key)
@@ -415,21 +415,152 @@ func (d *decoder) target(n *yaml.Node, t *Target) {
 		case "environment":
 			t.Environment, _ = d.str(at, p.val)
 		default:
-			v, ok := d.str(at, p.val)
-			if !ok {
-				continue
-			}
-			if t.Fields == nil {
-				t.Fields = map[string]string{}
-			}
-			t.Fields[key] = v
-			// An unknown field is reported at its key.
-			d.pos[at] = p.key
+			own = append(own, p)
 		}
 	}
 	if !sawProvider {
 		d.fail("target.provider", resolve(n), "missing required field \"provider\" in target%s", knownList("; known providers", d.providerNames()))
 	}
+	spec, known := d.opts.Providers[t.Provider]
+	if !known {
+		// The provider is reported by the checks; its fields are kept as
+		// text so nothing else is said about them.
+		for _, p := range own {
+			d.pos[join("target", resolve(p.key).Value)] = p.key
+		}
+		return
+	}
+	t.Fields = d.ownFields("target", resolve(n), own, spec.Target, "target of provider "+t.Provider, append(slices.Clone(commonTargetFields), fieldNames(spec.Target)...))
+}
+
+// ownFields decodes the entries of a provider-owned mapping (a target, a
+// fault's target, params) by their FieldSpecs: unknown keys are reported
+// with the closest known one (accepted lists every key the mapping takes),
+// values by type, and required fields that are missing at the mapping n.
+func (d *decoder) ownFields(at string, n *yaml.Node, pairs []pair, specs []providers.FieldSpec, what string, accepted []string) providers.Fields {
+	out := providers.Fields{}
+	for _, p := range pairs {
+		key := resolve(p.key).Value
+		kat := join(at, key)
+		i := slices.IndexFunc(specs, func(s providers.FieldSpec) bool { return s.Name == key })
+		if i < 0 {
+			d.fail(kat, p.key, "unknown field %q in %s%s", key, what, suggest(key, accepted))
+			continue
+		}
+		if isNull(p.val) {
+			continue
+		}
+		if v, ok := d.fieldValue(kat, p.val, specs[i]); ok {
+			out[key] = v
+		}
+	}
+	// Required fields that are missing are the checks' to report, for a
+	// file and a plan built in code alike.
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// fieldValue decodes one provider-owned value by its spec into a JSON
+// value (see providers.Fields).
+func (d *decoder) fieldValue(at string, n *yaml.Node, s providers.FieldSpec) (any, bool) {
+	switch s.Type {
+	case providers.FieldString:
+		return d.str(at, n)
+	case providers.FieldStrings:
+		rn := resolve(n)
+		if rn != nil && rn.Kind == yaml.ScalarNode {
+			v, ok := d.str(at, n)
+			return []string{v}, ok
+		}
+		items, ok := d.sequence(at, n, "text")
+		if !ok {
+			return nil, false
+		}
+		out := make([]string, 0, len(items))
+		for i, item := range items {
+			v, ok := d.str(fmt.Sprintf("%s[%d]", at, i), item)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, v)
+		}
+		return out, true
+	case providers.FieldStringMap:
+		pairs, ok := d.mapping(at, n, base(at))
+		if !ok {
+			return nil, false
+		}
+		out := make(map[string]string, len(pairs))
+		for _, p := range pairs {
+			k := resolve(p.key).Value
+			v, ok := d.str(join(at, k), p.val)
+			if !ok {
+				return nil, false
+			}
+			out[k] = v
+		}
+		d.ok(at, resolve(n))
+		return out, true
+	case providers.FieldNumber:
+		return d.number(at, n)
+	case providers.FieldInt:
+		return d.integer(at, n)
+	case providers.FieldBool:
+		return d.boolean(at, n)
+	case providers.FieldDuration:
+		v, ok := d.duration(at, n)
+		return v.String(), ok
+	case providers.FieldMapping:
+		rn := resolve(n)
+		if rn == nil || rn.Kind != yaml.MappingNode {
+			d.fail(at, rn, "%s: expected a mapping, got %s", base(at), describe(rn))
+			return nil, false
+		}
+		var v map[string]any
+		if err := rn.Decode(&v); err != nil {
+			d.fail(at, rn, "%s: %v", base(at), err)
+			return nil, false
+		}
+		d.ok(at, rn)
+		return jsonValue(v), true
+	}
+	d.fail(at, n, "%s: the provider declares a field type gameday does not know", base(at))
+	return nil, false
+}
+
+// jsonValue turns what yaml.v3 decodes into JSON values: mappings with
+// non-text keys get text keys, integers become float64, so a value reads
+// the same before and after the journal.
+func jsonValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = jsonValue(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[fmt.Sprint(k)] = jsonValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = jsonValue(e)
+		}
+		return out
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	}
+	return v
 }
 
 func (d *decoder) providerNames() []string {
@@ -442,21 +573,73 @@ func (d *decoder) providerNames() []string {
 }
 
 func (d *decoder) load(n *yaml.Node) *Load {
-	f, ok := d.fields("load", n, "load", loadFields, []string{"rate"})
+	f, ok := d.fields("load", n, "load", loadFields, nil)
 	if !ok {
 		return nil
 	}
 	l := &Load{}
+	d.given["load"] = true
 	if e, ok := f["rate"]; ok {
 		l.Rate, _ = d.number("load.rate", e.val)
 	}
 	if e, ok := f["path"]; ok {
 		l.Path, _ = d.str("load.path", e.val)
 	}
+	if e, ok := f["url"]; ok {
+		l.URL, _ = d.str("load.url", e.val)
+	}
 	if e, ok := f["timeout"]; ok {
 		l.Timeout, _ = d.duration("load.timeout", e.val)
 	}
+	if e, ok := f["command"]; ok {
+		if items, ok := d.sequence("load.command", e.val, "arguments"); ok {
+			for i, item := range items {
+				if v, ok := d.str(fmt.Sprintf("load.command[%d]", i), item); ok {
+					l.Command = append(l.Command, v)
+				}
+			}
+		}
+	}
 	return l
+}
+
+// metrics decodes the metric source: source names it, the rest are its
+// own fields, typed by its SourceSpec.
+func (d *decoder) metrics(n *yaml.Node) *MetricsConfig {
+	pairs, ok := d.mapping("metrics", n, "metrics")
+	if !ok {
+		return nil
+	}
+	m := &MetricsConfig{}
+	var own []pair
+	saw := false
+	for _, p := range pairs {
+		key := resolve(p.key).Value
+		if key == "source" {
+			saw = true
+			m.Source, _ = d.str("metrics.source", p.val)
+			continue
+		}
+		own = append(own, p)
+	}
+	names := make([]string, 0, len(d.opts.Sources))
+	for name := range d.opts.Sources {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if !saw {
+		d.fail("metrics.source", resolve(n), "missing required field \"source\" in metrics%s", knownList("; known sources", names))
+		return m
+	}
+	spec, known := d.opts.Sources[m.Source]
+	if !known {
+		if !d.bad["metrics.source"] {
+			d.fail("metrics.source", d.pos["metrics.source"], "unknown metric source %q%s", m.Source, hint(m.Source, names, "known sources"))
+		}
+		return m
+	}
+	m.Fields = d.ownFields("metrics", resolve(n), own, spec.Fields, "metrics of source "+m.Source, append([]string{"source"}, fieldNames(spec.Fields)...))
+	return m
 }
 
 // steadyState decodes the thresholds. Unknown metric names are kept, at
@@ -470,16 +653,17 @@ func (d *decoder) steadyState(n *yaml.Node) map[Metric]Bound {
 	for _, p := range pairs {
 		m := Metric(resolve(p.key).Value)
 		at := join("steady_state", string(m))
-		if !slices.Contains(Metrics, m) {
-			out[m] = Bound{}
-			d.pos[at] = p.key
-			continue
-		}
+		// Whether a name other than the classic four is a series some
+		// source delivers is for the checks, which know the sources.
+		d.pos[at] = p.key
 		if isNull(p.val) {
 			d.fail(at, p.val, "%s needs min and/or max, e.g. { max: 200 }", m)
 			continue
 		}
 		f, ok := d.fields(at, p.val, string(m), boundFields, nil)
+		if !m.Classic() {
+			d.pos[at] = p.key // "unknown metric" goes to its name
+		}
 		if !ok {
 			continue
 		}
@@ -522,13 +706,14 @@ func (d *decoder) faults(n *yaml.Node, provider string) []Fault {
 		at := fmt.Sprintf("faults[%d]", i)
 		f := Fault{}
 		f.ID = fmt.Sprintf("f%d", i+1)
-		d.fault(at, item, &f)
+		d.fault(at, item, &f, provider)
 		out = append(out, f)
 	}
 	return out
 }
 
-func (d *decoder) fault(at string, n *yaml.Node, f *Fault) {
+func (d *decoder) fault(at string, n *yaml.Node, f *Fault, provider string) {
+	spec, known := d.opts.Providers[provider]
 	fs, ok := d.fields(at, n, "a fault", faultFields, []string{"kind"})
 	if !ok {
 		return
@@ -543,6 +728,17 @@ func (d *decoder) fault(at string, n *yaml.Node, f *Fault) {
 		var k string
 		k, kindOK = d.str(join(at, "kind"), e.val)
 		f.Kind = providers.Kind(k)
+	}
+	if e, ok := fs["target"]; ok {
+		tat := join(at, "target")
+		if pairs, ok := d.mapping(tat, e.val, "a fault's target"); ok && known {
+			d.given[tat] = true
+			f.Target = d.ownFields(tat, resolve(e.val), pairs, spec.Selector, "a fault's target (provider "+provider+")", fieldNames(spec.Selector))
+		} else if ok {
+			for _, p := range pairs {
+				d.pos[join(tat, resolve(p.key).Value)] = p.key
+			}
+		}
 	}
 	if e, ok := fs["selection"]; ok {
 		sat := join(at, "selection")
@@ -569,29 +765,43 @@ func (d *decoder) fault(at string, n *yaml.Node, f *Fault) {
 		allowed := paramNames
 		if kp, classic := kindParams[f.Kind]; kindOK && classic {
 			allowed = kp
+		} else if kindOK && known && spec.SupportsKind(f.Kind) {
+			allowed = nil // a native kind takes only its provider's params
 		}
-		d.params(join(at, "params"), e.val, f.Kind, allowed, &f.Params)
+		var extra []providers.FieldSpec
+		if known && kindOK {
+			extra = spec.Params[f.Kind]
+		}
+		d.params(join(at, "params"), e.val, f.Kind, allowed, extra, &f.Params)
 	}
 }
 
-// params decodes a fault's params; keys that belong to another kind are
-// reported here, with what this kind takes.
-func (d *decoder) params(at string, n *yaml.Node, kind providers.Kind, allowed []string, p *providers.Params) {
+// params decodes a fault's params: the classic ones that apply to its kind
+// (allowed) and those its provider adds (extra, into Params.Extra); keys
+// that belong to another kind are reported here, with what this kind
+// takes.
+func (d *decoder) params(at string, n *yaml.Node, kind providers.Kind, allowed []string, extra []providers.FieldSpec, p *providers.Params) {
 	pairs, ok := d.mapping(at, n, "params")
 	if !ok {
 		return
 	}
+	var own []pair
+	takes := append(slices.Clone(allowed), fieldNames(extra)...)
 	for _, e := range pairs {
 		name := resolve(e.key).Value
 		pat := join(at, name)
+		if slices.ContainsFunc(extra, func(s providers.FieldSpec) bool { return s.Name == name }) {
+			own = append(own, e)
+			continue
+		}
 		switch {
 		case !slices.Contains(allowed, name) && slices.Contains(paramNames, name):
 			// Marked bad so the checks do not also say a param is missing:
 			// it may be this one, misplaced or misspelt.
-			d.fail(pat, e.key, "params field %q does not apply to %s; %s takes: %s", name, kind, kind, strings.Join(allowed, ", "))
+			d.fail(pat, e.key, "params field %q does not apply to %s; %s takes: %s", name, kind, kind, strings.Join(takes, ", "))
 			continue
 		case !slices.Contains(allowed, name):
-			d.fail(pat, e.key, "unknown field %q in params%s", name, suggest(name, allowed))
+			d.fail(pat, e.key, "unknown field %q in params%s", name, suggest(name, takes))
 			continue
 		case isNull(e.val):
 			continue
@@ -610,6 +820,9 @@ func (d *decoder) params(at string, n *yaml.Node, kind providers.Kind, allowed [
 		case "mode":
 			p.Mode, _ = d.str(pat, e.val)
 		}
+	}
+	if len(extra) > 0 {
+		p.Extra = d.ownFields(at, resolve(n), own, extra, "params of "+string(kind), takes)
 	}
 }
 

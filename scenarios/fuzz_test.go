@@ -21,7 +21,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(valid))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		opts := scenarios.DefaultOptions()
+		opts := testOptions()
 		p, err := scenarios.Parse("fuzz.yaml", data, opts)
 		if err != nil {
 			if p != nil {

@@ -42,7 +42,7 @@ func edit(t *testing.T, old, new string) string {
 
 func parseErrors(t *testing.T, src string) scenarios.Errors {
 	t.Helper()
-	p, err := scenarios.Parse("s.yaml", []byte(src), scenarios.DefaultOptions())
+	p, err := scenarios.Parse("s.yaml", []byte(src), testOptions())
 	if err == nil {
 		t.Fatalf("Parse accepted the scenario:\n%s", src)
 	}
@@ -62,7 +62,7 @@ func parseErrors(t *testing.T, src string) scenarios.Errors {
 }
 
 func TestParseValid(t *testing.T) {
-	p, err := scenarios.Parse("s.yaml", []byte(valid), scenarios.DefaultOptions())
+	p, err := scenarios.Parse("s.yaml", []byte(valid), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestParseValid(t *testing.T) {
 	if sc.Metric != scenarios.ErrorRate || sc.Above == nil || *sc.Above != 0.05 || sc.Below != nil || sc.For != 10*time.Second {
 		t.Errorf("stop condition = %+v", sc)
 	}
-	if err := p.Validate(scenarios.DefaultOptions()); err != nil {
+	if err := p.Validate(testOptions()); err != nil {
 		t.Errorf("a parsed plan does not validate: %v", err)
 	}
 }
@@ -138,9 +138,7 @@ faults:
 stop_conditions:
   - { metric: running, below: 2 }
 `
-	opts := scenarios.Options{Providers: map[string]scenarios.ProviderSpec{
-		"kube": {Kinds: providers.Kinds, Fields: []string{"namespace"}},
-	}}
+	opts := testOptions()
 	p, err := scenarios.Parse("e.yaml", []byte(src), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +340,7 @@ func TestParseMalformed(t *testing.T) {
 		},
 		"unknown provider": {
 			src:  edit(t, "provider: sandbox", "provider: aws"),
-			line: 5, col: 21, contains: []string{`unknown provider "aws"`, "known providers: sandbox"},
+			line: 5, col: 21, contains: []string{`unknown provider "aws"`, "known providers: kube, sandbox"},
 		},
 		"missing provider": {
 			src:  edit(t, "{ provider: sandbox, name: demo }", "{ name: demo }"),
@@ -350,7 +348,7 @@ func TestParseMalformed(t *testing.T) {
 		},
 		"unknown target field": {
 			src:  edit(t, "name: demo", "nmae: demo"),
-			line: 5, col: 30, contains: []string{`unknown target field "nmae" for provider sandbox`, `did you mean "name"?`},
+			line: 5, col: 30, contains: []string{`unknown field "nmae" in target of provider sandbox`, `did you mean "name"?`},
 		},
 		"production target without a name": {
 			src:  edit(t, "name: demo", "environment: production"),
@@ -507,7 +505,7 @@ func TestParseReportsEveryMistake(t *testing.T) {
 }
 
 func TestParseErrorTypes(t *testing.T) {
-	_, err := scenarios.Parse("s.yaml", []byte("title: [x"), scenarios.Options{})
+	_, err := scenarios.Parse("s.yaml", []byte("title: [x"), testOptions())
 	var ptr *scenarios.Errors
 	if !errors.As(err, &ptr) || len(*ptr) == 0 {
 		t.Fatalf("errors.As(*Errors) failed on %v", err)
@@ -536,7 +534,7 @@ func TestParseAliasesAndMerges(t *testing.T) {
     id: second
     selection: { count: 2 }
 `)
-	p, err := scenarios.Parse("s.yaml", []byte(src), scenarios.Options{})
+	p, err := scenarios.Parse("s.yaml", []byte(src), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,7 +556,7 @@ func TestParseRejectsHugeFile(t *testing.T) {
 }
 
 func TestValidateNamesFields(t *testing.T) {
-	p, err := scenarios.Parse("s.yaml", []byte(valid), scenarios.Options{})
+	p, err := scenarios.Parse("s.yaml", []byte(valid), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,7 +565,7 @@ func TestValidateNamesFields(t *testing.T) {
 	p.Faults[0].Params.Delay = time.Second
 	p.StopConditions[0].Above = nil
 	p.Phases.Recovery = 0
-	err = p.Validate(scenarios.Options{})
+	err = p.Validate(testOptions())
 	var errs scenarios.Errors
 	if !errors.As(err, &errs) {
 		t.Fatalf("Validate = %v", err)
@@ -588,7 +586,7 @@ func TestValidateNamesFields(t *testing.T) {
 }
 
 func TestWithPhases(t *testing.T) {
-	p, err := scenarios.Parse("s.yaml", []byte(valid), scenarios.Options{})
+	p, err := scenarios.Parse("s.yaml", []byte(valid), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,7 +598,7 @@ func TestWithPhases(t *testing.T) {
 	if f := q.Faults[0]; f.StartAfter != time.Second || f.Duration != 6*time.Second {
 		t.Errorf("fault window = %s + %s, want 1s + 6s", f.StartAfter, f.Duration)
 	}
-	if err := q.Validate(scenarios.Options{}); err != nil {
+	if err := q.Validate(testOptions()); err != nil {
 		t.Errorf("shortened plan is invalid: %v", err)
 	}
 	if p.Faults[0].Duration != time.Minute || p.Phases.Fault != 2*time.Minute {

@@ -6,34 +6,33 @@ import (
 	"github.com/gameday-tui/gameday/providers"
 )
 
-// Metric names a steady-state metric as scenario files spell it.
+// Metric names a steady-state metric as scenario files spell it: one of
+// the four classic metrics, or a series a metric source delivers by name
+// (metrics: { source: prometheus, queries: { queue_depth: … } }).
 type Metric string
 
-// The four metrics every run measures.
+// The four classic metrics, which every source may deliver.
 const (
-	P95        Metric = "p95_ms"
-	ErrorRate  Metric = "error_rate"
-	Throughput Metric = "throughput_rps"
-	Running    Metric = "running"
+	P95        Metric = providers.SeriesP95
+	ErrorRate  Metric = providers.SeriesErrorRate
+	Throughput Metric = providers.SeriesThroughput
+	Running    Metric = providers.SeriesRunning
 )
 
-// Metrics lists the four metrics in display order.
+// Metrics lists the four classic metrics in display order.
 var Metrics = []Metric{P95, ErrorRate, Throughput, Running}
 
-// Value returns the metric's value in s.
-func (m Metric) Value(s providers.Sample) float64 {
+// Classic reports whether m is one of the four classic metrics.
+func (m Metric) Classic() bool {
 	switch m {
-	case P95:
-		return s.P95
-	case ErrorRate:
-		return s.ErrorRate
-	case Throughput:
-		return s.Throughput
-	case Running:
-		return float64(s.Running)
+	case P95, ErrorRate, Throughput, Running:
+		return true
 	}
-	return 0
+	return false
 }
+
+// Value returns the metric's value in s and whether s carries it.
+func (m Metric) Value(s providers.Sample) (float64, bool) { return s.Value(string(m)) }
 
 // Bound is a steady-state threshold: Min and/or Max, nil when absent.
 type Bound struct {
@@ -59,15 +58,33 @@ type Target struct {
 	// Environment "production" must be confirmed by typing it.
 	Name        string `json:"name,omitempty"`
 	Environment string `json:"environment,omitempty"`
-	// Fields holds provider-specific settings (cluster, namespace, …).
-	Fields map[string]string `json:"fields,omitempty"`
+	// Fields holds the provider's own settings (namespace, region, …), as
+	// its providers.Spec declares them.
+	Fields providers.Fields `json:"fields,omitempty"`
 }
 
-// Load is the built-in traffic; a nil *Load means real traffic only.
+// Load is the traffic of a run: the built-in load generator (Rate, with
+// Path on the target or a URL anywhere), or an external command (k6, say)
+// that gameday starts and stops. A nil *Load means real traffic only.
 type Load struct {
-	Rate    float64       `json:"rate"`
+	Rate    float64       `json:"rate,omitempty"`
 	Path    string        `json:"path,omitempty"`
+	URL     string        `json:"url,omitempty"`
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// Command, when set, is the external load: argv of a program gameday
+	// runs for the length of the run. There is then no built-in load.
+	Command []string `json:"command,omitempty"`
+}
+
+// BuiltIn reports whether l asks for the built-in load generator.
+func (l *Load) BuiltIn() bool { return l != nil && len(l.Command) == 0 && l.Rate > 0 }
+
+// MetricsConfig names a metric source beyond the built-in load generator
+// (metrics: { source: prometheus, url: …, queries: … }), with its own
+// fields as its providers.SourceSpec declares them.
+type MetricsConfig struct {
+	Source string           `json:"source"`
+	Fields providers.Fields `json:"fields,omitempty"`
 }
 
 // Phases are the lengths of the three timed phases.
@@ -114,4 +131,30 @@ type Plan struct {
 	StopConditions []StopCondition  `json:"stop_conditions,omitempty"`
 	MaxPercent     float64          `json:"max_percent,omitempty"`
 	MaxCount       int              `json:"max_count,omitempty"`
+	// Metrics, when set, is a metric source the run reads besides (or,
+	// without built-in load, instead of) the load generator.
+	Metrics *MetricsConfig `json:"metrics,omitempty"`
+	// NearMargin is how close to a bound a value counts as "near" (amber
+	// on the console): a fraction of the bound, DefaultNearMargin when 0.
+	NearMargin float64 `json:"near_margin,omitempty"`
+}
+
+// DefaultNearMargin is the near margin of a plan that sets none: within
+// 10 % of a bound.
+const DefaultNearMargin = 0.10
+
+// Margin returns the plan's near margin.
+func (p *Plan) Margin() float64 {
+	if p.NearMargin > 0 {
+		return p.NearMargin
+	}
+	return DefaultNearMargin
+}
+
+// CallFault returns f as a provider is handed it: the fault with the
+// scenario's target fields as its Scope.
+func (p *Plan) CallFault(f Fault) providers.Fault {
+	pf := f.Fault
+	pf.Scope = p.Target.Fields
+	return pf
 }

@@ -1,7 +1,7 @@
 // Package scenarios holds the scenario schema, its strict loader and the
 // scenario files that ship with gameday.
 //
-// A scenario file is one YAML document (see DESIGN.md, "The scenario file").
+// A scenario file is one YAML document; README.md shows one in full.
 // Parse decodes it through yaml.Node so that every mistake is reported with
 // the file, line and column where it is, and what was expected; it collects
 // every mistake of a file, not only the first, and returns no Plan at all
@@ -46,37 +46,17 @@ import (
 // read into memory and parsed.
 const MaxFileSize = 1 << 20
 
-// ProviderSpec says what a provider accepts in a scenario: the fault kinds
-// it implements, and the target fields it reads beyond the common ones.
-type ProviderSpec struct {
-	Kinds []providers.Kind
-	// Fields are the provider-specific target keys (cluster, namespace,
-	// region, …). The keys provider, name and environment are common to
-	// every provider and need not be listed.
-	Fields []string
-}
-
-// Options tell the loader which providers exist. The command line builds
-// them from the providers it was compiled with.
+// Options tell the loader which providers and metric sources exist, with
+// the fields each owns (providers.Spec, providers.SourceSpec). The command
+// line builds them from the providers it was compiled with (its registry);
+// the loader itself knows none.
 type Options struct {
 	// Providers maps a provider name, as scenario files spell it, to what
-	// it accepts. A nil map means DefaultOptions().Providers.
-	Providers map[string]ProviderSpec
-}
-
-// DefaultOptions knows the built-in sandbox provider with all six classic
-// fault kinds.
-func DefaultOptions() Options {
-	return Options{Providers: map[string]ProviderSpec{
-		"sandbox": {Kinds: slices.Clone(providers.Kinds)},
-	}}
-}
-
-func (o Options) withDefaults() Options {
-	if o.Providers == nil {
-		return DefaultOptions()
-	}
-	return o
+	// it accepts.
+	Providers map[string]providers.Spec
+	// Sources maps a metric source name (metrics: { source: NAME }) to
+	// what it accepts.
+	Sources map[string]providers.SourceSpec
 }
 
 // commonTargetFields are the target keys every provider accepts.
@@ -147,7 +127,7 @@ func (es Errors) sorted() Errors {
 // and in Plan.Path. When the file has any mistake Parse returns a nil Plan
 // and an *Errors listing all of them.
 func Parse(path string, data []byte, opts Options) (*Plan, error) {
-	d := newDecoder(path, opts.withDefaults())
+	d := newDecoder(path, opts)
 	if root := d.document(data); root != nil {
 		p := d.plan(root)
 		d.check(p)

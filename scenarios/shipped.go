@@ -46,20 +46,20 @@ func ShippedFiles() []File {
 	return out
 }
 
-// Shipped parses the built-in scenarios with DefaultOptions. It panics if
-// one is invalid, which the package's tests rule out, like
-// regexp.MustCompile on a constant.
-func Shipped() []*Plan {
+// Shipped parses the built-in scenarios with opts. An invalid one is an
+// error; the command line's tests parse every shipped file with the
+// registry of every provider it is built with.
+func Shipped(opts Options) ([]*Plan, error) {
 	files := ShippedFiles()
 	out := make([]*Plan, 0, len(files))
 	for _, f := range files {
-		p, err := Parse(f.Path, f.Data, DefaultOptions())
+		p, err := Parse(f.Path, f.Data, opts)
 		if err != nil {
-			panic(fmt.Sprintf("scenarios: shipped scenario is invalid:\n%v", err))
+			return nil, fmt.Errorf("shipped scenario %s is invalid:\n%w", f.Path, err)
 		}
 		out = append(out, p)
 	}
-	return out
+	return out, nil
 }
 
 func isScenarioName(name string) bool {

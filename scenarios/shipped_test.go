@@ -26,11 +26,11 @@ func TestShippedScenariosParse(t *testing.T) {
 			if !strings.HasPrefix(f.Path, "embedded:sandbox/") || !strings.HasSuffix(f.Path, ".yaml") {
 				t.Errorf("path %q is not embedded:sandbox/*.yaml", f.Path)
 			}
-			p, err := scenarios.Parse(f.Path, f.Data, scenarios.DefaultOptions())
+			p, err := scenarios.Parse(f.Path, f.Data, testOptions())
 			if err != nil {
 				t.Fatalf("shipped scenario is invalid:\n%v", err)
 			}
-			if err := p.Validate(scenarios.DefaultOptions()); err != nil {
+			if err := p.Validate(testOptions()); err != nil {
 				t.Errorf("shipped plan does not validate: %v", err)
 			}
 			if p.Target.Provider != "sandbox" || p.Target.Production() {
@@ -67,7 +67,7 @@ func TestShippedScenariosParse(t *testing.T) {
 			}
 			// Tests and CI shorten the phases; the plan must stay valid.
 			short := p.WithPhases(scenarios.Phases{Baseline: 2 * time.Second, Fault: 5 * time.Second, Recovery: 2 * time.Second})
-			if err := short.Validate(scenarios.DefaultOptions()); err != nil {
+			if err := short.Validate(testOptions()); err != nil {
 				t.Errorf("shortened plan is invalid: %v", err)
 			}
 		})
@@ -84,8 +84,14 @@ func TestShippedScenariosParse(t *testing.T) {
 
 func TestShippedPatterns(t *testing.T) {
 	byKind := map[providers.Kind]*scenarios.Plan{}
-	for _, p := range scenarios.Shipped() {
-		byKind[p.Faults[0].Kind] = p
+	plans, err := scenarios.Shipped(testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plans {
+		if p.Target.Provider == "sandbox" {
+			byKind[p.Faults[0].Kind] = p
+		}
 	}
 	if f := byKind[providers.InstanceStop].Faults[0]; f.Selection.Percent != 10 {
 		t.Errorf("instance stop selects %v, want 10%%", f.Selection)
@@ -124,7 +130,7 @@ func TestDiscover(t *testing.T) {
 	writeFile(t, filepath.Join(b, "good.yml"), strings.Replace(valid, "Random task stop", "From B", 1))
 	missing := filepath.Join(a, "missing")
 
-	plans, errs := scenarios.Discover([]string{a, missing, b, a}, scenarios.DefaultOptions())
+	plans, errs := scenarios.Discover([]string{a, missing, b, a}, testOptions())
 	var titles []string
 	for _, p := range plans {
 		titles = append(titles, p.Title)
@@ -148,11 +154,11 @@ func TestLoadFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.yaml")
 	writeFile(t, path, valid)
-	p, err := scenarios.LoadFile(path, scenarios.Options{})
+	p, err := scenarios.LoadFile(path, testOptions())
 	if err != nil || p.Path != path {
 		t.Fatalf("LoadFile = %v, %v", p, err)
 	}
-	_, err = scenarios.LoadFile(filepath.Join(dir, "nope.yaml"), scenarios.Options{})
+	_, err = scenarios.LoadFile(filepath.Join(dir, "nope.yaml"), testOptions())
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("LoadFile of a missing file = %v, want ErrNotExist", err)
 	}

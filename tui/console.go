@@ -314,27 +314,43 @@ func (c consoleScreen) verdict() string {
 		return st.Neutral.Render("· NO DATA YET")
 	}
 	if !c.snap.Holding {
+		// The header names what breached; the values are on the graphs.
+		var names []string
+		for _, ck := range c.snap.Checks {
+			if !ck.Holds {
+				names = append(names, metricName(ck.Metric))
+			}
+		}
 		s := "✘ BREACHED"
-		if len(c.snap.Breaches) > 0 {
-			s += ": " + strings.Join(c.snap.Breaches, ", ")
+		if len(names) > 0 {
+			s += ": " + strings.Join(names, ", ")
 		}
 		return st.Breached.Render(s)
 	}
-	last := c.snap.Samples[len(c.snap.Samples)-1]
 	for _, m := range scenarios.Metrics {
-		if levelOf(c.plan.SteadyState[m], metricValue(m, last)) == levelNear {
+		if _, bounded := c.plan.SteadyState[m]; bounded && c.level(m) == levelNear {
 			return st.Near.Render("▲ HOLDING, NEAR A BOUND")
 		}
 	}
 	return st.Holding.Render("✔ HOLDING")
 }
 
-// current returns m's latest value (NaN without samples).
-func (c consoleScreen) current(m scenarios.Metric) float64 {
-	if len(c.snap.Samples) == 0 {
-		return math.NaN()
+// current returns m's latest value and the rate offered then (NaN without
+// a sample carrying m).
+func (c consoleScreen) current(m scenarios.Metric) (float64, float64) {
+	for i := len(c.snap.Samples) - 1; i >= 0; i-- {
+		s := c.snap.Samples[i]
+		if v := metricValue(m, s); !math.IsNaN(v) {
+			return v, s.Offered
+		}
 	}
-	return metricValue(m, c.snap.Samples[len(c.snap.Samples)-1])
+	return math.NaN(), 0
+}
+
+// level is how m's latest value stands against the plan.
+func (c consoleScreen) level(m scenarios.Metric) level {
+	v, offered := c.current(m)
+	return levelOf(c.plan, m, v, offered)
 }
 
 // windows returns the spans during which faults were (or may still be)
@@ -417,8 +433,8 @@ func (c consoleScreen) graphLines(w, h int) []string {
 // graphTitle is a graph's one-line title for the 2×2 layout.
 func (c consoleScreen) graphTitle(m scenarios.Metric, b scenarios.Bound) string {
 	st := c.styles
-	v := c.current(m)
-	l := levelOf(b, v)
+	v, _ := c.current(m)
+	l := c.level(m)
 	return st.Title.Render(metricName(m)) + "  " + st.style(l).Render(formatValue(m, v)+" "+l.word()) +
 		"  limit " + formatBound(m, b)
 }
@@ -426,8 +442,8 @@ func (c consoleScreen) graphTitle(m scenarios.Metric, b scenarios.Bound) string 
 // graphSide is a graph's label block for the stacked layout.
 func (c consoleScreen) graphSide(m scenarios.Metric, b scenarios.Bound) []string {
 	st := c.styles
-	v := c.current(m)
-	l := levelOf(b, v)
+	v, _ := c.current(m)
+	l := c.level(m)
 	return []string{
 		st.Title.Render(metricName(m)),
 		st.style(l).Render(formatValue(m, v) + " " + l.word()),

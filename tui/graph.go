@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 	"github.com/guptarohit/asciigraph"
@@ -63,12 +64,14 @@ func bucket(m scenarios.Metric, b scenarios.Bound, samples []providers.Sample, n
 	return s
 }
 
-// metricValue is m's value in s, NaN when unknown (running count -1).
+// metricValue is m's value in s, NaN when s does not carry it (a running
+// count of -1, a sample of another source, a window without requests).
 func metricValue(m scenarios.Metric, s providers.Sample) float64 {
-	if m == scenarios.Running && s.Running < 0 {
+	v, ok := m.Value(s)
+	if !ok || m == scenarios.P95 && s.Requests == 0 && s.Hist == "" && (s.Source == "" || s.Source == providers.SourceLoadgen) {
 		return math.NaN()
 	}
-	return m.Value(s)
+	return v
 }
 
 // threshold returns the bound's line to draw: the ceiling, else the floor.
@@ -285,25 +288,21 @@ func formatBound(m scenarios.Metric, b scenarios.Bound) string {
 	return strings.Join(parts, ", ")
 }
 
-// levelOf says how v stands against b: breached beyond it, near within
-// 80 % of it (v ≥ 0.8·max, or min ≥ 0.8·v), holding otherwise.
-func levelOf(b scenarios.Bound, v float64) level {
-	if math.IsNaN(v) {
-		return levelNone
-	}
-	if b.Min == nil && b.Max == nil {
+// levelOf says how v of m stands against plan's bound: engine.LevelOf,
+// the one rule behind the console's colours and the report's words.
+func levelOf(plan *scenarios.Plan, m scenarios.Metric, v, offered float64) level {
+	switch engine.LevelOf(plan, m, v, offered) {
+	case engine.LevelUnbounded:
 		return levelUnbounded
-	}
-	if !b.Holds(v) {
+	case engine.LevelHolding:
+		return levelHolding
+	case engine.LevelNear:
+		return levelNear
+	case engine.LevelBreached:
 		return levelBreached
+	case engine.LevelNone:
 	}
-	if b.Max != nil && *b.Max > 0 && v >= 0.8**b.Max {
-		return levelNear
-	}
-	if b.Min != nil && *b.Min > 0 && *b.Min >= 0.8*v {
-		return levelNear
-	}
-	return levelHolding
+	return levelNone
 }
 
 // graphKey identifies a rendered chart: same key, same lines.

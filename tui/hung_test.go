@@ -74,7 +74,7 @@ func (steadyMetrics) Samples(ctx context.Context) <-chan providers.Sample {
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				s := providers.Sample{At: now, P50: 40, P95: 120, P99: 150, Requests: 100, Throughput: 300, Running: 4}
+				s := providers.Sample{At: now, Span: 50 * time.Millisecond, P50: 40, P95: 120, P99: 150, Requests: 100, Throughput: 300, Running: 4}
 				select {
 				case ch <- s:
 				default:

@@ -150,32 +150,6 @@ func TestPlotSizeAndThreshold(t *testing.T) {
 	}
 }
 
-func TestLevelOf(t *testing.T) {
-	tests := map[string]struct {
-		b    scenarios.Bound
-		v    float64
-		want level
-	}{
-		"under max":       {scenarios.Bound{Max: fp(500)}, 100, levelHolding},
-		"near max":        {scenarios.Bound{Max: fp(500)}, 400, levelNear},
-		"over max":        {scenarios.Bound{Max: fp(500)}, 501, levelBreached},
-		"well above min":  {scenarios.Bound{Min: fp(250)}, 400, levelHolding},
-		"near min":        {scenarios.Bound{Min: fp(250)}, 300, levelNear},
-		"below min":       {scenarios.Bound{Min: fp(250)}, 200, levelBreached},
-		"no bound":        {scenarios.Bound{}, 7, levelUnbounded},
-		"unknown":         {scenarios.Bound{Min: fp(3)}, math.NaN(), levelNone},
-		"zero max, zero":  {scenarios.Bound{Max: fp(0)}, 0, levelHolding},
-		"zero max, above": {scenarios.Bound{Max: fp(0)}, 0.1, levelBreached},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := levelOf(tc.b, tc.v); got != tc.want {
-				t.Errorf("levelOf = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestFaultRowMarksWindow(t *testing.T) {
 	ss := samples(10, false)
 	s := bucket(scenarios.P95, scenarios.Bound{}, ss, 10)

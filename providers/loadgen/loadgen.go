@@ -93,7 +93,8 @@ type Generator struct {
 	started  atomic.Bool
 	rec      atomic.Pointer[Recorder]
 	inflight atomic.Int64
-	start    time.Time // set by Run before any worker starts
+	due      atomic.Int64 // requests that have fallen due (sent or dropped)
+	start    time.Time    // set by Run before any worker starts
 
 	ticks   chan time.Duration // due times handed to idle workers
 	workers int                // owned by the scheduler
@@ -242,6 +243,7 @@ func (g *Generator) Run(ctx context.Context) (Summary, error) {
 	g.start = time.Now()
 	rec := newRecorder(g.start, g.window, g.cfg.Keep)
 	rec.InFlight = g.InFlight
+	rec.Offered = g.due.Load
 	rec.OnClose = g.deliver
 	g.rec.Store(rec)
 
@@ -357,6 +359,7 @@ func (g *Generator) schedule(ctx context.Context, dispatch func(time.Duration)) 
 			sl.sleep(wait)
 			continue
 		}
+		g.due.Add(1)
 		dispatch(p.Due(hits))
 		hits++
 	}
@@ -428,6 +431,7 @@ func (g *Generator) closedLoop(ctx context.Context) (time.Duration, int64) {
 			defer rq.Close()
 			for !stop.Load() {
 				count.Add(1)
+				g.due.Add(1)
 				g.send(rq, rec, time.Since(g.start))
 			}
 		}()

@@ -52,18 +52,15 @@ func catIndex(c Category) int {
 
 const numCats = 8
 
-// Histogram range: latencies are recorded in microseconds from 1 µs to one
-// hour with three significant digits (0.1 % resolution). Longer latencies
-// are clamped to the top of the range.
+// Histogram range (providers.NewHist): latencies are recorded in
+// microseconds from 1 µs to one hour with three significant digits (0.1 %
+// resolution). Longer latencies are clamped to the top of the range.
 const (
-	histLowest  = 1
-	histHighest = int64(time.Hour / time.Microsecond)
-	histDigits  = 3
+	histLowest  = providers.HistLowest
+	histHighest = providers.HistHighest
 )
 
-func newHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, histDigits)
-}
+func newHist() *hdrhistogram.Histogram { return providers.NewHist() }
 
 func recordHist(h *hdrhistogram.Histogram, latency time.Duration) {
 	us := int64(latency / time.Microsecond)
@@ -100,6 +97,13 @@ type Window struct {
 	Throughput float64
 	// InFlight is the number of requests in flight when the window closed.
 	InFlight int
+	// Offered is the rate the generator actually offered in the window:
+	// requests that fell due (sent or dropped) per second. It is below the
+	// configured rate when the generator itself fell behind.
+	Offered float64
+	// Hist is the window's latency histogram, encoded (providers.EncodeHist),
+	// so that percentiles over many windows come from every request.
+	Hist string
 }
 
 // ErrorCount returns the number of failed requests in the window.
@@ -132,6 +136,10 @@ func (w Window) Sample() providers.Sample {
 	}
 	return providers.Sample{
 		At:         w.End,
+		Source:     providers.SourceLoadgen,
+		Span:       w.End.Sub(w.Start),
+		Offered:    w.Offered,
+		Hist:       w.Hist,
 		P50:        ms(w.P50),
 		P95:        ms(w.P95),
 		P99:        ms(w.P99),
@@ -180,6 +188,9 @@ type Recorder struct {
 	// InFlight, if set, is read when a window closes to fill
 	// Window.InFlight.
 	InFlight func() int
+	// Offered, if set, returns how many requests have fallen due since
+	// the start; a window's Offered rate is its increase over the window.
+	Offered func() int64
 
 	mu    sync.Mutex
 	size  time.Duration
@@ -191,6 +202,7 @@ type Recorder struct {
 	head  int
 	count int
 
+	offered  int64 // Offered() when the current window started
 	total    counts
 	totalH   *hdrhistogram.Histogram // whole run
 	sumLat   time.Duration
@@ -316,6 +328,14 @@ func (r *Recorder) closeLocked(end time.Time) {
 	if r.InFlight != nil {
 		w.InFlight = r.InFlight()
 	}
+	if r.Offered != nil {
+		now := r.Offered()
+		if secs := end.Sub(r.start).Seconds(); secs > 0 {
+			w.Offered = float64(now-r.offered) / secs
+		}
+		r.offered = now
+	}
+	w.Hist = providers.EncodeHist(r.hist)
 	r.ring[(r.head+r.count)%len(r.ring)] = w
 	if r.count < len(r.ring) {
 		r.count++

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gameday-tui/gameday/providers"
@@ -24,14 +25,15 @@ func isReplicaName(n string) bool {
 // dependency-outage blackhole|error; the first is the default), and one
 // per-fault selector, names, a list of replica names for the kinds that
 // hit replicas. The scenario's target takes no fields of the sandbox's
-// own. A sandbox has no traffic but the built-in load, so it needs load.
+// own. It has no traffic of its own, so a scenario gives built-in load or
+// a metric source (NoLoadNeeded false).
 //
 // It is plain data and pure functions: validating a scenario needs no
 // running sandbox.
 func Spec() providers.Spec {
 	return providers.Spec{
 		Name:  ProviderName,
-		Kinds: []providers.Kind{providers.InstanceStop, providers.Latency, providers.CPUStress, providers.MemoryStress, providers.DBFailure, providers.DependencyOutage},
+		Kinds: slices.Clone(providers.Kinds),
 		Selector: []providers.FieldSpec{{
 			Name:  SelectorNames,
 			Type:  providers.FieldStrings,
@@ -72,18 +74,18 @@ func checkNames(v any) error {
 // dependency, and together with a selection (names already say which
 // replicas, and how many).
 func checkFault(_ providers.Fields, f providers.Fault) []providers.FieldError {
-	if !f.Target.Has(SelectorNames) {
+	if len(f.Target.Strings(SelectorNames)) == 0 {
 		return nil
 	}
-	path := "target." + SelectorNames
+	var errs []providers.FieldError
 	switch f.Kind {
 	case providers.DBFailure:
-		return []providers.FieldError{providers.NewFieldError(path, "a db-failure hits the sandbox's one database; it takes no replica names")}
+		errs = append(errs, providers.NewFieldError("target."+SelectorNames, "a db-failure acts on the sandbox's one database; it takes no replica names"))
 	case providers.DependencyOutage:
-		return []providers.FieldError{providers.NewFieldError(path, "a dependency-outage hits the sandbox's one dependency; it takes no replica names")}
+		errs = append(errs, providers.NewFieldError("target."+SelectorNames, "a dependency-outage acts on the sandbox's one dependency; it takes no replica names"))
 	}
 	if f.Selection.Count > 0 || f.Selection.Percent > 0 {
-		return []providers.FieldError{providers.NewFieldError(path, "give replica names or a selection (count, percent), not both")}
+		errs = append(errs, providers.NewFieldError("selection", "the fault names its replicas in target.%s; drop the selection", SelectorNames))
 	}
-	return nil
+	return errs
 }

@@ -58,14 +58,14 @@ func TestSpec(t *testing.T) {
 		want string
 	}{
 		"names on a replica kind": {providers.Fault{Kind: providers.CPUStress, Target: names}, ""},
-		"names and a selection":   {providers.Fault{Kind: providers.InstanceStop, Target: names, Selection: providers.Selection{Percent: 50}}, "not both"},
-		"names on the database":   {providers.Fault{Kind: providers.DBFailure, Target: names}, "one database"},
-		"names on the dependency": {providers.Fault{Kind: providers.DependencyOutage, Target: names}, "one dependency"},
+		"names and a selection":   {providers.Fault{Kind: providers.InstanceStop, Target: names, Selection: providers.Selection{Percent: 50}}, "selection: the fault names its replicas in target.names; drop the selection"},
+		"names on the database":   {providers.Fault{Kind: providers.DBFailure, Target: names}, "target.names: a db-failure acts on the sandbox's one database"},
+		"names on the dependency": {providers.Fault{Kind: providers.DependencyOutage, Target: names}, "target.names: a dependency-outage acts on the sandbox's one dependency"},
 		"no names":                {providers.Fault{Kind: providers.DBFailure}, ""},
 	} {
 		errs := s.CheckFault(nil, tc.f)
-		if tc.want == "" && len(errs) > 0 || tc.want != "" && (len(errs) != 1 || errs[0].Path != "target.names" || !strings.Contains(errs[0].Msg, tc.want)) {
-			t.Errorf("%s: CheckFault = %v, want %q at target.names", name, errs, tc.want)
+		if tc.want == "" && len(errs) > 0 || tc.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want)) {
+			t.Errorf("%s: CheckFault = %v, want %q", name, errs, tc.want)
 		}
 	}
 	spec, err := sandbox.SpecFor(providers.Fault{ID: "f1", Kind: providers.MemoryStress, Target: names, Params: providers.Params{MemoryMB: 8}}, time.Minute)

@@ -53,6 +53,7 @@ func Main() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	startDebugServer(os.Getenv("GAMEDAY_DEBUG_ADDR"))
 	root := newRootCmd()
 	err := root.ExecuteContext(ctx)
 	if err == nil {

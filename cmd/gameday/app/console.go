@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
-	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 	"github.com/gameday-tui/gameday/tui"
 )
@@ -37,18 +39,28 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 	if len(plans) == 0 {
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
 	}
-	fmt.Fprintln(stderr, "gameday: starting the sandbox…")
-	// The target outlives Ctrl+C (the console turns it into an abort); it
-	// is closed when the console has quit and the run rolled back.
-	t, err := openTarget(context.WithoutCancel(ctx), f.fragile, func(string, ...any) {})
-	if err != nil {
-		return err
+	reg := defaultRegistry()
+	co := connectOptions{fragile: f.fragile}
+	// Connections outlive Ctrl+C (the console turns it into an abort);
+	// they are closed when the console has quit and the run rolled back.
+	// Local systems (the sandbox) are connected to, or started, at once;
+	// the others when a plan of theirs is first shown.
+	systems := newConns(reg, co)
+	defer systems.Close()
+	started := map[string]bool{}
+	for _, p := range plans {
+		if b, err := reg.backend(p.Target.Provider); err == nil && b.eager && !started[p.Target.Provider] {
+			started[p.Target.Provider] = true
+			fmt.Fprintf(stderr, "gameday: connecting to the %s…\n", p.Target.Provider)
+			if _, err := systems.get(context.WithoutCancel(ctx), p); err != nil {
+				return err
+			}
+		}
 	}
-	defer t.Close()
 
 	var mu sync.Mutex
 	var sessions []*session
-	unfinished, recoverFn := consoleRecovery(t)
+	unfinished, recoverFn := consoleRecovery(reg, co)
 	cfg := tui.Config{
 		Plans:      plans,
 		PlanErrors: planErrs,
@@ -56,6 +68,10 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		Recover:    recoverFn,
 		DryRun:     f.dryRun,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
+			t, err := systems.get(context.WithoutCancel(ctx), p)
+			if err != nil {
+				return nil, err
+			}
 			return previewFaults(ctx, t, p, f.dryRun)
 		},
 		// The console asks for a production target's name before it calls
@@ -63,7 +79,11 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		// out of the plan's bounds, which the console shows as an error.
 		Start: func(ctx context.Context, p *scenarios.Plan) (tui.Run, error) {
 			// The run must not end with the command that started it.
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun})
+			t, err := systems.get(context.WithoutCancel(ctx), p)
+			if err != nil {
+				return nil, err
+			}
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Registry: reg, Connect: co})
 			if err != nil {
 				return nil, err
 			}
@@ -96,13 +116,16 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		default:
 			fmt.Fprintln(stderr, "gameday: rolling back the run before exit…")
 			s.Abort("console closed")
-			select {
-			case <-s.Done():
-			case <-time.After(2 * time.Minute):
-				printMaybeInjected(stderr, s.Snapshot(), s.JournalPath())
+			if !waitForRollback(stderr, s) {
+				continue
 			}
 		}
-		s.Close()
+		if err := s.JournalErr(); err != nil {
+			fmt.Fprintf(stderr, "gameday: the journal could not be written in full (%v); the report is rendered from what was written\n", err)
+		}
+		if err := s.Close(); err != nil {
+			fmt.Fprintf(stderr, "gameday: close the journal: %v\n", err)
+		}
 		out := s.Outcome()
 		if _, err := s.SaveReport(); err != nil {
 			fmt.Fprintf(stderr, "gameday: write the report: %v\n", err)
@@ -115,37 +138,34 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 	return nil
 }
 
-// previewSummary says what a fault will do, e.g. "will stop 1 of 4
-// replicas: replica-3".
-func previewSummary(f providers.Fault, targets []providers.Target, replicas int) string {
-	names := make([]string, len(targets))
-	for i, t := range targets {
-		names[i] = t.Name
-	}
-	list := strings.Join(names, ", ")
-	of := fmt.Sprintf("%d of %d replicas: %s", len(targets), replicas, list)
-	if len(targets) == 0 {
-		return "matches nothing right now"
-	}
-	switch f.Kind {
-	case providers.InstanceStop:
-		if f.Params.Mode == "pause" {
-			return "will pause " + of
+// waitForRollback waits, after the console has closed, for s's rollback
+// and verification to finish — as long as they take: the engine bounds
+// each fault's rollback and verification by the provider's deadlines —
+// saying every 10 s what is still in flight. A signal (Ctrl+C again) stops
+// the wait: it prints what may still be in place and the recover command,
+// and reports false.
+func waitForRollback(stderr io.Writer, s *session) bool {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.Done():
+			return true
+		case <-tick.C:
+			var busy []string
+			for _, f := range s.Snapshot().Faults {
+				if f.State.MayBeActive() {
+					busy = append(busy, fmt.Sprintf("%s %s (%s)", f.Fault.ID, f.Fault.Kind, f.State))
+				}
+			}
+			fmt.Fprintf(stderr, "gameday: still rolling back and verifying: %s (Ctrl+C again to exit now)\n", strings.Join(busy, ", "))
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "gameday: %s: exiting without waiting for the rollback\n", sig)
+			printMaybeInjected(stderr, s.Snapshot(), s.JournalPath())
+			return false
 		}
-		return "will stop " + of
-	case providers.Latency:
-		return fmt.Sprintf("will delay %s by %s", of, f.Params.Delay)
-	case providers.CPUStress:
-		return "will burn CPU in " + of
-	case providers.MemoryStress:
-		return fmt.Sprintf("will hold %d MB in %s", f.Params.MemoryMB, of)
-	case providers.DBFailure:
-		return "will stop the database: " + list
-	case providers.DependencyOutage:
-		if f.Params.Mode == "error" {
-			return "will make the dependency fail: " + list
-		}
-		return "will blackhole the dependency: " + list
 	}
-	return "will hit " + list
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
-// scenarioOptions are the providers this build knows, for the scenario loader.
-func scenarioOptions() scenarios.Options { return scenarios.DefaultOptions() }
+// scenarioOptions are the providers and sources this build knows, for the
+// scenario loader.
+func scenarioOptions() scenarios.Options { return defaultRegistry().options() }
 
 // findPlan resolves a scenario argument: a path to a file, or the name of a
 // shipped or user scenario — its file name without extension ("latency"),

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
-	"github.com/gameday-tui/gameday/providers/sandbox"
 )
 
 // Bounds on one recovery: each provider call, and the rollback (retries
@@ -39,8 +38,11 @@ that it is gone, and append the outcome to that journal, so that
 gameday report JOURNAL shows it.
 
 A fault whose inject was journaled but never answered is found by the label
-the run gave it. If no sandbox is running, the sandbox's faults ended with
-it. Running recover again is harmless: it says there is nothing to recover.
+the run gave it. Recover acts only on the very system the run acted on (the
+journal records its identity); when it cannot reach that system, or cannot
+tell that it is that one, it says what it could not check and confirms
+nothing. A system that is provably gone took its faults with it. Running
+recover again is harmless: it says there is nothing to recover.
 
 Exit codes: 0 everything clean (or nothing to recover); 3 no such journal,
 not a journal, or its run is still going; 4 a rollback could not be
@@ -73,7 +75,7 @@ func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time
 		}
 		path = latest
 	}
-	res, err := recoverJournal(ctx, path, discoverSandbox, timeout)
+	res, err := recoverJournal(ctx, path, defaultRegistry(), connectOptions{}, timeout)
 	if err != nil {
 		return err
 	}
@@ -82,16 +84,6 @@ func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time
 		return withCode(ExitRollbackFailed, errors.New(""))
 	}
 	return nil
-}
-
-// attachFunc returns the sandbox to roll back through, or an error
-// wrapping sandbox.ErrNoSandbox when none is running.
-type attachFunc func(ctx context.Context) (*sandbox.Client, error)
-
-// discoverSandbox attaches to the running `gameday sandbox`, if any.
-func discoverSandbox(ctx context.Context) (*sandbox.Client, error) {
-	c, _, err := sandbox.Discover(ctx)
-	return c, err
 }
 
 // recoveredFault is the outcome of recovering one fault.
@@ -107,14 +99,19 @@ type recoverResult struct {
 	faults []recoveredFault
 }
 
-// clean reports whether every fault was confirmed rolled back.
+// clean reports whether every fault was confirmed rolled back (or is
+// provably gone with its system).
 func (r recoverResult) clean() bool {
 	for _, f := range r.faults {
-		if f.status.State != engine.FaultRolledBack {
+		if !recovered(f.status.State) {
 			return false
 		}
 	}
 	return true
+}
+
+func recovered(st engine.FaultState) bool {
+	return st == engine.FaultRolledBack || st == engine.FaultGone
 }
 
 // summary says the outcome in one line, for the console's banner.
@@ -124,7 +121,7 @@ func (r recoverResult) summary() string {
 	}
 	var bad []string
 	for _, f := range r.faults {
-		if f.status.State != engine.FaultRolledBack {
+		if !recovered(f.status.State) {
 			bad = append(bad, f.line)
 		}
 	}
@@ -154,7 +151,7 @@ func (r recoverResult) print(w io.Writer) {
 // of the journal at path. An error (exit 3) means the journal could not be
 // used and nothing was done; a result that is not clean means some fault
 // needs manual action.
-func recoverJournal(ctx context.Context, path string, attach attachFunc, timeout time.Duration) (recoverResult, error) {
+func recoverJournal(ctx context.Context, path string, reg *registry, co connectOptions, timeout time.Duration) (recoverResult, error) {
 	res := recoverResult{path: path}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -196,31 +193,66 @@ func recoverJournal(ctx context.Context, path string, attach attachFunc, timeout
 		return res, invalid(fmt.Errorf("append to the journal %s: %w", path, err))
 	}
 
-	envProvider := recs[0].Plan.Target.Provider
-	if env := recs[0].Env; env != nil && env.Provider != "" {
-		envProvider = env.Provider
+	plan := recs[0].Plan
+	envProvider := plan.Target.Provider
+	var id providers.Identity
+	if env := recs[0].Env; env != nil {
+		if env.Provider != "" {
+			envProvider = env.Provider
+		}
+		if env.Identity != nil {
+			id = *env.Identity
+		}
 	}
-	var client *sandbox.Client
-	var attachErr error
-	if slices.ContainsFunc(unfinished, func(fs engine.FaultStatus) bool {
-		return injectionFor(fs, envProvider).Provider == sandbox.ProviderName
-	}) {
-		client, attachErr = attach(ctx)
+	if id.Provider == "" {
+		id.Provider = envProvider
 	}
+
+	// One connection per provider the unfinished faults name, reached by
+	// the journal's identity of the system the run acted on.
+	type reached struct {
+		c   *conn
+		b   backend
+		err error
+	}
+	systems := map[string]*reached{}
+	for _, fs := range unfinished {
+		name := injectionFor(fs, envProvider).Provider
+		if _, ok := systems[name]; ok {
+			continue
+		}
+		r := &reached{}
+		systems[name] = r
+		b, err := reg.backend(name)
+		if err != nil {
+			r.err = err
+			continue
+		}
+		r.b = b
+		want := id
+		if want.Provider != name {
+			want = providers.Identity{Provider: name}
+		}
+		r.c, r.err = b.reach(ctx, want, plan, co)
+	}
+	defer func() {
+		for _, r := range systems {
+			r.c.Close()
+		}
+	}()
 
 	res.faults = make([]recoveredFault, len(unfinished))
 	var wg sync.WaitGroup
 	for i, fs := range unfinished {
 		inj := injectionFor(fs, envProvider)
+		r := systems[inj.Provider]
 		switch {
-		case inj.Provider != sandbox.ProviderName:
-			res.faults[i] = failed(fs, inj, "", fmt.Errorf("gameday recover cannot roll back %s faults yet", inj.Provider))
-		case errors.Is(attachErr, sandbox.ErrNoSandbox):
-			res.faults[i] = diedWithSandbox(fs)
-		case attachErr != nil:
-			res.faults[i] = failed(fs, inj, "", fmt.Errorf("attach to the sandbox: %w", attachErr))
+		case errors.Is(r.err, errGone):
+			res.faults[i] = goneWithSystem(fs, r.err)
+		case r.err != nil:
+			res.faults[i] = failed(fs, inj, "", fmt.Errorf("could not check the system the run acted on (%s): %w", id, r.err))
 		default:
-			wg.Go(func() { res.faults[i] = recoverFault(ctx, client, fs, inj, timeout) })
+			wg.Go(func() { res.faults[i] = recoverFault(r.c.provider, fs, inj, timeout, path) })
 		}
 	}
 	wg.Wait()
@@ -246,7 +278,7 @@ func recoverJournal(ctx context.Context, path string, attach attachFunc, timeout
 func (r recoverResult) reason() string {
 	n := 0
 	for _, f := range r.faults {
-		if f.status.State == engine.FaultRolledBack {
+		if recovered(f.status.State) {
 			n++
 		}
 	}
@@ -283,60 +315,29 @@ func injectionFor(fs engine.FaultStatus, provider string) providers.Injection {
 	return inj
 }
 
-// recoverFault rolls back one fault, with retries, then polls Verify until
-// clean (rolling back again while it is not), all within timeout.
-func recoverFault(ctx context.Context, c *sandbox.Client, fs engine.FaultStatus, inj providers.Injection, timeout time.Duration) recoveredFault {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	defer cancel()
-	var prov providers.Provider = c
-	backoff := 200 * time.Millisecond
-	var err error
-	for attempt := 0; attempt <= recoverRetries; attempt++ {
-		if attempt > 0 && !sleepFor(ctx, backoff) {
-			break
-		}
-		backoff *= 2
-		actx, acancel := context.WithTimeout(ctx, recoverCallTimeout)
-		err = prov.Rollback(actx, inj)
-		acancel()
-		if err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return failed(fs, inj, prov.ManualRollback(inj), err)
+// recoverFault rolls back one fault and verifies it is gone, as the
+// engine does at the end of a run (engine.RollbackFault, VerifyFault),
+// each within timeout.
+func recoverFault(prov providers.Provider, fs engine.FaultStatus, inj providers.Injection, timeout time.Duration, journal string) recoveredFault {
+	opts := engine.RollbackOptions{CallTimeout: min(recoverCallTimeout, timeout), Deadline: timeout, Retries: recoverRetries}
+	if _, err := engine.RollbackFault(prov, inj, opts); err != nil {
+		return failed(fs, inj, engine.ManualCommand(prov, inj, journal), err)
 	}
 	v, ok := prov.(providers.Verifier)
 	if !ok {
 		return done(fs, nil, "rolled back (the provider cannot verify)")
 	}
-	backoff = 250 * time.Millisecond
-	for {
-		actx, acancel := context.WithTimeout(ctx, recoverCallTimeout)
-		res, verr := v.Verify(actx, inj)
-		acancel()
-		if verr == nil && res.Clean {
-			return done(fs, &res, "rolled back, verified clean")
-		}
-		if verr == nil {
-			// Something of the fault is still there: a hook whose apply was
-			// still finishing in the provider when the run died shows up only
-			// now, under the fault's owner label. Rolling back is idempotent.
-			rctx, rcancel := context.WithTimeout(ctx, recoverCallTimeout)
-			_ = prov.Rollback(rctx, inj)
-			rcancel()
-		}
-		if !sleepFor(ctx, backoff) {
-			if verr != nil {
-				res.Details = append(res.Details, "verify: "+verr.Error())
-			}
-			res.Clean = false
-			out := failed(fs, inj, prov.ManualRollback(inj), fmt.Errorf("rolled back, but not verified clean after %s: %s", timeout, strings.Join(res.Details, "; ")))
-			out.status.Verification = &res
-			return out
-		}
-		backoff = min(backoff*2, 2*time.Second)
+	res, err := engine.VerifyFault(prov, v, inj, opts)
+	if err == nil && res.Clean {
+		return done(fs, &res, "rolled back, verified clean")
 	}
+	if err != nil {
+		res.Details = append(res.Details, "verify: "+err.Error())
+	}
+	res.Clean = false
+	out := failed(fs, inj, engine.ManualCommand(prov, inj, journal), fmt.Errorf("rolled back, but not verified clean after %s: %s", timeout, strings.Join(res.Details, "; ")))
+	out.status.Verification = &res
+	return out
 }
 
 // done is a fault confirmed rolled back.
@@ -345,11 +346,12 @@ func done(fs engine.FaultStatus, v *providers.Verification, what string) recover
 	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: %s", fs.Fault.ID, fs.Fault.Kind, what)}
 }
 
-// diedWithSandbox is a sandbox fault when no sandbox runs: every hook lives
-// in the sandbox's processes, which never outlive it.
-func diedWithSandbox(fs engine.FaultStatus) recoveredFault {
-	v := providers.Verification{Clean: true, Details: []string{"no sandbox is running: the fault ended with the sandbox that applied it"}}
-	return done(fs, &v, "no sandbox is running; the fault ended with it")
+// goneWithSystem is a fault whose system is provably gone: it lived in
+// that system and ended with it.
+func goneWithSystem(fs engine.FaultStatus, why error) recoveredFault {
+	fs.State, fs.Manual = engine.FaultGone, ""
+	fs.Err = "gameday recover: the fault ended with its system: " + why.Error()
+	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: %s; the fault ended with it", fs.Fault.ID, fs.Fault.Kind, why)}
 }
 
 // failed is a fault that could not be confirmed rolled back.
@@ -364,18 +366,6 @@ func failed(fs engine.FaultStatus, inj providers.Injection, manual string, err e
 		line += "\n  manual: " + manual
 	}
 	return recoveredFault{status: fs, line: line}
-}
-
-// sleepFor waits d; it reports false if ctx ended first.
-func sleepFor(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // latestJournal returns the newest journal in journalDir(), "" if there is
@@ -440,10 +430,9 @@ func unfinishedNotice() string {
 
 // consoleRecovery returns the console's banner text about an unfinished
 // journal and the function its recover key calls ("" and nil when there
-// is nothing to recover). The console rolls back through the sandbox it
-// uses; if it started that sandbox itself, no other was running, so the
-// journal's sandbox faults ended with theirs.
-func consoleRecovery(t *target) (string, func(context.Context) (string, error)) {
+// is nothing to recover). It recovers through the registry, like `gameday
+// recover`: on the very system the journal names.
+func consoleRecovery(reg *registry, co connectOptions) (string, func(context.Context) (string, error)) {
 	path, faults := unfinishedJournal()
 	if path == "" {
 		return "", nil
@@ -453,14 +442,8 @@ func consoleRecovery(t *target) (string, func(context.Context) (string, error)) 
 		names[i] = fmt.Sprintf("%s %s", f.Fault.ID, f.Fault.Kind)
 	}
 	msg := fmt.Sprintf("The journal %s has %d fault(s) not confirmed rolled back (%s).", filepath.Base(path), len(faults), strings.Join(names, ", "))
-	attach := func(context.Context) (*sandbox.Client, error) {
-		if t.own != nil {
-			return nil, sandbox.ErrNoSandbox
-		}
-		return t.client, nil
-	}
 	return msg, func(ctx context.Context) (string, error) {
-		res, err := recoverJournal(ctx, path, attach, engine.DefaultRollbackDeadline)
+		res, err := recoverJournal(ctx, path, reg, co, engine.DefaultRollbackDeadline)
 		if err != nil {
 			return "", err
 		}

@@ -93,7 +93,7 @@ func TestRecoverWithoutSandbox(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("recover: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	for _, want := range []string{"f1 latency: no sandbox is running", "f2 dependency-outage: no sandbox is running", "incomplete last line (line 6", path} {
+	for _, want := range []string{"f1 latency: the system is gone: no sandbox is running; the fault ended with it", "f2 dependency-outage: the system is gone", "incomplete last line (line 6", path} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}

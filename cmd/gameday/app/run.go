@@ -78,7 +78,7 @@ confirmed.`,
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
-	fl.DurationVar(&f.ttlMargin, "ttl-margin", engine.TTLMargin, "added to each fault's duration to make the TTL its provider enforces")
+	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
 	_ = fl.MarkHidden("ttl-margin")
 	return cmd
 }
@@ -122,7 +122,7 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 		return invalid(err)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
-	if f.ttlMargin <= 0 {
+	if f.ttlMargin < 0 {
 		return invalid(fmt.Errorf("--ttl-margin %s: want a positive duration", f.ttlMargin))
 	}
 	if !f.dryRun {
@@ -142,7 +142,9 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 
-	t, err := openTarget(runCtx, f.fragile, logf)
+	reg := defaultRegistry()
+	co := connectOptions{logf: logf, fragile: f.fragile}
+	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
 	}
@@ -151,19 +153,20 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	if f.dryRun {
 		return dryRunHeadless(runCtx, stdout, t, plan, f)
 	}
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin})
+	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	fmt.Fprintf(stdout, "run %q — journal %s\n", engine.Redact(plan.Title), s.JournalPath())
-	printBlast(stdout, s.Blast())
+	printBlast(stdout, t.provider, plan, s.Blast())
 
 	live := isTerminal(stderr)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	events := s.Events()
 	started := time.Now()
+	lastProgress := started
 	signals := 0
 	show := func(rec engine.Record) {
 		if line := eventLine(rec, started); line != "" {
@@ -182,9 +185,19 @@ loop:
 				continue
 			}
 			show(rec)
-		case <-tick.C:
+		case now := <-tick.C:
 			if live {
-				fmt.Fprint(stderr, "\r\033[K"+statusLine(s.Snapshot(), time.Now()))
+				fmt.Fprint(stderr, "\r\033[K"+statusLine(s.Snapshot(), now))
+			}
+			// A CI log shows the system's health during a long phase.
+			if now.Sub(lastProgress) >= progressEvery {
+				lastProgress = now
+				if line := progressLine(s.Snapshot(), started, now); line != "" {
+					if live {
+						fmt.Fprint(stderr, "\r\033[K")
+					}
+					fmt.Fprintln(stdout, line)
+				}
 			}
 		case sig := <-sigs:
 			signals++
@@ -200,23 +213,29 @@ loop:
 			break loop
 		}
 	}
-	// Drain what the engine journaled after Done.
-	for draining := events != nil; draining; {
+	// Every record the engine journaled reaches the output: the channel is
+	// closed right after the verdict, so drain it to the end (bounded, in
+	// case a reader-side bug left it open).
+	drainBy := time.After(10 * time.Second)
+	for events != nil {
 		select {
 		case rec, ok := <-events:
 			if !ok {
-				draining = false
+				events = nil
 				break
 			}
 			show(rec)
-		default:
-			draining = false
+		case <-drainBy:
+			events = nil
 		}
 	}
 	if live {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	out := s.Outcome()
+	if err := s.JournalErr(); err != nil {
+		logf("the journal could not be written in full (%v); the report is rendered from what was written", err)
+	}
 	if err := s.Close(); err != nil {
 		logf("close the journal: %v", err)
 	}
@@ -325,6 +344,37 @@ func eventLine(rec engine.Record, started time.Time) string {
 	case engine.RecSample:
 	}
 	return ""
+}
+
+// progressEvery is how often a headless run prints a progress line.
+const progressEvery = 10 * time.Second
+
+// progressLine is the line a headless run prints every progressEvery: the
+// phase, each bounded metric's latest value against its bound, and the
+// verdict so far of the open phase — so a CI log shows the system's
+// health during a long fault.
+func progressLine(snap engine.Snapshot, started, now time.Time) string {
+	if snap.Plan == nil || snap.Phase.Ended() || len(snap.Samples) == 0 {
+		return ""
+	}
+	at := now.Sub(started).Truncate(time.Second)
+	parts := []string{fmt.Sprintf("T+%02d:%02d progress %s", int(at.Minutes()), int(at.Seconds())%60, snap.Phase)}
+	for _, m := range engine.BoundedMetrics(snap.Plan) {
+		for i := len(snap.Samples) - 1; i >= 0; i-- {
+			if v, ok := m.Value(snap.Samples[i]); ok {
+				parts = append(parts, engine.FormatAgainst(m, v, snap.Plan.SteadyState[m]))
+				break
+			}
+		}
+	}
+	switch {
+	case snap.Group == "":
+	case snap.Holding:
+		parts = append(parts, snap.Group+" so far: holding")
+	default:
+		parts = append(parts, snap.Group+" so far: BREACHED "+strings.Join(snap.Breaches, "; "))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // statusLine is the live line shown on a terminal.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 	"github.com/gameday-tui/gameday/tui"
 )
@@ -23,10 +24,10 @@ const preflightTimeout = 20 * time.Second
 
 // preflight resolves plan's blast radius against t now. A blast radius out
 // of the plan's bounds is a configuration error (exit 3).
-func preflight(ctx context.Context, t *target, plan *scenarios.Plan) (engine.Blast, error) {
+func preflight(ctx context.Context, c *conn, plan *scenarios.Plan) (engine.Blast, error) {
 	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
-	blast, err := engine.Preflight(ctx, t.client, plan)
+	blast, err := engine.Preflight(ctx, c.provider, plan)
 	switch {
 	case errors.Is(err, engine.ErrBlastRadius):
 		return blast, invalid(fmt.Errorf("%s: %w", plan.Path, err))
@@ -37,22 +38,41 @@ func preflight(ctx context.Context, t *target, plan *scenarios.Plan) (engine.Bla
 }
 
 // blastSummary says what one fault would do, as the plan card and the
-// headless output show it: "will stop 1 of 4 replicas: replica-3 (pid
-// 123)", and why the run would be refused when it would.
-func blastSummary(fb engine.FaultBlast) string {
+// headless output show it — in the provider's words when it has them
+// (providers.Previewer: "will stop 1 of 4 replicas, chosen at inject time,
+// e.g. replica-3 (pid 123)") — and why the run would be refused when it
+// would.
+func blastSummary(prov providers.Provider, plan *scenarios.Plan, fb engine.FaultBlast) string {
+	what := fb.String()
+	if pv, ok := prov.(providers.Previewer); ok {
+		what = pv.Preview(plan.CallFault(fb.Fault), fb.Targets, fb.Total)
+	} else if len(fb.Targets) > 0 {
+		what = fmt.Sprintf("will hit %d of %d: %s", len(fb.Targets), fb.Total, targetList(fb.Targets))
+	}
 	switch {
 	case fb.Problem == "":
-		return previewSummary(fb.Fault.Fault, fb.Targets, fb.Total)
+		return what
 	case len(fb.Targets) == 0:
 		return "REFUSED: matches nothing right now, so the run will not start"
 	}
-	return previewSummary(fb.Fault.Fault, fb.Targets, fb.Total) + " — REFUSED: " + fb.Problem
+	return what + " — REFUSED: " + fb.Problem
+}
+
+func targetList(ts []providers.Target) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+		if names[i] == "" {
+			names[i] = t.ID
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // printBlast writes one line per fault of blast.
-func printBlast(w io.Writer, blast engine.Blast) {
+func printBlast(w io.Writer, prov providers.Provider, plan *scenarios.Plan, blast engine.Blast) {
 	for _, fb := range blast.Faults {
-		fmt.Fprintf(w, "blast    %s %s: %s\n", fb.Fault.ID, fb.Fault.Kind, blastSummary(fb))
+		fmt.Fprintf(w, "blast    %s %s: %s\n", fb.Fault.ID, fb.Fault.Kind, blastSummary(prov, plan, fb))
 	}
 }
 
@@ -61,7 +81,7 @@ func printBlast(w io.Writer, blast engine.Blast) {
 // then exits without running the phases: nothing is changed and no
 // journal is written. It exits 3 when a real run would be refused (blast
 // radius), 0 otherwise; a production target needs no --confirm here.
-func dryRunHeadless(ctx context.Context, stdout io.Writer, t *target, plan *scenarios.Plan, f runFlags) error {
+func dryRunHeadless(ctx context.Context, stdout io.Writer, c *conn, plan *scenarios.Plan, f runFlags) error {
 	r := engine.Redact
 	fmt.Fprintf(stdout, "dry run of %q (%s): nothing will be changed\n", r(plan.Title), r(plan.Path))
 	tg := plan.Target.Provider
@@ -83,12 +103,15 @@ func dryRunHeadless(ctx context.Context, stdout io.Writer, t *target, plan *scen
 		}
 		fmt.Fprintf(stdout, "cap      %s\n", strings.Join(caps, ", "))
 	}
-	blast, refused := preflight(ctx, t, plan)
+	blast, refused := preflight(ctx, c, plan)
 	if refused != nil && !errors.Is(refused, engine.ErrBlastRadius) {
 		return refused
 	}
-	printBlast(stdout, blast)
+	printBlast(stdout, c.provider, plan, blast)
 	margin := f.ttlMargin
+	if margin == 0 {
+		margin = engine.MarginFor(c.provider)
+	}
 	for _, fl := range plan.Faults {
 		when := "at +" + fl.StartAfter.String()
 		if fl.Manual {
@@ -96,7 +119,7 @@ func dryRunHeadless(ctx context.Context, stdout io.Writer, t *target, plan *scen
 		}
 		ttl := engine.PlannedTTL(plan, fl, margin)
 		pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
-		calls, err := engine.PlanCalls(pctx, t.client, fl.Fault, ttl)
+		calls, err := engine.PlanCalls(pctx, c.provider, plan.CallFault(fl), ttl)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("dry run: %w", err)
@@ -120,16 +143,16 @@ func dryRunHeadless(ctx context.Context, stdout io.Writer, t *target, plan *scen
 // previewFaults resolves each fault's targets now, for the plan card: the
 // blast radius as a real start would check it and, in a dry run, the calls
 // each fault would make.
-func previewFaults(ctx context.Context, t *target, p *scenarios.Plan, dryRun bool) ([]tui.FaultPreview, error) {
-	blast, err := engine.Preflight(ctx, t.client, p)
+func previewFaults(ctx context.Context, c *conn, p *scenarios.Plan, dryRun bool) ([]tui.FaultPreview, error) {
+	blast, err := engine.Preflight(ctx, c.provider, p)
 	if err != nil && !errors.Is(err, engine.ErrBlastRadius) {
 		return nil, err
 	}
 	out := make([]tui.FaultPreview, 0, len(blast.Faults))
 	for _, fb := range blast.Faults {
-		pv := tui.FaultPreview{FaultID: fb.Fault.ID, Summary: blastSummary(fb)}
+		pv := tui.FaultPreview{FaultID: fb.Fault.ID, Summary: blastSummary(c.provider, p, fb)}
 		if dryRun {
-			calls, err := engine.PlanCalls(ctx, t.client, fb.Fault.Fault, engine.PlannedTTL(p, fb.Fault, 0))
+			calls, err := engine.PlanCalls(ctx, c.provider, p.CallFault(fb.Fault), engine.PlannedTTL(p, fb.Fault, engine.MarginFor(c.provider)))
 			if err != nil {
 				return nil, err
 			}

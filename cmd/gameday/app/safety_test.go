@@ -107,7 +107,7 @@ func TestSafetyRails(t *testing.T) {
 		}
 		for _, want := range []string{
 			`dry run of "Stop one"`,
-			"blast    f1 instance-stop: will stop 1 of 4 replicas: replica-",
+			"blast    f1 instance-stop: will stop 1 of 4 replicas, chosen at inject time, e.g. replica-",
 			"calls    f1 instance-stop at +0s, ttl 32s:",
 			"POST http://127.0.0.1:", "{kind: kill, percent: 10, ttl: 32s}",
 			"DELETE http://127.0.0.1:",
@@ -169,7 +169,7 @@ func TestSafetyRails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tg := &target{client: sb.Client(), state: sb.State()}
+		tg := &conn{provider: sb.Client(), running: sb.Client(), loadBase: sb.State().LB}
 		pv, err := previewFaults(ctx, tg, plan, true)
 		if err != nil || len(pv) != 1 || !strings.HasPrefix(pv[0].Summary, "will stop 1 of 4 replicas") ||
 			len(pv[0].Calls) != 2 || !strings.HasPrefix(pv[0].Calls[0], "POST http://") {

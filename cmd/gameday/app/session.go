@@ -9,56 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gameday-tui/gameday/engine"
-	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/providers/loadgen"
-	"github.com/gameday-tui/gameday/providers/sandbox"
 	"github.com/gameday-tui/gameday/scenarios"
 )
-
-// target is the system a run acts on: for now the sandbox, attached to a
-// running `gameday sandbox` or started for this process alone.
-type target struct {
-	client *sandbox.Client
-	own    *sandbox.Sandbox // nil when attached
-	state  sandbox.State
-}
-
-// openTarget attaches to a running sandbox or starts one. fragile asks for a
-// sandbox without its resilience patterns; it is an error to ask for it
-// while attaching to a sandbox that was started otherwise.
-func openTarget(ctx context.Context, fragile bool, logf func(string, ...any)) (*target, error) {
-	client, st, err := sandbox.Discover(ctx)
-	switch {
-	case err == nil:
-		if fragile && !st.Fragile {
-			return nil, invalid(fmt.Errorf("--fragile: the running sandbox (pid %d) is resilient; stop it or start it with `gameday sandbox --fragile`", st.PID))
-		}
-		logf("attached to the running sandbox (pid %d, load balancer %s)", st.PID, st.LB)
-		return &target{client: client, state: st}, nil
-	case errors.Is(err, sandbox.ErrNoSandbox):
-	default:
-		return nil, fmt.Errorf("look for a running sandbox: %w", err)
-	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: fragile, Logf: logf})
-	if err != nil {
-		return nil, fmt.Errorf("start the sandbox: %w", err)
-	}
-	logf("started a sandbox for this run (load balancer %s)", sb.URL())
-	return &target{client: sb.Client(), own: sb, state: sb.State()}, nil
-}
-
-// Close stops the sandbox if this process started it.
-func (t *target) Close() error {
-	if t.own != nil {
-		return t.own.Close()
-	}
-	return nil
-}
 
 // journalDir is where journals go by default.
 func journalDir() (string, error) {
@@ -102,6 +61,7 @@ func defaultJournalPath(plan *scenarios.Plan, now time.Time) (string, error) {
 // its journal. It implements tui.Run.
 type session struct {
 	run         *engine.Run
+	lease       *lease
 	gen         *loadgen.Generator
 	journal     *os.File
 	journalPath string
@@ -116,21 +76,59 @@ type sessionOptions struct {
 	JournalPath string
 	ReportPath  string
 	DryRun      bool
-	TTLMargin   time.Duration // 0: engine.TTLMargin
+	TTLMargin   time.Duration // 0: the provider's own, else engine.TTLMargin
+	Registry    *registry     // for the plan's metrics source
+	Connect     connectOptions
 }
 
-// startSession starts the load and the engine for plan against t. It
+// startSession starts the load and the engine for plan against c. It
 // first resolves the blast radius (engine.Preflight) and refuses, with
 // nothing written, a run whose selection matches nothing or is beyond the
 // plan's cap. It does not ask for a production target's confirmation: its
 // callers do (--confirm, or the console's prompt).
-func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessionOptions) (*session, error) {
-	if plan.Load == nil {
-		return nil, invalid(fmt.Errorf("%s: the sandbox needs built-in load: add `load: { rate: N }`", plan.Path))
-	}
-	blast, err := preflight(ctx, t, plan)
+func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionOptions) (*session, error) {
+	blast, err := preflight(ctx, c, plan)
 	if err != nil {
 		return nil, err
+	}
+	runID := engine.NewRunID(time.Now())
+	ls, err := leaseTarget(ctx, c, plan, runID)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			ls.Release()
+		}
+	}()
+	sources := slices.Clone(c.sources)
+	var gen *loadgen.Generator
+	if plan.Load.BuiltIn() {
+		url := plan.Load.URL
+		if url == "" {
+			if c.loadBase == "" {
+				return nil, invalid(fmt.Errorf("%s: load: provider %s has no address of its own for built-in load; give load.url", plan.Path, plan.Target.Provider))
+			}
+			url = c.loadBase + plan.Load.Path
+		}
+		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout})
+		if err != nil {
+			return nil, invalid(fmt.Errorf("%s: load: %w", plan.Path, err))
+		}
+		sources = append(sources, loadgen.NewSource(gen, c.running))
+	}
+	if o.Registry != nil {
+		src, err := o.Registry.source(ctx, plan, o.Connect)
+		if err != nil {
+			return nil, err
+		}
+		if src != nil {
+			sources = append(sources, src)
+		}
+	}
+	if len(sources) == 0 {
+		return nil, invalid(fmt.Errorf("%s: nothing to measure: give built-in load (load: { rate: N }) or a metrics source", plan.Path))
 	}
 	now := time.Now()
 	if o.JournalPath == "" {
@@ -143,7 +141,7 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 	if o.ReportPath == "" {
 		o.ReportPath = strings.TrimSuffix(o.JournalPath, filepath.Ext(o.JournalPath)) + ".md"
 	}
-	if err := os.MkdirAll(filepath.Dir(o.JournalPath), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(o.JournalPath), 0o700); err != nil {
 		return nil, fmt.Errorf("create the journal directory: %w", err)
 	}
 	jf, err := os.OpenFile(o.JournalPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -152,27 +150,26 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 	}
 	// Held while the run lives (and released if it is killed), so that
 	// recover and the notice at start leave a live run's journal alone.
-	_, _ = lockJournal(jf, true)
-
-	url := t.state.LB + plan.Load.Path
-	if plan.Load.Path == "" {
-		url = t.client.LoadURL()
-	}
-	gen, err := loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout})
-	if err != nil {
+	// Without it a recover could act on a live run: refuse to start.
+	if ok, err := lockJournal(jf, true); err != nil || !ok {
 		jf.Close()
 		os.Remove(o.JournalPath)
-		return nil, invalid(fmt.Errorf("%s: load: %w", plan.Path, err))
+		if err == nil {
+			err = errors.New("another process holds it")
+		}
+		return nil, fmt.Errorf("lock the journal %s: %w", o.JournalPath, err)
 	}
-	var prov providers.Provider = t.client
+
+	id := c.identity
 	run, err := engine.New(engine.Options{
-		Plan:      plan,
-		Provider:  prov,
-		Metrics:   loadgen.NewSource(gen, t.client),
-		Journal:   jf,
-		Env:       engine.Environment{Provider: prov.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets()},
-		DryRun:    o.DryRun,
-		TTLMargin: o.TTLMargin,
+		Plan:        plan,
+		Provider:    c.provider,
+		Sources:     sources,
+		Journal:     jf,
+		JournalPath: o.JournalPath,
+		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
+		DryRun:      o.DryRun,
+		TTLMargin:   o.TTLMargin,
 	})
 	if err != nil {
 		jf.Close()
@@ -180,10 +177,13 @@ func startSession(ctx context.Context, t *target, plan *scenarios.Plan, o sessio
 		return nil, invalid(err)
 	}
 	loadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
+	started = true
+	s := &session{lease: ls, run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
 	go func() {
 		defer close(s.loadDone)
-		gen.Run(loadCtx)
+		if gen != nil {
+			gen.Run(loadCtx)
+		}
 	}()
 	run.Start(ctx)
 	go func() {
@@ -197,6 +197,7 @@ func (s *session) stopLoad() {
 	s.closeOnce.Do(func() {
 		s.cancelLoad()
 		<-s.loadDone
+		s.lease.Release()
 	})
 }
 
@@ -209,6 +210,7 @@ func (s *session) Note(text string) error       { return s.run.Note(text) }
 func (s *session) Done() <-chan struct{}        { return s.run.Done() }
 func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
 func (s *session) JournalPath() string          { return s.journalPath }
+func (s *session) JournalErr() error            { return s.run.JournalErr() }
 
 // Blast is the blast radius resolved before the run started.
 func (s *session) Blast() engine.Blast { return s.blast }
@@ -261,16 +263,50 @@ func writeReportFile(path, journalPath string) error {
 	return writeFileAtomic(path, b.Bytes())
 }
 
+// writeFileAtomic writes data to path so that a reader sees the old file
+// or the new one, never a part: into a temporary file created exclusively
+// in path's directory (an unpredictable name, so no symlink planted there
+// is followed), synced, then renamed over path, and the directory synced.
+// The file is 0600 unless perm says otherwise.
 func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	return writeFileAtomicPerm(path, data, 0o600)
+}
+
+func writeFileAtomicPerm(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // the rename is durable; some filesystems cannot sync a directory
+		d.Close()
 	}
 	return nil
 }

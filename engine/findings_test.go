@@ -33,11 +33,12 @@ func TestRecoveryFromDetection(t *testing.T) {
 		sample(4, 3), sample(5, 3), sample(6, 4), sample(7, 4), sample(8, 4), sample(9, 4), sample(10, 4), sample(11, 4), sample(12, 4),
 		fault(13, FaultRollingBack), fault(13, FaultRolledBack), Record{Type: RecPhase, At: at(13), Phase: Recovering.String()},
 		sample(14, 4), sample(15, 4), sample(16, 4))
-	s, err := summarize(recs)
+	s, err := derive(recs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, when, from, state := s.recovery()
+	r := s.recover
+	d, when, from, state := r.after, r.at, r.from, r.state
 	if state != "recovered" || from != "detection" || d != 2*time.Second || !when.Equal(at(6)) {
 		t.Fatalf("recovery = %s at %s from %q (%s); want 2s at T+6 from detection", d, when.Sub(t0), from, state)
 	}
@@ -48,11 +49,11 @@ func TestRecoveryFromDetection(t *testing.T) {
 			recs[i].Sample.Running = 4
 		}
 	}
-	s, err = summarize(recs)
+	s, err = derive(recs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _, from, state := s.recovery(); state != "recovered" || from != "the last rollback" || d != time.Second {
+	if d, from, state := s.recover.after, s.recover.from, s.recover.state; state != "recovered" || from != "the last rollback" || d != time.Second {
 		t.Fatalf("without detection: recovery = %s from %q (%s); want 1s from the last rollback", d, from, state)
 	}
 }
