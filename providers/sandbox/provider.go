@@ -25,6 +25,7 @@ var (
 	_ providers.Identifier     = (*Client)(nil)
 	_ providers.Leaser         = (*Client)(nil)
 	_ providers.Tuned          = (*Client)(nil)
+	_ providers.RandomPicker   = (*Client)(nil)
 )
 
 // Timeouts are the sandbox's bounds on provider calls (providers.Tuned).
@@ -306,4 +307,12 @@ func (c *Client) Running(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return r.Running, nil
+}
+
+// PicksAtInject reports whether f's targets are drawn at inject time: a
+// replica kind with a count or percent and no names (providers.RandomPicker).
+// Targets then shows an example only.
+func (c *Client) PicksAtInject(f providers.Fault) bool {
+	spec, err := SpecFor(f, time.Minute)
+	return err == nil && replicaKind(spec.Kind) && len(spec.Replicas) == 0 && (spec.Count > 0 || spec.Percent > 0)
 }

@@ -72,4 +72,16 @@ func TestSpec(t *testing.T) {
 	if err != nil || !slices.Equal(spec.Replicas, []string{"replica-2"}) {
 		t.Errorf("SpecFor with names: %s, %v; want replicas [replica-2]", spec, err)
 	}
+	var c sandbox.Client
+	for f, want := range map[*providers.Fault]bool{
+		{ID: "f1", Kind: providers.InstanceStop, Selection: providers.Selection{Percent: 25}}:                       true,
+		{ID: "f2", Kind: providers.InstanceStop, Target: names}:                                                     false,
+		{ID: "f3", Kind: providers.Latency, Params: providers.Params{Delay: time.Millisecond}}:                      false,
+		{ID: "f4", Kind: providers.DBFailure, Selection: providers.Selection{Count: 1}}:                             false,
+		{ID: "f5", Kind: providers.CPUStress, Selection: providers.Selection{Count: 1}, Params: providers.Params{}}: true,
+	} {
+		if got := c.PicksAtInject(*f); got != want {
+			t.Errorf("PicksAtInject(%s %s) = %v, want %v", f.ID, f.Kind, got, want)
+		}
+	}
 }
