@@ -25,10 +25,11 @@ import (
 //	fault_db.go             db-failure: stop, pause      (the database process)
 //	fault_dependency.go     dependency-outage: blackhole, error (the dependency process)
 //
-// hooks.go holds what every kind shares: validation, target resolution,
-// the registry that applies, expires (TTL), undoes and verifies hooks, and
-// their owner labels. A mechanism never registers, times or labels a hook
-// itself, so those rules hold for every kind alike.
+// hooks.go and verify.go hold what every kind shares: validation, target
+// resolution, the registry that applies, expires (TTL) and undoes hooks,
+// their owner labels, and the verification that judges a fault by its own
+// hooks. A mechanism never registers, times or labels a hook itself, so
+// those rules hold for every kind alike.
 
 // mechanism is how the sandbox implements one HookKind.
 //
@@ -43,7 +44,8 @@ import (
 //     expired) and returns what of this hook's change is still in force, or
 //     which of its targets is not back to normal, in words a person can act
 //     on, judged by probing the processes themselves, not the load
-//     balancer's lagging view. It never reports another hook's effect.
+//     balancer's lagging view. What another fault's hook holds now is that
+//     hook's doing: it goes in the verdict's others, never in left.
 type mechanism interface {
 	// scope says what the hook targets.
 	scope() scope
@@ -57,9 +59,39 @@ type mechanism interface {
 	// ended it: changes that the child ends by itself at the TTL then need
 	// no confirmation.
 	undo(ctx context.Context, sb *Sandbox, e *hookEntry, atTTL bool) error
-	// verify returns what is left of e's change (nil when nothing is) and
-	// what it checked.
-	verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string)
+	// verify returns what is left of e's change (none when nothing is),
+	// what it checked, and what it found not normal on e's targets that
+	// another hook now holds (a replica this hook killed, since paused by
+	// another run): that is the other hook's doing, not e's.
+	verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict
+}
+
+// verdict is what a verification found.
+type verdict struct {
+	left    []string // what is left of the hook's change
+	checked []string // what was checked and found normal
+	others  []string // what is not normal, but another hook's doing
+}
+
+func (v *verdict) add(w verdict) {
+	v.left = append(v.left, w.left...)
+	v.checked = append(v.checked, w.checked...)
+	v.others = append(v.others, w.others...)
+}
+
+// probed turns one probe's outcome into a verdict. A target left not
+// normal while another active hook holds it (held, its description; ""
+// for none) is that hook's doing.
+func probed(left, checked, held string) verdict {
+	switch {
+	case left != "" && held != "":
+		return verdict{others: []string{left + ", held by " + held}}
+	case left != "":
+		return verdict{left: []string{left}}
+	case checked != "":
+		return verdict{checked: []string{checked}}
+	}
+	return verdict{}
 }
 
 // scope is what a hook kind targets.
@@ -108,22 +140,18 @@ func mechanismFor(k HookKind) mechanism {
 // in the order of names. Probes of a stopped process wait for their
 // timeout; running them side by side keeps a verification of several
 // targets within one probe's bound.
-func eachTarget(names []string, fn func(name string) (left, checked []string)) (left, checked []string) {
-	type result struct{ left, checked []string }
-	res := make([]result, len(names))
+func eachTarget(names []string, fn func(name string) verdict) verdict {
+	res := make([]verdict, len(names))
 	var wg sync.WaitGroup
 	for i, n := range names {
-		wg.Go(func() {
-			l, c := fn(n)
-			res[i] = result{l, c}
-		})
+		wg.Go(func() { res[i] = fn(n) })
 	}
 	wg.Wait()
+	var v verdict
 	for _, r := range res {
-		left = append(left, r.left...)
-		checked = append(checked, r.checked...)
+		v.add(r)
 	}
-	return left, checked
+	return v
 }
 
 // probeTimeout bounds each probe verify makes of a process, so that a
@@ -294,17 +322,17 @@ func stopStress(ctx context.Context, sb *Sandbox, e *hookEntry, path string, atT
 
 // verifyStress asks each process that took e's stress whether it still
 // runs it; held reports whether st holds stress id.
-func verifyStress(ctx context.Context, sb *Sandbox, e *hookEntry, what string, held func(st replicaStatus, id string) bool) (left, checked []string) {
-	return eachTarget(e.appliedTargets(), func(n string) ([]string, []string) {
+func verifyStress(ctx context.Context, sb *Sandbox, e *hookEntry, what string, held func(st replicaStatus, id string) bool) verdict {
+	return eachTarget(e.appliedTargets(), func(n string) verdict {
 		st, ok, err := sb.replicaAdminStatus(ctx, n, e.gens[n])
 		switch {
 		case !ok:
-			return nil, []string{fmt.Sprintf("%s's process that took the %s is gone, and the %s with it", n, what, what)}
+			return verdict{checked: []string{fmt.Sprintf("%s's process that took the %s is gone, and the %s with it", n, what, what)}}
 		case err != nil:
-			return []string{fmt.Sprintf("could not ask %s whether the %s of hook %s ended: %v (it ends by itself at %s)", n, what, e.id, err, e.until.Format(time.TimeOnly))}, nil
+			return verdict{left: []string{fmt.Sprintf("could not ask %s whether the %s of hook %s ended: %v (it ends by itself at %s)", n, what, e.id, err, e.until.Format(time.TimeOnly))}}
 		case held(st, e.id):
-			return []string{fmt.Sprintf("%s still runs the %s of hook %s", n, what, e.id)}, nil
+			return verdict{left: []string{fmt.Sprintf("%s still runs the %s of hook %s", n, what, e.id)}}
 		}
-		return nil, []string{fmt.Sprintf("%s runs no %s of hook %s", n, what, e.id)}
+		return verdict{checked: []string{fmt.Sprintf("%s runs no %s of hook %s", n, what, e.id)}}
 	})
 }

@@ -58,7 +58,7 @@ func (cpuFault) undo(ctx context.Context, sb *Sandbox, e *hookEntry, atTTL bool)
 	return stopStress(ctx, sb, e, "/_admin/cpu", atTTL)
 }
 
-func (cpuFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (cpuFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
 	return verifyStress(ctx, sb, e, "CPU burners", func(st replicaStatus, id string) bool {
 		return slices.Contains(st.CPUHooks, id)
 	})

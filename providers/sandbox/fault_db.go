@@ -67,12 +67,13 @@ func (dbStopFault) undo(ctx context.Context, sb *Sandbox, e *hookEntry, _ bool) 
 	return sb.db.waitStarted(ctx, gen)
 }
 
-func (dbStopFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (dbStopFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
 	gen, ok := e.gens[sb.db.name]
 	if !ok {
-		return nil, nil
+		return verdict{}
 	}
-	return one(sb.probeDatabase(ctx, gen))
+	left, checked := sb.probeDatabase(ctx, gen)
+	return probed(left, checked, sb.hooks.heldBy(sb.db.name, e))
 }
 
 // dbPauseFault is HookDBPause.
@@ -108,10 +109,11 @@ func (dbPauseFault) undo(_ context.Context, sb *Sandbox, e *hookEntry, _ bool) e
 	return nil
 }
 
-func (dbPauseFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (dbPauseFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
 	gen, ok := e.gens[sb.db.name]
 	if !ok {
-		return nil, nil
+		return verdict{}
 	}
-	return one(sb.probeDatabase(ctx, gen-1))
+	left, checked := sb.probeDatabase(ctx, gen-1)
+	return probed(left, checked, sb.hooks.heldBy(sb.db.name, e))
 }

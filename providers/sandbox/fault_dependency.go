@@ -88,23 +88,23 @@ func (dependencyFault) undo(ctx context.Context, sb *Sandbox, e *hookEntry, atTT
 	return nil
 }
 
-func (dependencyFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (dependencyFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
 	gen, ok := e.gens[sb.dep.name]
 	if !ok {
-		return nil, nil
+		return verdict{}
 	}
 	in := sb.dep.info()
 	if in.gen != gen || in.pid == 0 {
-		return nil, []string{"the dependency process that took hook " + e.id + " is gone, and its mode with it"}
+		return verdict{checked: []string{"the dependency process that took hook " + e.id + " is gone, and its mode with it"}}
 	}
 	var st dependencyStatus
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	if err := sb.admin(ctx, http.MethodGet, in.addr, "/_admin/status", nil, &st); err != nil {
-		return []string{fmt.Sprintf("could not ask the dependency whether hook %s ended: %v (it ends by itself at %s)", e.id, err, e.until.Format(time.TimeOnly))}, nil
+		return verdict{left: []string{fmt.Sprintf("could not ask the dependency whether hook %s ended: %v (it ends by itself at %s)", e.id, err, e.until.Format(time.TimeOnly))}}
 	}
 	if st.HookID == e.id {
-		return []string{fmt.Sprintf("the dependency is still in mode %s of hook %s", st.Mode, e.id)}, nil
+		return verdict{left: []string{fmt.Sprintf("the dependency is still in mode %s of hook %s", st.Mode, e.id)}}
 	}
-	return nil, []string{"the dependency holds no mode of hook " + e.id}
+	return verdict{checked: []string{"the dependency holds no mode of hook " + e.id}}
 }

@@ -79,9 +79,10 @@ func (killFault) undo(ctx context.Context, sb *Sandbox, e *hookEntry, _ bool) er
 	return nil
 }
 
-func (killFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
-	return eachTarget(e.appliedTargets(), func(n string) ([]string, []string) {
-		return one(sb.probeReplica(ctx, n, e.gens[n]))
+func (killFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
+	return eachTarget(e.appliedTargets(), func(n string) verdict {
+		left, checked := sb.probeReplica(ctx, n, e.gens[n])
+		return probed(left, checked, sb.hooks.heldBy(n, e))
 	})
 }
 
@@ -111,22 +112,11 @@ func (pauseFault) undo(_ context.Context, sb *Sandbox, e *hookEntry, _ bool) err
 	return errors.Join(errs...)
 }
 
-func (pauseFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (pauseFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
 	// The paused process, or whatever replaced it, must answer by itself:
 	// generation gen-1 accepts the paused process and any successor.
-	return eachTarget(e.appliedTargets(), func(n string) ([]string, []string) {
-		return one(sb.probeReplica(ctx, n, e.gens[n]-1))
+	return eachTarget(e.appliedTargets(), func(n string) verdict {
+		left, checked := sb.probeReplica(ctx, n, e.gens[n]-1)
+		return probed(left, checked, sb.hooks.heldBy(n, e))
 	})
-}
-
-// one turns a single probe's outcome into verify's lists.
-func one(left, checked string) ([]string, []string) {
-	var l, c []string
-	if left != "" {
-		l = []string{left}
-	}
-	if checked != "" {
-		c = []string{checked}
-	}
-	return l, c
 }

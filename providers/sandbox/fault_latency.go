@@ -56,15 +56,16 @@ func (latencyFault) undo(_ context.Context, sb *Sandbox, e *hookEntry, _ bool) e
 	return nil
 }
 
-func (latencyFault) verify(_ context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (latencyFault) verify(_ context.Context, sb *Sandbox, e *hookEntry) verdict {
+	var v verdict
 	now := time.Now()
 	for _, n := range e.appliedTargets() {
 		if sb.lb.hasDelay(n, e.id, now) {
-			left = append(left, fmt.Sprintf("the load balancer still delays %s's traffic by hook %s", n, e.id))
+			v.left = append(v.left, fmt.Sprintf("the load balancer still delays %s's traffic by hook %s", n, e.id))
 		}
 	}
-	if len(left) == 0 {
-		checked = append(checked, fmt.Sprintf("no delay of hook %s in the load balancer", e.id))
+	if len(v.left) == 0 {
+		v.checked = append(v.checked, fmt.Sprintf("no delay of hook %s in the load balancer", e.id))
 	}
-	return left, checked
+	return v
 }

@@ -100,6 +100,15 @@ func TestVerifyIgnoresOtherFaults(t *testing.T) {
 		return v.Clean, strings.Join(v.Details, "; ")
 	})
 
+	// Another run now pauses the replica this run killed: that is not the
+	// kill's doing either.
+	p3 := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookPause, Replicas: []string{"replica-3"}, TTL: time.Minute, Label: "other-run.f2"})
+	v, err = c.Verify(ctx, kill)
+	if err != nil || !v.Clean || !strings.Contains(strings.Join(v.Details, "; "), "held by hook "+p3.ID) {
+		t.Errorf("Verify of the kill of replica-3 while another run pauses it: %+v, %v; want clean, naming hook %s as not this fault's", v, err, p3.ID)
+	}
+	undo(t, c, p3.ID)
+
 	if v, err := c.Verify(ctx, otherInj); err != nil || v.Clean {
 		t.Errorf("Verify of the pause while it is in force: %+v, %v; want not clean", v, err)
 	}

@@ -45,7 +45,7 @@ func (memoryFault) undo(ctx context.Context, sb *Sandbox, e *hookEntry, atTTL bo
 	return stopStress(ctx, sb, e, "/_admin/memory", atTTL)
 }
 
-func (memoryFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) (left, checked []string) {
+func (memoryFault) verify(ctx context.Context, sb *Sandbox, e *hookEntry) verdict {
 	return verifyStress(ctx, sb, e, "memory", func(st replicaStatus, id string) bool {
 		return slices.Contains(st.MemHooks, id)
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -20,18 +21,29 @@ import (
 //
 // Invariants: at most one unexpired lease exists. A lease not renewed
 // within its TTL expires by itself, so a run that died does not block the
-// sandbox for longer than that. The run that holds the lease may ask again
-// and gets it renewed (a restarted console with the same run ID); release
-// is idempotent and only ever ends the lease it names.
+// sandbox for longer than that; and since the control API serves loopback
+// only, the holder's process is on this machine: a lease whose holder
+// process is provably dead (a SIGKILLed run) is free at once, as a lock
+// file would be. The run that holds the lease may ask again and gets it
+// renewed (a restarted console with the same run ID); release is
+// idempotent and only ever ends the lease it names.
 
 // DefaultLeaseTTL is the TTL of a lease asked for without one.
 const DefaultLeaseTTL = time.Minute
+
+// leaseBody is the body of POST /lease: the request, and the process that
+// will hold the lease (the caller's pid; 0 when unknown).
+type leaseBody struct {
+	providers.LeaseRequest
+	PID int `json:"pid,omitempty"`
+}
 
 // leaseGrant is the answer of POST /lease and PUT /lease/{id}.
 type leaseGrant struct {
 	ID        string                 `json:"id"`
 	Holder    providers.LeaseRequest `json:"holder"`
 	ExpiresAt time.Time              `json:"expires_at"`
+	pid       int                    // the holder's process, 0 when unknown
 }
 
 // leaseRefusal is the 409 answer of POST /lease.
@@ -47,17 +59,22 @@ type leases struct {
 	seq    int
 }
 
-// current returns the unexpired lease at now, if any.
+// currentLocked returns the lease in force at now, if any: unexpired, and
+// not held by a process that is provably dead.
 func (l *leases) currentLocked(now time.Time) *leaseGrant {
-	if l.holder != nil && !now.Before(l.holder.ExpiresAt) {
-		l.holder = nil
+	if h := l.holder; h != nil {
+		if !now.Before(h.ExpiresAt) {
+			l.holder = nil
+		} else if alive, known := processAlive(h.pid); h.pid > 0 && known && !alive {
+			l.holder = nil
+		}
 	}
 	return l.holder
 }
 
-// take grants req unless another run holds an unexpired lease, which it
-// returns instead.
-func (l *leases) take(req providers.LeaseRequest, now time.Time) (leaseGrant, *providers.LeaseRequest) {
+// take grants req to process pid unless another run holds a lease in
+// force, which it returns instead.
+func (l *leases) take(req providers.LeaseRequest, pid int, now time.Time) (leaseGrant, *providers.LeaseRequest) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if h := l.currentLocked(now); h != nil {
@@ -65,11 +82,11 @@ func (l *leases) take(req providers.LeaseRequest, now time.Time) (leaseGrant, *p
 			holder := h.Holder
 			return leaseGrant{}, &holder
 		}
-		h.Holder, h.ExpiresAt = req, now.Add(req.TTL)
+		h.Holder, h.ExpiresAt, h.pid = req, now.Add(req.TTL), pid
 		return *h, nil
 	}
 	l.seq++
-	l.holder = &leaseGrant{ID: fmt.Sprintf("l%d-%s", l.seq, randomToken()[:8]), Holder: req, ExpiresAt: now.Add(req.TTL)}
+	l.holder = &leaseGrant{ID: fmt.Sprintf("l%d-%s", l.seq, randomToken()[:8]), Holder: req, ExpiresAt: now.Add(req.TTL), pid: pid}
 	return *l.holder, nil
 }
 
@@ -95,11 +112,12 @@ func (l *leases) release(id string) {
 }
 
 func (sb *Sandbox) serveLeaseTake(w http.ResponseWriter, r *http.Request) {
-	var req providers.LeaseRequest
-	if err := decodeBody(r, &req); err != nil {
+	var body leaseBody
+	if err := decodeBody(r, &body); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	req := body.LeaseRequest
 	if req.TTL == 0 {
 		req.TTL = DefaultLeaseTTL
 	}
@@ -110,7 +128,7 @@ func (sb *Sandbox) serveLeaseTake(w http.ResponseWriter, r *http.Request) {
 	if req.Since.IsZero() {
 		req.Since = time.Now()
 	}
-	g, held := sb.leases.take(req, time.Now())
+	g, held := sb.leases.take(req, body.PID, time.Now())
 	if held != nil {
 		writeJSON(w, http.StatusConflict, leaseRefusal{Error: (&providers.LeaseHeldError{Holder: *held}).Error(), Holder: *held})
 		return
@@ -148,13 +166,14 @@ func (sb *Sandbox) serveLeaseGet(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, g)
 }
 
-// Lease asks for the sandbox for one run. Another run's unexpired lease
-// makes it fail with an error wrapping *providers.LeaseHeldError (and so
-// matching providers.ErrLeaseHeld) that names that run. req.TTL 0 means
-// DefaultLeaseTTL; the lease expires at its TTL unless renewed.
+// Lease asks for the sandbox for one run, held by this process. Another
+// run's lease in force makes it fail with an error wrapping
+// *providers.LeaseHeldError (and so matching providers.ErrLeaseHeld) that
+// names that run. req.TTL 0 means DefaultLeaseTTL; the lease expires at
+// its TTL unless renewed, and at once if this process dies.
 func (c *Client) Lease(ctx context.Context, req providers.LeaseRequest) (providers.Lease, error) {
 	var g leaseGrant
-	err := c.do(ctx, http.MethodPost, "/lease", req, &g)
+	err := c.do(ctx, http.MethodPost, "/lease", leaseBody{LeaseRequest: req, PID: os.Getpid()}, &g)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.StatusCode == http.StatusConflict && ae.holder != nil {
 		return nil, fmt.Errorf("lease the sandbox: %w", &providers.LeaseHeldError{Holder: *ae.holder})

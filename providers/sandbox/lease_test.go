@@ -1,6 +1,8 @@
 package sandbox_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -67,6 +69,24 @@ func TestLease(t *testing.T) {
 		t.Errorf("lease while run-c holds it: %v, want held", err)
 	}
 	if err := lc.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A lease whose holder process died (a SIGKILLed run) is free at once,
+	// long before its TTL.
+	body, _ := json.Marshal(map[string]any{"target": "sandbox", "run_id": "run-dead", "owner": "killed@host", "ttl": time.Hour, "pid": deadPID(t)})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+sb.State().Control+"/lease", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+sb.State().Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("lease for a dead process: %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	ld, err := c.Lease(ctx, a)
+	if err != nil {
+		t.Fatalf("lease while the holder's process is dead: %v, want it granted", err)
+	}
+	if err := ld.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sandbox.NewClient(sb.State().Control, "wrong").Lease(ctx, a); !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized {

@@ -87,12 +87,13 @@ func (r *hookRegistry) verify(ctx context.Context, req VerifyRequest) VerifyResu
 			res.Left = append(res.Left, fmt.Sprintf("hook %s (%s on %s) is still active until %s", e.id, e.kind, strings.Join(e.targets, ", "), h.ExpiresAt.Format(time.TimeOnly)))
 			continue
 		}
-		left, checked := e.mech.verify(ctx, r.sb, e)
-		res.Left = append(res.Left, left...)
-		if len(left) == 0 {
+		v := e.mech.verify(ctx, r.sb, e)
+		res.Left = append(res.Left, v.left...)
+		if len(v.left) == 0 {
 			res.Checked = append(res.Checked, fmt.Sprintf("hook %s %s", e.id, h.State))
 		}
-		res.Checked = append(res.Checked, checked...)
+		res.Checked = append(res.Checked, v.checked...)
+		res.Others = append(res.Others, v.others...)
 	}
 	if len(mine) == 0 {
 		// Nothing of this fault is known to the sandbox: either nothing was
@@ -104,20 +105,20 @@ func (r *hookRegistry) verify(ctx context.Context, req VerifyRequest) VerifyResu
 		if len(unknown) == 0 {
 			res.Checked = append(res.Checked, "no hook of this fault was applied")
 		}
-		left, checked := r.probeTargets(ctx, req)
-		res.Left, res.Checked = append(res.Left, left...), append(res.Checked, checked...)
+		v := r.probeTargets(ctx, req)
+		res.Left, res.Checked, res.Others = append(res.Left, v.left...), append(res.Checked, v.checked...), append(res.Others, v.others...)
 		for _, n := range req.Targets {
 			touched[n] = true
 		}
 	}
-	res.Others = r.others(ctx, mine, touched)
+	res.Others = append(res.Others, r.others(ctx, mine, touched)...)
 	res.Clean = len(res.Left) == 0
 	return res
 }
 
 // probeTargets probes the journaled targets of a fault none of whose hooks
 // the sandbox knows, for the kinds that stop a process.
-func (r *hookRegistry) probeTargets(ctx context.Context, req VerifyRequest) (left, checked []string) {
+func (r *hookRegistry) probeTargets(ctx context.Context, req VerifyRequest) verdict {
 	switch req.Kind {
 	case providers.InstanceStop:
 		var names []string
@@ -126,11 +127,42 @@ func (r *hookRegistry) probeTargets(ctx context.Context, req VerifyRequest) (lef
 				names = append(names, n)
 			}
 		}
-		return eachTarget(names, func(n string) ([]string, []string) { return one(r.sb.probeReplica(ctx, n, 0)) })
+		return eachTarget(names, func(n string) verdict {
+			left, checked := r.sb.probeReplica(ctx, n, 0)
+			return probed(left, checked, r.heldBy(n, nil))
+		})
 	case providers.DBFailure:
-		return one(r.sb.probeDatabase(ctx, 0))
+		left, checked := r.sb.probeDatabase(ctx, 0)
+		return probed(left, checked, r.heldBy(r.sb.db.name, nil))
 	}
-	return nil, nil
+	return verdict{}
+}
+
+// heldBy describes the active hook of another fault than except's (not
+// except, nor one with its owner label) that stops or pauses target now
+// ("" when none does): what is wrong with target is then that hook's
+// doing.
+func (r *hookRegistry) heldBy(target string, except *hookEntry) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range r.order {
+		e := r.entries[id]
+		if e.hook.State != HookActive || !slices.Contains(e.targets, target) {
+			continue
+		}
+		if except != nil && (e == except || except.spec.Label != "" && e.spec.Label == except.spec.Label) {
+			continue
+		}
+		switch e.kind {
+		case HookKill, HookPause, HookDBStop, HookDBPause:
+			s := fmt.Sprintf("hook %s (%s", e.id, e.kind)
+			if e.spec.Label != "" {
+				s += ", label " + e.spec.Label
+			}
+			return s + ")"
+		}
+	}
+	return ""
 }
 
 // others lists what is not normal in the sandbox and is not the doing of
