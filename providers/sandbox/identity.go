@@ -122,7 +122,7 @@ type GoneError struct {
 }
 
 func (e *GoneError) Error() string {
-	return fmt.Sprintf("the sandbox %s is gone (%s); its faults ended with it", e.Identity, strings.Join(e.Evidence, "; "))
+	return fmt.Sprintf("the %s is gone (%s); its faults ended with it", e.Identity, strings.Join(e.Evidence, "; "))
 }
 
 // Is makes errors.Is(err, ErrSandboxGone) and errors.Is(err, ErrNoSandbox)
@@ -144,7 +144,7 @@ type UncheckedError struct {
 }
 
 func (e *UncheckedError) Error() string {
-	return fmt.Sprintf("could not check the sandbox %s: %s", e.Identity, strings.Join(e.Reasons, "; "))
+	return fmt.Sprintf("could not check the %s: %s", e.Identity, strings.Join(e.Reasons, "; "))
 }
 
 // Unwrap returns the underlying error.
