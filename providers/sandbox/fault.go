@@ -226,8 +226,10 @@ func (sb *Sandbox) healthz(ctx context.Context, addr string) error {
 func (sb *Sandbox) probeDatabase(ctx context.Context, gen int) (left, checked string) {
 	in := sb.db.info()
 	switch {
-	case in.gen <= gen || in.pid == 0:
-		return fmt.Sprintf("the database is %s (not started again yet)", in.state), ""
+	case in.gen <= gen:
+		return fmt.Sprintf("the database has not been started again since it was stopped (%s)", in.state), ""
+	case in.pid == 0:
+		return fmt.Sprintf("the database is %s (no process)", in.state), ""
 	case in.state == ProcessPaused:
 		return fmt.Sprintf("the database (pid %d) is paused", in.pid), ""
 	}

@@ -64,6 +64,9 @@ func (dbStopFault) undo(ctx context.Context, sb *Sandbox, e *hookEntry, _ bool) 
 		return nil
 	}
 	sb.db.release()
+	// The supervisor may not have seen the kill yet; a wake sent before it
+	// does is dropped, so wake it once it has.
+	sb.db.restartIfDown(ctx, gen)
 	return sb.db.waitStarted(ctx, gen)
 }
 

@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -45,4 +46,27 @@ func TestDBFailure(t *testing.T) {
 		}
 	})
 
+	// After a restart of the database, every connection the replicas
+	// pooled before it is dead. The first requests must not fail on them:
+	// a resilient replica's three attempts would each draw a dead one.
+	t.Run("a restarted database serves the first requests", func(t *testing.T) {
+		waitClean(t, c)
+		for range 3 { // fill every replica's pool with several connections
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Go(func() { fetch(load, 5*time.Second) })
+			}
+			wg.Wait()
+		}
+		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookDBStop, TTL: time.Minute})
+		undo(t, c, h.ID)
+		if st := status(t, c); st.Database.State != sandbox.ProcessRunning {
+			t.Fatalf("database %s after the undo", st.Database.State)
+		}
+		for i := range 12 {
+			if a := fetch(load, 5*time.Second); a.Code != 200 {
+				t.Fatalf("request %d after the database restarted: %s, want 200", i, a)
+			}
+		}
+	})
 }

@@ -38,7 +38,7 @@ func TestMechanismVerifyFindsWhatIsLeft(t *testing.T) {
 		{HookSpec{Kind: HookDependencyBlackhole}, "the dependency is still in mode blackhole"},
 		{HookSpec{Kind: HookPause, Replicas: one}, "replica-1 (pid"},
 		{HookSpec{Kind: HookDBPause}, "the database (pid"},
-		{HookSpec{Kind: HookDBStop}, "the database is held"},
+		{HookSpec{Kind: HookDBStop}, "the database has not been started again"},
 		{HookSpec{Kind: HookKill, Replicas: one}, "replica-1 has not been restarted yet"},
 	} {
 		tc.spec.TTL = time.Minute

@@ -85,6 +85,22 @@ func (s *sharedSandbox) get(t *testing.T) *sandbox.Sandbox {
 	s.log.t, s.log.done = t, false
 	s.log.mu.Unlock()
 	t.Cleanup(func() {
+		// A test that failed half way must not fail the next ones: undo
+		// whatever it left in force.
+		c := s.sb.Client()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if st, err := c.Status(ctx); err == nil {
+			for _, h := range st.Hooks {
+				if h.State != sandbox.HookActive {
+					continue
+				}
+				if !t.Failed() {
+					t.Errorf("the test left hook %s (%s on %v) active", h.ID, h.Kind, h.Targets)
+				}
+				_ = c.Undo(ctx, h.ID)
+			}
+		}
 		s.log.mu.Lock()
 		s.log.done = true
 		s.log.mu.Unlock()
