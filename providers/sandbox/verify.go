@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -236,6 +237,10 @@ func (c *Client) Verify(ctx context.Context, inj providers.Injection) (providers
 	}
 	var res VerifyResult
 	if err := c.do(ctx, http.MethodPost, "/verify", req, &res); err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+			return providers.Verification{}, fmt.Errorf("verify %s: the sandbox at %s cannot verify by probing its processes (started by an older gameday?); restart it: %w", inj.FaultID, c.addr(), err)
+		}
 		return providers.Verification{}, fmt.Errorf("verify %s: %w", inj.FaultID, err)
 	}
 	v := providers.Verification{Clean: res.Clean}
