@@ -78,6 +78,9 @@ type world struct {
 	state string // GAMEDAY_STATE_DIR
 	home  string // XDG_CONFIG_HOME and XDG_STATE_HOME live here
 	work  string // working directory: no ./scenarios of the checkout
+	// extraEnv is added to every gameday process's environment (the AWS
+	// tests' AWS_ENDPOINT_URL and credentials).
+	extraEnv []string
 }
 
 // newWorld makes a world for t. When t ends, it checks that no sandbox
@@ -107,6 +110,7 @@ func (w *world) env() []string {
 		}
 		env = append(env, kv)
 	}
+	env = append(env, w.extraEnv...)
 	return append(env,
 		sandbox.StateDirEnv+"="+w.state,
 		"HOME="+w.home,

@@ -130,8 +130,10 @@ type Run struct {
 
 	startOnce   sync.Once
 	abortOnce   sync.Once
-	abortCh     chan struct{} // closed by Abort
+	abortCh     chan struct{} // closed by the first Abort or AbortNow
 	abortReason string        // set before abortCh is closed
+	nowOnce     sync.Once
+	abortNowCh  chan struct{} // closed by AbortNow: no observation after the rollback
 	cmds        chan injectRequest
 	done        chan struct{}
 	events      *eventQueue
@@ -222,16 +224,17 @@ func New(opts Options) (*Run, error) {
 	opts.DryRun = opts.DryRun || opts.Env.DryRun
 	opts.Env.DryRun = opts.DryRun
 	r := &Run{
-		opts:     opts,
-		plan:     plan,
-		prov:     opts.Provider,
-		provName: opts.Provider.Name(),
-		enc:      NewEncoder(opts.Journal),
-		now:      opts.Now,
-		abortCh:  make(chan struct{}),
-		cmds:     make(chan injectRequest),
-		done:     make(chan struct{}),
-		events:   newEventQueue(),
+		opts:       opts,
+		plan:       plan,
+		prov:       opts.Provider,
+		provName:   opts.Provider.Name(),
+		enc:        NewEncoder(opts.Journal),
+		now:        opts.Now,
+		abortCh:    make(chan struct{}),
+		abortNowCh: make(chan struct{}),
+		cmds:       make(chan injectRequest),
+		done:       make(chan struct{}),
+		events:     newEventQueue(),
 	}
 	if v, ok := opts.Provider.(providers.Verifier); ok {
 		r.verifier = v
@@ -299,9 +302,11 @@ func (r *Run) Inject(faultID string) error {
 }
 
 // Abort stops the run: injections in flight are cancelled, every fault that
-// may be active is rolled back, and the run ends Aborted (or with
-// VerdictRollbackFailed). It returns at once, may be called from any
-// goroutine, and only the first call counts.
+// may be active is rolled back, and then — when something had been
+// injected — the run keeps observing, with its load, for the plan's
+// recovery phase, so the report can say whether the system came back; it
+// ends Aborted (or with VerdictRollbackFailed). It returns at once, may be
+// called from any goroutine, and only the first call's reason counts.
 func (r *Run) Abort(reason string) {
 	r.abortOnce.Do(func() {
 		if strings.TrimSpace(reason) == "" {
@@ -312,9 +317,20 @@ func (r *Run) Abort(reason string) {
 	})
 }
 
+// AbortNow is Abort without the observation after the rollback (a signal,
+// the console closing, the facilitator leaving): the run ends as soon as
+// every fault is rolled back. Called during an Abort's observation, it
+// ends the observation.
+func (r *Run) AbortNow(reason string) {
+	r.nowOnce.Do(func() { close(r.abortNowCh) })
+	r.Abort(reason)
+}
+
 // Note journals an observation at once. A leading "+" marks a success and a
 // leading "-" an improvement; the mark is stripped and the text trimmed. An
-// empty note, or a note before Start or after the verdict, is an error.
+// empty note, or a note before Start, is an error. Notes after the verdict
+// are welcome — the retro right after the drill goes into the same journal
+// and report — for as long as the journal is open.
 func (r *Run) Note(text string) error {
 	kind := Observation
 	t := strings.TrimSpace(text)
@@ -329,11 +345,8 @@ func (r *Run) Note(text string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch {
-	case !r.started:
+	if !r.started {
 		return errors.New("note: the run has not started")
-	case r.ended:
-		return errors.New("note: the run has ended")
 	}
 	if _, err := r.recordLocked(Record{Type: RecNote, Note: &Note{Kind: kind, Text: t}}); err != nil {
 		go r.Abort("journal: " + err.Error())

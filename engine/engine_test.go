@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -278,8 +279,12 @@ func TestStopConditionAbortsAndRollsBackInReverseOrder(t *testing.T) {
 	if out.Verdict != VerdictAborted {
 		t.Fatalf("verdict = %s (%s), want aborted", out.Verdict, out.Reason)
 	}
-	if want := "stop condition: error rate 50% > 5% for 5s"; out.Reason != want {
-		t.Errorf("reason = %q, want %q", out.Reason, want)
+	// The reason says why it stopped, that the hypothesis was already
+	// refuted, and what the observation after the rollback saw.
+	for _, want := range []string{"stop condition: error rate 50% > 5% for 5s", "the hypothesis was already refuted: error rate", "after the rollback the steady state held again"} {
+		if !strings.Contains(out.Reason, want) {
+			t.Errorf("reason = %q, want it to say %q", out.Reason, want)
+		}
 	}
 	var rollbacks []string
 	for _, c := range prov.callList() {
@@ -728,5 +733,40 @@ func TestIntentNotJournaledMeansNoInject(t *testing.T) {
 	}
 	if st := h.run.Snapshot().Faults[0].State; st != FaultInjectFailed {
 		t.Errorf("f1 shown as %s, want inject failed", st)
+	}
+}
+
+// The disk fills up right after a fault became active: nothing more can be
+// journaled, and the run still ends with the fault rolled back (the
+// provider is called), aborted for the journal error, which JournalErr
+// reports.
+func TestFullDiskAfterInjectStillRollsBack(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	plan := testPlan(fault("f1", providers.InstanceStop))
+	plan.Phases.Fault = 30 * time.Second
+	var full atomic.Bool
+	journal := &failingJournal{fail: func(line []byte) bool {
+		if full.Load() {
+			return true
+		}
+		if bytes.Contains(line, []byte(`"type":"fault"`)) && bytes.Contains(line, []byte(`"state":3,`)) {
+			full.Store(true) // the active record is the last one written
+		}
+		return false
+	}}
+	h := start(t, plan, prov, prov, metricsFor(nil), func(o *Options) { o.Journal = journal })
+	out := h.wait(t)
+	if n := prov.count("rollback f1"); n == 0 {
+		t.Fatal("f1 was never rolled back after the disk filled up")
+	}
+	if prov.isActive("f1") {
+		t.Error("f1 is still active")
+	}
+	if out.Verdict != VerdictAborted || !strings.Contains(out.Reason, "disk full") {
+		t.Errorf("outcome = %s %q, want aborted for the journal error", out.Verdict, out.Reason)
+	}
+	if err := h.run.JournalErr(); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("JournalErr = %v, want the write error", err)
 	}
 }

@@ -160,6 +160,7 @@ func TestRedact(t *testing.T) {
 		"kubectl resource":    {in: "kubectl delete podchaos -n shop password-reset-f1", want: "kubectl delete podchaos -n shop password-reset-f1"},
 		"hook and owner":      {in: "hook h-7f3a (owner 20261129t095413-1a2b3c4d.f1) on secret-store-2", want: "hook h-7f3a (owner 20261129t095413-1a2b3c4d.f1) on secret-store-2"},
 		"prose tokens":        {in: "tokens: 5 refreshed, secrets: none rotated", want: "tokens: 5 refreshed, secrets: none rotated"},
+		"path component":      {in: "/tmp/x/token=s3cr3tT0k3nPath/plan.yaml", want: "/tmp/x/token=[REDACTED]", secret: "s3cr3tT0k3nPath"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

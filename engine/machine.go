@@ -101,10 +101,14 @@ type machine struct {
 
 	aborting    bool
 	abortReason string
-	hasFinal    bool  // the run will end as soon as no call is in flight
-	final       Phase // Done or Aborted
-	notSteady   *Outcome
-	finished    bool
+	// observe says the run watches the recovery after an abort's rollback
+	// (Run.Abort, a stop condition); AbortNow clears it.
+	observe   bool
+	abortedAt Phase // the phase the abort interrupted
+	hasFinal  bool  // the run will end as soon as no call is in flight
+	final     Phase // Done or Aborted
+	notSteady *Outcome
+	finished  bool
 }
 
 func newMachine(r *Run) *machine {
@@ -143,7 +147,7 @@ func (m *machine) run(ctx context.Context) {
 	if es, ok := r.prov.(providers.EventStreamer); ok {
 		sysEvents = es.SystemEvents(mctx)
 	}
-	abortCh, ctxDone := r.abortCh, ctx.Done()
+	abortCh, abortNowCh, ctxDone := r.abortCh, r.abortNowCh, ctx.Done()
 
 	m.enterBaseline()
 	for !m.finished {
@@ -166,9 +170,12 @@ func (m *machine) run(ctx context.Context) {
 		case <-abortCh:
 			abortCh = nil
 			m.onAbort(r.abortReason)
+		case <-abortNowCh:
+			abortNowCh = nil
+			m.onAbortNow()
 		case <-ctxDone:
 			ctxDone = nil
-			r.Abort("interrupted: " + context.Cause(ctx).Error())
+			r.AbortNow("interrupted: " + context.Cause(ctx).Error())
 		}
 		m.advance()
 	}
@@ -211,7 +218,7 @@ func (m *machine) setPhase(p Phase) {
 		return
 	}
 	m.phase = p
-	m.record(Record{Type: RecPhase, Phase: p.String()})
+	_, _ = m.record(Record{Type: RecPhase, Phase: p.String()})
 }
 
 func (m *machine) inFaultPhase() bool {
@@ -221,7 +228,7 @@ func (m *machine) inFaultPhase() bool {
 func (m *machine) onEvent(ev any) {
 	switch ev := ev.(type) {
 	case phaseEndEv:
-		if ev.gen == m.timedGen && !m.aborting && !m.hasFinal {
+		if ev.gen == m.timedGen && !m.hasFinal && (!m.aborting || m.phase == Recovering) {
 			m.onPhaseEnd()
 		}
 	case faultStartEv:
@@ -272,7 +279,7 @@ func (m *machine) startClose(group string) {
 	now := m.r.now()
 	m.closing, m.closeUntil = group, now
 	m.closeGen++
-	m.record(Record{Type: RecClose, Group: group, Until: now})
+	_, _ = m.record(Record{Type: RecClose, Group: group, Until: now})
 	var lag time.Duration
 	for _, in := range m.infos {
 		lag = max(lag, in.Lag)
@@ -298,13 +305,16 @@ func (m *machine) finishClose() {
 	group := m.closing
 	m.closing = ""
 	m.closeGen++
-	if m.aborting || m.hasFinal {
+	if m.hasFinal {
 		return
 	}
-	switch group {
-	case GroupBaseline:
+	switch {
+	case group == GroupRecovery && m.aborting:
+		m.setFinal(Aborted) // the observation after an abort is over
+	case m.aborting:
+	case group == GroupBaseline:
 		m.endBaseline()
-	case GroupRecovery:
+	case group == GroupRecovery:
 		m.setFinal(Done)
 	}
 }
@@ -369,7 +379,7 @@ func (m *machine) setFinal(p Phase) {
 
 func (m *machine) onSample(s providers.Sample) {
 	s = sanitize(s)
-	m.record(Record{Type: RecSample, Sample: &s})
+	_, _ = m.record(Record{Type: RecSample, Sample: &s})
 	m.checkClose()
 	if !m.inFaultPhase() {
 		return
@@ -438,14 +448,14 @@ func (m *machine) startInject(f *faultRun) error {
 	f.st = FaultStatus{Fault: f.plan, State: FaultRequested}
 	if err := m.recordFault(f); err != nil {
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
-		m.recordFault(f) // best effort: at least the console sees it
+		_ = m.recordFault(f) // best effort: at least the console sees it
 		return fmt.Errorf("inject %s: journal: %w", f.plan.ID, err)
 	}
 	f.st.State, f.st.Injection = FaultInjecting, &intent
 	if err := m.recordFault(f); err != nil {
 		// The intent is not on disk: the provider must not be called.
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
-		m.recordFault(f)
+		_ = m.recordFault(f)
 		return fmt.Errorf("inject %s: journal the intent: %w", f.plan.ID, err)
 	}
 	m.injSeq++
@@ -499,7 +509,7 @@ func (m *machine) onDryRunDone(ev dryRunDoneEv) {
 	if ev.err != nil {
 		f.st.Err = "dry run: " + ev.err.Error()
 	}
-	m.recordFault(f)
+	_ = m.recordFault(f)
 }
 
 // syncFaultPhase shows Injecting while an Inject call is in flight and
@@ -652,6 +662,10 @@ func (m *machine) onSystemEvent(ev providers.SystemEvent) {
 		ev.At = m.r.now()
 	}
 	m.record(Record{Type: RecSystem, Event: &ev})
+	if ev.Stop && !m.aborting && !m.hasFinal && m.phase != Baseline && m.phase != Ready {
+		m.r.Abort(fmt.Sprintf("stop condition: %s: %s", ev.Source, ev.Text))
+		return
+	}
 	if ev.Kind != providers.EventGone || m.gone {
 		return
 	}
@@ -675,23 +689,56 @@ func (m *machine) onAbort(reason string) {
 	if m.aborting || m.finished {
 		return
 	}
-	m.aborting, m.abortReason = true, reason
+	m.aborting, m.abortReason, m.abortedAt = true, reason, m.phase
 	m.record(Record{Type: RecAbort, Reason: reason})
 	m.timedGen++ // phase timers no longer matter
 	m.skipPending()
 	m.cancelInjects()
-	busy := false
+	busy, injected := false, false
 	for _, f := range m.faults {
 		if f.injecting || f.rollingBack || f.st.State.MayBeActive() {
 			busy = true
 		}
+		injected = injected || f.order > 0
+	}
+	// Watch the system come back only when something was injected and the
+	// abort came before the recovery phase (which is an observation
+	// already); never when the system itself is gone.
+	m.observe = m.observe || injected && !m.gone && m.r.plan.Phases.Recovery > 0 && m.phase != Recovering && !m.r.opts.DryRun
+	select {
+	case <-m.r.abortNowCh:
+		m.observe = false
+	default:
 	}
 	if !busy {
-		m.setFinal(Aborted)
+		m.afterAbortRollback()
 		return
 	}
 	m.setPhase(RollingBack)
 	m.sweep()
+}
+
+// afterAbortRollback moves on once an abort's rollbacks are done: to the
+// recovery phase, observed with load, or to the end.
+func (m *machine) afterAbortRollback() {
+	if m.observe && m.phase != Recovering {
+		m.enterRecovering()
+		return
+	}
+	if m.phase != Recovering {
+		m.setFinal(Aborted)
+	}
+}
+
+// onAbortNow ends an abort's observation at once (or makes the coming
+// abort skip it).
+func (m *machine) onAbortNow() {
+	m.observe = false
+	if m.aborting && m.phase == Recovering && !m.hasFinal {
+		m.timedGen++
+		m.closing = ""
+		m.setFinal(Aborted)
+	}
 }
 
 // advance moves on once nothing the current step waits for is in flight.
@@ -706,7 +753,9 @@ func (m *machine) advance() {
 	}
 	if m.phase == RollingBack && !inFlight {
 		if m.aborting {
-			m.setFinal(Aborted)
+			if !m.hasFinal {
+				m.afterAbortRollback()
+			}
 		} else if !m.hasFinal {
 			m.enterRecovering()
 		}
@@ -738,11 +787,13 @@ func (m *machine) finalize() {
 func (m *machine) verdict() Outcome {
 	r := m.r
 	var out Outcome
+	observed := false
 	if m.notSteady != nil {
 		out = *m.notSteady
 	} else {
 		r.mu.Lock()
 		out.Checks = evaluate(r.plan, r.view.groups, m.final == Done && !m.aborting)
+		observed = len(r.view.groups.samples(GroupRecovery)) > 0
 		r.mu.Unlock()
 	}
 	var failed []string
@@ -759,6 +810,27 @@ func (m *machine) verdict() Outcome {
 		out.Reason = "rollback not confirmed for " + strings.Join(failed, "; ")
 	case m.final == Aborted:
 		out.Verdict, out.Reason = VerdictAborted, m.abortReason
+		// A run that had already refuted its hypothesis, then was aborted,
+		// says both; and what the observation after the abort saw.
+		var refuted, back []string
+		for _, c := range out.Checks {
+			switch {
+			case c.Phase == GroupFault && !c.Holds && c.Samples > 0:
+				refuted = append(refuted, describeBreach(c))
+			case c.Phase == GroupRecovery && !c.Holds:
+				back = append(back, describeBreach(c))
+			}
+		}
+		if len(refuted) > 0 {
+			out.Reason += "; the hypothesis was already refuted: " + strings.Join(refuted, "; ")
+		}
+		if observed {
+			if len(back) == 0 {
+				out.Reason += "; after the rollback the steady state held again"
+			} else {
+				out.Reason += "; after the rollback the steady state did not hold: " + strings.Join(back, "; ")
+			}
+		}
 	case m.notSteady != nil:
 	default:
 		var bad []string

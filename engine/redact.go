@@ -41,7 +41,7 @@ var secretPatterns = []struct {
 	// name or in an _suffix of it ("aws_secret_access_key", not
 	// "tokens"); a colon separates only when followed by a space or a
 	// quote, as in YAML and JSON, never as in an ARN.
-	{regexp.MustCompile(`(?i)((?:^|[\s"'&?,;{(\[])(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|token|secret|api_?key|apikey|access_?key|private_?key|credentials?|session_?id|cookie)(?:_[a-z0-9]+)*["']?(?:\s*=\s*["']?|\s*:\s+["']?|:["']))[^\s&'",;]+`), "${1}" + Redacted},
+	{regexp.MustCompile(`(?i)((?:^|[\s"'&?,;{(\[/])(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|token|secret|api_?key|apikey|access_?key|private_?key|credentials?|session_?id|cookie)(?:_[a-z0-9]+)*["']?(?:\s*=\s*["']?|\s*:\s+["']?|:["']))[^\s&'",;]+`), "${1}" + Redacted},
 }
 
 // Redact returns s with secrets replaced by "[REDACTED]": AWS access key

@@ -58,7 +58,7 @@ type reportWriter struct {
 
 func (rw *reportWriter) p(format string, args ...any) {
 	fmt.Fprintf(rw.w, format, args...)
-	rw.w.WriteByte('\n')
+	_ = rw.w.WriteByte('\n')
 }
 
 // cell makes text safe for one markdown table cell.

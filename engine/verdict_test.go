@@ -321,3 +321,121 @@ func TestThroughputNamesAShortOfferedRate(t *testing.T) {
 		t.Errorf("breach = %q", got)
 	}
 }
+
+// After an abort's rollback, the run keeps observing for the recovery
+// phase (the report can say whether the system came back); AbortNow skips
+// that, and ends an observation under way.
+func TestAbortObservesTheRecovery(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, now bool, during bool) ([]Record, Outcome) {
+		prov := newFakeProvider(t)
+		plan := testPlan(fault("f1", providers.Latency))
+		plan.Phases = scenarios.Phases{Baseline: 200 * time.Millisecond, Fault: time.Minute, Recovery: 600 * time.Millisecond}
+		if during {
+			plan.Phases.Recovery = time.Minute
+		}
+		h := start(t, plan, prov, prov, metricsFor(nil))
+		waitFor(t, "f1 active", func() bool { return stateOf(h.run.Snapshot(), "f1") == FaultActive })
+		if now {
+			h.run.AbortNow("leaving")
+		} else {
+			h.run.Abort("ctrl+x")
+		}
+		if during {
+			waitFor(t, "the observation", func() bool { return h.run.Snapshot().Phase == Recovering })
+			h.run.AbortNow("q")
+		}
+		out := h.wait(t)
+		return h.records(t), out
+	}
+	phases := func(recs []Record) []string {
+		var out []string
+		for _, r := range recs {
+			if r.Type == RecPhase {
+				out = append(out, r.Phase)
+			}
+		}
+		return out
+	}
+	t.Run("abort observes", func(t *testing.T) {
+		recs, out := run(t, false, false)
+		if got := phases(recs); !slices.Contains(got, "recovering") || got[len(got)-1] != "aborted" {
+			t.Errorf("phases %v, want recovering after the rollback, then aborted", got)
+		}
+		if out.Verdict != VerdictAborted || !strings.Contains(out.Reason, "after the rollback the steady state held again") {
+			t.Errorf("outcome %s %q", out.Verdict, out.Reason)
+		}
+		hasRecovery := false
+		for _, c := range out.Checks {
+			hasRecovery = hasRecovery || c.Phase == GroupRecovery && c.Samples > 0
+		}
+		if !hasRecovery {
+			t.Error("no recovery checks after the observation")
+		}
+	})
+	t.Run("abort now does not", func(t *testing.T) {
+		recs, out := run(t, true, false)
+		if got := phases(recs); slices.Contains(got, "recovering") {
+			t.Errorf("phases %v, want no observation", got)
+		}
+		if out.Verdict != VerdictAborted || out.Reason != "leaving" {
+			t.Errorf("outcome %s %q", out.Verdict, out.Reason)
+		}
+	})
+	t.Run("abort now ends the observation", func(t *testing.T) {
+		start := time.Now()
+		_, out := run(t, false, true)
+		if out.Verdict != VerdictAborted || time.Since(start) > 30*time.Second {
+			t.Errorf("outcome %s after %s, want aborted well before the minute of recovery", out.Verdict, time.Since(start))
+		}
+	})
+}
+
+// Notes after the verdict still go into the journal (the retro).
+func TestNotesAfterTheRun(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	h := start(t, testPlan(fault("f1", providers.Latency)), prov, prov, metricsFor(nil))
+	h.wait(t)
+	if err := h.run.Note("- raise the alert threshold"); err != nil {
+		t.Fatalf("note after the run: %v", err)
+	}
+	recs := h.records(t)
+	last := recs[len(recs)-1]
+	if last.Type != RecNote || last.Note.Kind != Improvement || recs[len(recs)-2].Type != RecVerdict {
+		t.Errorf("last records: %+v, %+v; want the note after the verdict", recs[len(recs)-2], last)
+	}
+	var report bytes.Buffer
+	if err := WriteReport(&report, recs); err != nil || !strings.Contains(report.String(), "raise the alert threshold") {
+		t.Errorf("report (%v) lacks the retro note", err)
+	}
+}
+
+// eventProvider is a fakeProvider that streams system events the test
+// sends.
+type eventProvider struct {
+	*fakeProvider
+	ch chan providers.SystemEvent
+}
+
+func (p eventProvider) SystemEvents(ctx context.Context) <-chan providers.SystemEvent { return p.ch }
+
+// A system event that is a stop condition (a stop alarm in ALARM) aborts
+// the run with rollback, naming it.
+func TestStopEventAborts(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t)
+	prov := eventProvider{fakeProvider: fake, ch: make(chan providers.SystemEvent, 4)}
+	plan := testPlan(fault("f1", providers.Latency))
+	plan.Phases.Fault = time.Minute
+	h := start(t, plan, prov, fake, metricsFor(nil))
+	waitFor(t, "f1 active", func() bool { return stateOf(h.run.Snapshot(), "f1") == FaultActive })
+	prov.ch <- providers.SystemEvent{At: time.Now(), Source: "CloudWatch alarm HighErrorRate", Kind: providers.EventDetected, Text: "alarm HighErrorRate is in ALARM", Stop: true}
+	out := h.wait(t)
+	if out.Verdict != VerdictAborted || !strings.HasPrefix(out.Reason, "stop condition: CloudWatch alarm HighErrorRate") {
+		t.Errorf("outcome %s %q, want aborted by the alarm", out.Verdict, out.Reason)
+	}
+	if fake.isActive("f1") {
+		t.Error("f1 still active")
+	}
+}

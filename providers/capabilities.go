@@ -29,6 +29,10 @@ type SystemEvent struct {
 	// Text says what happened, as a sentence without the time:
 	// "health check took replica-2 out after 2 failed checks".
 	Text string `json:"text"`
+	// Stop says the event is a stop condition firing (a CloudWatch alarm
+	// the scenario named as a stop alarm went to ALARM): the engine
+	// aborts the run on it, with rollback, as FIS stops an experiment.
+	Stop bool `json:"stop,omitempty"`
 }
 
 // EventKind classifies a SystemEvent.

@@ -143,6 +143,10 @@ type Injection struct {
 	// ExpiresAt is when the system that applied the fault ends it by itself
 	// if nobody rolls it back.
 	ExpiresAt time.Time `json:"expires_at"`
+	// Seed is the seed of the random choice of Targets among the matching
+	// ones (AWS picks ECS tasks with it), so the choice can be explained
+	// and replayed; 0 when nothing was chosen at random.
+	Seed int64 `json:"seed,omitempty"`
 }
 
 // ErrNotApplied is wrapped by an Inject error when the provider knows that

@@ -4,21 +4,25 @@ import (
 	"slices"
 
 	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/providers/aws"
+	"github.com/gameday-tui/gameday/providers/sandbox"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
-// testOptions is a loader that knows a sandbox-like provider (the six
-// classic kinds, their classic modes, no fields of its own) and "kube", a
-// provider with fields of every type, a selector and a native kind, and a
-// metric source "prom" whose queries become series. The command line's
-// tests parse the shipped scenarios with the real providers' specs.
+// testOptions is a loader that knows the real sandbox and aws providers
+// (so the shipped scenarios parse), "kube", a test provider with fields of
+// every type, a selector and a native kind, and a metric source "prom"
+// whose queries become series. The command line's tests parse the shipped
+// scenarios with its whole registry.
 func testOptions() scenarios.Options {
 	return scenarios.Options{
 		Providers: map[string]providers.Spec{
-			"sandbox": {Name: "sandbox", Kinds: slices.Clone(providers.Kinds)},
+			"sandbox": sandbox.Spec(),
+			"aws":     aws.Spec(),
 			"kube":    kubeSpec(),
 		},
 		Sources: map[string]providers.SourceSpec{
+			"cloudwatch": aws.CloudWatchSourceSpec(),
 			"prom": {
 				Name: "prom",
 				Fields: []providers.FieldSpec{

@@ -339,8 +339,8 @@ func TestParseMalformed(t *testing.T) {
 			line: 3, col: 17, contains: []string{"invalid YAML: control characters are not allowed"},
 		},
 		"unknown provider": {
-			src:  edit(t, "provider: sandbox", "provider: aws"),
-			line: 5, col: 21, contains: []string{`unknown provider "aws"`, "known providers: kube, sandbox"},
+			src:  edit(t, "provider: sandbox", "provider: azure"),
+			line: 5, col: 21, contains: []string{`unknown provider "azure"`, "known providers: aws, kube, sandbox"},
 		},
 		"missing provider": {
 			src:  edit(t, "{ provider: sandbox, name: demo }", "{ name: demo }"),

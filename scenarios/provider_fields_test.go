@@ -135,7 +135,7 @@ func TestParseProviderOwnedMistakes(t *testing.T) {
 		},
 		"unknown metric source": {
 			src: ed("source: prom,", "source: prometheus,"), line: 6, col: 20,
-			contains: []string{`unknown metric source "prometheus"`, "known sources: prom"},
+			contains: []string{`unknown metric source "prometheus"`, "known sources: cloudwatch, prom"},
 		},
 		"series no source delivers": {
 			src: ed("queue_depth: { max: 100 }", "queue_size: { max: 100 }"), line: 9, col: 3,

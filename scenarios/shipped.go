@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed sandbox/*.yaml
+//go:embed sandbox/*.yaml aws/*.yaml
 var shipped embed.FS
 
 // EmbeddedPrefix starts the Path of every shipped plan:

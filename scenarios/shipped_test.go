@@ -14,10 +14,21 @@ import (
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
+// sandboxFiles are the shipped scenarios of the sandbox: the six patterns.
+func sandboxFiles() []scenarios.File {
+	var out []scenarios.File
+	for _, f := range scenarios.ShippedFiles() {
+		if strings.HasPrefix(f.Path, "embedded:sandbox/") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func TestShippedScenariosParse(t *testing.T) {
-	files := scenarios.ShippedFiles()
+	files := sandboxFiles()
 	if len(files) != 6 {
-		t.Fatalf("%d shipped files, want 6", len(files))
+		t.Fatalf("%d shipped sandbox files, want 6", len(files))
 	}
 	var kinds []providers.Kind
 	japanese := false
@@ -135,11 +146,12 @@ func TestDiscover(t *testing.T) {
 	for _, p := range plans {
 		titles = append(titles, p.Title)
 	}
-	if len(plans) != 8 || titles[6] != "From A" || titles[7] != "From B" {
-		t.Errorf("titles = %q, want the 6 shipped, then From A, From B", titles)
+	shipped := len(scenarios.ShippedFiles())
+	if len(plans) != shipped+2 || titles[shipped] != "From A" || titles[shipped+1] != "From B" {
+		t.Errorf("titles = %q, want the %d shipped, then From A, From B", titles, shipped)
 	}
-	if !strings.HasPrefix(plans[0].Path, scenarios.EmbeddedPrefix) || plans[6].Path != filepath.Join(a, "b-good.yaml") {
-		t.Errorf("paths = %q, %q", plans[0].Path, plans[6].Path)
+	if !strings.HasPrefix(plans[0].Path, scenarios.EmbeddedPrefix) || plans[shipped].Path != filepath.Join(a, "b-good.yaml") {
+		t.Errorf("paths = %q, %q", plans[0].Path, plans[shipped].Path)
 	}
 	if len(errs) != 1 {
 		t.Fatalf("errors = %v, want one for a-bad.yml", errs)

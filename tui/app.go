@@ -2,12 +2,17 @@
 // their plan cards, and a console over a running experiment with live
 // graphs, a fault panel, a timeline, notes, the abort key and the report.
 //
-// Only this file implements tea.Model. Screens (picker, console, report)
-// are structs whose Update returns their own concrete type. All I/O — the
-// engine, providers, files — happens in tea.Cmds; engine events arrive on a
-// channel that is re-armed after each one; the screen refreshes at 4 Hz on
-// a tagged tick. The package does not import cmd: cmd implements Run and
-// hands a Config to New.
+// Only this file implements tea.Model, and it routes. Screens (picker,
+// console, report; the picker draws a planCard) are structs whose Update
+// returns their own concrete type; each handles its own keys and answers
+// with a request (startRunMsg, openReportMsg, backMsg, saveReportMsg) that
+// the root acts on. The root keeps the global keys (abort, interrupt,
+// quit, help), the banner and the run's life. All I/O — the engine,
+// providers, files — happens in tea.Cmds; engine events arrive on a
+// channel that is re-armed after each one; the console refreshes at 4 Hz
+// on a tagged tick. Messages of a run or a screen that is gone are dropped
+// once, in Update (msgs.go). The package does not import cmd: cmd
+// implements Run and hands a Config to New.
 package tui
 
 import (
@@ -35,9 +40,15 @@ type Run interface {
 	Snapshot() engine.Snapshot
 	// Inject triggers the fault with the given ID now.
 	Inject(faultID string) error
-	// Abort rolls back every fault and ends the run. It is idempotent and
-	// does not block.
+	// Abort rolls back every fault and ends the run; when something had
+	// been injected, the run first watches the system recover for the
+	// plan's recovery phase. It is idempotent and does not block.
 	Abort(reason string)
+	// AbortNow is Abort without watching the recovery: the run ends as
+	// soon as every fault is rolled back; called after Abort, it ends the
+	// watch. The console calls it when the facilitator leaves (q, ctrl+c).
+	// It is idempotent and does not block.
+	AbortNow(reason string)
 	// Note journals an observation at once; a leading "+" marks a success,
 	// a leading "-" an improvement.
 	Note(text string) error
@@ -126,9 +137,11 @@ type Model struct {
 	console consoleScreen
 	report  reportScreen
 
-	// The run being watched; runID tells its messages from stale ones.
+	// gen is the current generation (msgs.go): scoped messages of any
+	// other are stale. run is the run being watched, tickTag the tag of
+	// its refresh loop.
+	gen     gen
 	run     Run
-	runID   int
 	tickTag int
 	ended   bool
 
@@ -170,7 +183,7 @@ func New(cfg Config) Model {
 		help:   h,
 		clock:  clock,
 		picker: newPicker(cfg, st),
-		report: newReport(st),
+		report: newReport(0, nil, "", st),
 	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
@@ -234,21 +247,49 @@ func (m *Model) setBanner(s string, kind bannerKind) {
 	m.setSize(m.width, m.height)
 }
 
-// Update is the root of the console's event loop.
+// Update is the root of the console's event loop. A stale message is
+// dropped here, before anything else sees it; this is the only place
+// that checks.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.stale(msg) {
+		return m, nil
+	}
 	m2, cmd := m.update(msg)
 	m2.updateKeybindings()
 	return m2, cmd
 }
 
+// stale reports whether msg is scoped to a generation other than the
+// current one, is a tick of a refresh loop that was replaced, or is a
+// request from a screen no longer on show.
+func (m Model) stale(msg tea.Msg) bool {
+	s, ok := msg.(scoped)
+	if !ok {
+		return false
+	}
+	if s.scope() != m.gen {
+		return true
+	}
+	switch msg := msg.(type) {
+	case tickMsg:
+		return msg.tag != m.tickTag
+	case request:
+		return msg.source() != m.screen
+	}
+	return false
+}
+
+// update routes msg. The root knows no screen's keys: a screen's key
+// comes back as a request (openReportMsg, backMsg, …) and the root acts
+// on that. What it does itself: the global keys, the banner, screen
+// switches, and the run's life — start, refresh, abort, end.
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		// Every screen is laid out again; the one on show also gets the
+		// message (the report renders its markdown for the new width).
 		m.setSize(msg.Width, msg.Height)
-		if m.screen == screenReport && m.report.needsRender() {
-			return m, rerenderReport(m.runID, m.report.markdown, m.width, m.styles)
-		}
-		return m, nil
+		return m.updateScreen(msg)
 
 	case tea.KeyMsg:
 		return m.handleKey(msg)
@@ -261,15 +302,71 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.setBanner(string(msg), bannerInfo)
 		return m, nil
 
-	case previewMsg:
-		var cmd tea.Cmd
-		m.picker, cmd = m.picker.Update(msg)
-		return m, cmd
+	// Requests from the screens.
+	case startRunMsg:
+		return m.startRun(msg.plan)
+
+	case openReportMsg:
+		m.screen = screenReport
+		return m.updateScreen(msg) // the report loads itself
+
+	case backMsg:
+		switch msg.source() {
+		case screenReport:
+			m.screen = screenConsole
+		case screenConsole:
+			return m.backToPicker()
+		case screenPicker:
+		}
+		return m, nil
+
+	case saveReportMsg:
+		return m, saveReport(m.gen, m.run)
+
+	// The run's life.
+	case startedMsg:
+		return m.started(msg)
 
 	case startFailedMsg:
 		m.picker, _ = m.picker.Update(msg)
 		m.setBanner("✘ "+msg.err.Error(), bannerError)
 		return m, nil
+
+	case tickMsg:
+		m.tickTag++
+		cmds := []tea.Cmd{snapshot(m.gen, m.run)}
+		if !m.ended {
+			cmds = append(cmds, tick(m.gen, m.tickTag))
+		}
+		return m, tea.Batch(cmds...)
+
+	case eventMsg:
+		return m, tea.Batch(waitForEvent(m.gen, m.run.Events()), snapshot(m.gen, m.run))
+
+	case eventsClosedMsg:
+		return m, nil
+
+	case snapshotMsg:
+		return m.updateConsole(msg)
+
+	case runDoneMsg:
+		m.ended = true
+		if m.bannerKind == bannerAbort {
+			m.setBanner("", bannerInfo)
+		}
+		if m.quitAfterDone {
+			m.quitting = true
+			return m, tea.Quit
+		}
+		m, cmd := m.updateConsole(msg)
+		return m, tea.Batch(cmd, snapshot(m.gen, m.run))
+
+	// Results of the screens' commands: a banner, and the screen that
+	// asked, whichever is on show.
+	case previewMsg:
+		var cmd tea.Cmd
+		m.picker, cmd = m.picker.Update(msg)
+		return m, cmd
 
 	case recoveredMsg:
 		m.picker, _ = m.picker.Update(msg)
@@ -280,150 +377,106 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		return m, nil
 
-	case startedMsg:
-		return m.started(msg)
-
-	case tickMsg:
-		if msg.run != m.runID || msg.tag != m.tickTag || m.run == nil {
-			return m, nil // stale
-		}
-		m.tickTag++
-		m.now()
-		cmds := []tea.Cmd{snapshot(m.runID, m.run)}
-		if !m.ended {
-			cmds = append(cmds, tick(m.runID, m.tickTag))
-		}
-		return m, tea.Batch(cmds...)
-
-	case snapshotMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
-		m.now()
-		m.console, _ = m.console.Update(msg)
-		return m, nil
-
-	case eventMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
-		return m, tea.Batch(waitForEvent(m.runID, m.run.Events()), snapshot(m.runID, m.run))
-
-	case eventsClosedMsg:
-		return m, nil
-
-	case runDoneMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
-		m.ended = true
-		m.console.ended = true
-		m.console.updateKeybindings()
-		if m.bannerKind == bannerAbort {
-			m.setBanner("", bannerInfo)
-		}
-		if m.quitAfterDone {
-			m.quitting = true
-			return m, tea.Quit
-		}
-		return m, snapshot(m.runID, m.run)
-
 	case injectedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.setBanner(fmt.Sprintf("Fault %s requested.", msg.faultID), bannerInfo)
-		return m, snapshot(m.runID, m.run)
+		return m, snapshot(m.gen, m.run)
 
 	case noteSavedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		m.setBanner("Note saved to the journal.", bannerInfo)
-		return m, snapshot(m.runID, m.run)
+		return m, snapshot(m.gen, m.run)
 
 	case noteFailedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
+		// The text goes back into the note input, which must be on show.
 		m.setBanner("✘ "+msg.err.Error()+" (the note is back in the input)", bannerError)
 		m.screen = screenConsole
-		var cmd tea.Cmd
-		m.console, cmd = m.console.Update(msg)
-		return m, cmd
+		return m.updateConsole(msg)
 
 	case reportMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
 		var cmd tea.Cmd
 		m.report, cmd = m.report.Update(msg)
-		if m.report.needsRender() {
-			cmd = tea.Batch(cmd, rerenderReport(m.runID, m.report.markdown, m.width, m.styles))
-		}
 		return m, cmd
 
 	case savedMsg:
-		if msg.run != m.runID {
-			return m, nil
-		}
-		m.console.saved = msg.path
-		m.report.saved = msg.path
+		// Both of the run's screens say where the report is.
 		m.setBanner("Report saved to "+msg.path, bannerInfo)
-		return m, nil
+		m.report, _ = m.report.Update(msg)
+		return m.updateConsole(msg)
 	}
 
 	// Anything else (cursor blinks, …) goes to the screen on show.
 	return m.updateScreen(msg)
 }
 
-// now advances the model's clock (never read in View).
-func (m *Model) now() {
-	m.console.now = m.clock()
+// startRun starts a run of p, unless a run is being watched.
+func (m Model) startRun(p *scenarios.Plan) (Model, tea.Cmd) {
+	if m.runActive() || m.cfg.Start == nil {
+		return m, nil
+	}
+	m.setBanner(fmt.Sprintf("Starting %q…", p.Title), bannerInfo)
+	return m, start(m.cfg.Start, p)
 }
 
-// started switches to the console for a new run.
+// started switches to the console for a new run, in a new generation.
 func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
-	m.picker.starting = false
 	if m.runActive() {
 		// A second start while watching a run cannot happen through the
 		// keys; refuse it rather than lose track of the first run.
-		msg.run.Abort("console was already watching a run")
-		return m, nil
+		return m, abort(msg.run, "console was already watching a run", true)
 	}
-	m.runID++
+	m.gen++
 	m.tickTag++
 	m.run = msg.run
 	m.ended = false
 	m.aborted = false
 	m.interrupted = false
-	m.console = newConsole(m.runID, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock())
-	m.report = newReport(m.styles)
-	m.report.title = msg.plan.Title
+	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock)
+	m.report = newReport(m.gen, msg.run, msg.plan.Title, m.styles)
 	m.screen = screenConsole
 	m.banner = ""
 	m.setSize(m.width, m.height)
 	return m, tea.Batch(
-		snapshot(m.runID, m.run),
-		waitForEvent(m.runID, m.run.Events()),
-		waitForDone(m.runID, m.run),
-		tick(m.runID, m.tickTag),
+		snapshot(m.gen, m.run),
+		waitForEvent(m.gen, m.run.Events()),
+		waitForDone(m.gen, m.run),
+		tick(m.gen, m.tickTag),
 	)
 }
 
-// abortRun aborts the watched run (idempotent).
-func (m *Model) abortRun(reason string) tea.Cmd {
+// backToPicker shows the picker again once the run has ended, in a new
+// generation: whatever the old run's commands still deliver is stale from
+// here on.
+func (m Model) backToPicker() (Model, tea.Cmd) {
+	if m.runActive() {
+		return m, nil // a running run is never left unwatched
+	}
+	m.gen++
+	m.run = nil
+	m.ended = false
+	m.screen = screenPicker
+	var cmd tea.Cmd
+	m.picker, cmd = m.picker.reopen(m.gen)
+	return m, cmd
+}
+
+// abortRun aborts the watched run (idempotent) and tells the console,
+// which stops offering fault keys and journals a half-typed note. leaving
+// says the facilitator is leaving (q, ctrl+c): the run then ends once its
+// faults are rolled back, without watching the recovery.
+func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
 	if !m.runActive() {
 		return nil
 	}
 	m.aborted = true
-	m.console.aborting = true
-	m.console.updateKeybindings()
-	return tea.Batch(abort(m.run, reason), snapshot(m.runID, m.run))
+	var cmd tea.Cmd
+	m.console, cmd = m.console.Update(abortingMsg{})
+	return tea.Batch(abort(m.run, reason, leaving), snapshot(m.gen, m.run), cmd)
 }
 
-// handleKey routes a key: ctrl+c and ctrl+x first (they work everywhere,
-// even while typing), then text input, then global keys, then the screen.
+// handleKey handles the global keys and passes every other key to the
+// screen on show. The global keys are the root's because they must mean
+// the same on every screen, and must not depend on a screen passing them
+// on: ctrl+x aborts and ctrl+c interrupts even while text is typed; X,
+// q and ? work wherever no text is typed.
 func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if m.banner != "" && m.bannerKind != bannerAbort {
 		m.setBanner("", bannerInfo)
@@ -436,18 +489,15 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.interrupted = true
 		m.quitAfterDone = true
-		cmd := m.abortRun("interrupted (ctrl+c)")
+		cmd := m.abortRun("interrupted (ctrl+c)", true)
 		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Abort):
-		cmd := m.abortRun("abort key (ctrl+x)")
-		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		// A note half typed is journaled at once, as it stands, while the
 		// rollback runs (the engine refuses notes once the run has ended).
 		// If saving fails, the text goes back into the input.
-		if m.screen == screenConsole && m.console.noting {
-			cmd = tea.Batch(cmd, m.console.flushNote())
-		}
+		cmd := m.abortRun("abort key (ctrl+x)", false)
+		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		return m, cmd
 	}
 
@@ -466,41 +516,28 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.showHelp = !m.showHelp
 		return m, nil
 	case key.Matches(msg, m.keys.AbortAlt):
-		cmd := m.abortRun("abort key (X)")
+		cmd := m.abortRun("abort key (X)", false)
 		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Quit):
 		if m.runActive() {
 			m.quitAfterDone = true
-			cmd := m.abortRun("quit")
+			cmd := m.abortRun("quit", true)
 			m.setBanner("Rolling back before quitting… press ctrl+c to exit at once.", bannerAbort)
 			return m, cmd
 		}
 		m.quitting = true
 		return m, tea.Quit
 	}
-
-	switch m.screen {
-	case screenConsole:
-		switch {
-		case key.Matches(msg, m.console.keys.Report):
-			m.screen = screenReport
-			m.report.loading = true
-			return m, loadReport(m.runID, m.run, m.width, m.styles)
-		case key.Matches(msg, m.console.keys.Save):
-			return m, saveReport(m.runID, m.run)
-		}
-	case screenReport:
-		switch {
-		case key.Matches(msg, m.report.keys.Back):
-			m.screen = screenConsole
-			return m, nil
-		case key.Matches(msg, m.report.keys.Save):
-			return m, saveReport(m.runID, m.run)
-		}
-	case screenPicker:
-	}
 	return m.updateScreen(msg)
+}
+
+// updateConsole passes msg to the console, the run's screen, whichever
+// screen is on show.
+func (m Model) updateConsole(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	m.console, cmd = m.console.Update(msg)
+	return m, cmd
 }
 
 // updateScreen passes msg to the screen on show.
@@ -596,9 +633,10 @@ func (m Model) helpView(h int) string {
 	lines = append(lines, "")
 	for _, p := range []string{
 		"Abort (ctrl+x, or X outside text input) rolls back every fault at once, without confirmation, " +
-			"from every screen, even while a note is being typed (the note is journaled as it stands).",
+			"from every screen, even while a note is being typed (the note is journaled as it stands); " +
+			"then the run watches the system recover until the recovery phase ends.",
 		"ctrl+c during a run aborts and exits when the rollback is done; press it twice to exit at once.",
-		"q during a run rolls back first, then quits.",
+		"q during a run rolls back first, then quits (without watching the recovery).",
 	} {
 		lines = append(lines, wrapText(p, m.width)...)
 	}

@@ -14,7 +14,7 @@ func benchModel(b *testing.B) Model {
 	now := t0.Add(300 * time.Second)
 	m := New(testConfig(run, 200, 50, now))
 	nm, _ := m.Update(startedMsg{plan: s.Plan, run: run})
-	nm, _ = nm.Update(snapshotMsg{run: 1, snap: s})
+	nm, _ = nm.Update(snapshotMsg{gen: 1, snap: s})
 	return nm.(Model)
 }
 

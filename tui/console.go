@@ -22,17 +22,21 @@ type consoleScreen struct {
 	styles Styles
 	keys   consoleKeyMap
 
-	id     int // the run's id in the root model
+	gen    gen // the run's generation: its commands' messages carry it
 	run    Run
 	plan   *scenarios.Plan
 	dryRun bool
 
 	snap    engine.Snapshot
 	hasSnap bool
-	now     time.Time
+	clock   func() time.Time
+	now     time.Time // read from clock with each snapshot, never in View
 
-	ended    bool   // Run.Done is closed
-	aborting bool   // an abort was requested from this console
+	ended    bool // Run.Done is closed
+	aborting bool // the root aborted the run (abortingMsg)
+	// watching: after the abort's rollback the run watches the system
+	// recover (engine.Run.Abort); the console has said so.
+	watching bool
 	saved    string // path of the last saved report
 
 	note   textinput.Model
@@ -46,7 +50,7 @@ type consoleScreen struct {
 // wideGraphs is the width from which the graphs are laid out 2×2.
 const wideGraphs = 120
 
-func newConsole(id int, r Run, p *scenarios.Plan, dryRun bool, st Styles, now time.Time) consoleScreen {
+func newConsole(g gen, r Run, p *scenarios.Plan, dryRun bool, st Styles, clock func() time.Time) consoleScreen {
 	in := textinput.New()
 	in.Prompt = notePrompt("")
 	in.Placeholder = "what do you see? start with + for a success, - for an improvement"
@@ -57,11 +61,12 @@ func newConsole(id int, r Run, p *scenarios.Plan, dryRun bool, st Styles, now ti
 	c := consoleScreen{
 		styles: st,
 		keys:   defaultConsoleKeyMap(len(p.Faults), dryRun),
-		id:     id,
+		gen:    g,
 		run:    r,
 		plan:   p,
 		dryRun: dryRun,
-		now:    now,
+		clock:  clock,
+		now:    clock(),
 		note:   in,
 		cache:  newGraphCache(),
 		snap:   engine.Snapshot{Plan: p},
@@ -130,6 +135,19 @@ func (c *consoleScreen) updateKeybindings() {
 	c.keys.CancelNote.SetEnabled(c.noting)
 	c.keys.Report.SetEnabled(!c.noting)
 	c.keys.Save.SetEnabled(!c.noting && c.ended)
+	c.keys.Back.SetEnabled(!c.noting && c.ended && c.settled())
+}
+
+// settled reports whether no fault may still be active: none is left to
+// roll back by hand. Only then may the console be left for the picker;
+// otherwise the fault panel keeps the manual commands on show.
+func (c consoleScreen) settled() bool {
+	for _, f := range c.faults() {
+		if f.State.MayBeActive() {
+			return false
+		}
+	}
+	return true
 }
 
 // faults returns the faults as last seen, or the plan's as pending.
@@ -144,11 +162,13 @@ func (c consoleScreen) faults() []engine.FaultStatus {
 	return out
 }
 
-// Update handles the console's keys and the run's messages.
+// Update handles the console's keys and the run's messages. The root
+// sends it only messages of its own run.
 func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case snapshotMsg:
+		c.now = c.clock()
 		// Snapshots are read in concurrent commands and may arrive out of
 		// order; never replace a newer one with an older one.
 		if c.hasSnap && olderSnapshot(msg.snap, c.snap) {
@@ -159,6 +179,20 @@ func (c consoleScreen) Update(msg tea.Msg) (consoleScreen, tea.Cmd) {
 			c.snap.Plan = c.plan
 		}
 		c.hasSnap = true
+		if c.aborting && !c.watching && c.phase() == engine.Recovering {
+			// The abort banner no longer holds: the rollback is over.
+			c.watching = true
+			cmd = send(bannerMsg("Rollback finished (see the fault panel). Watching the system recover after the abort; q leaves now."))
+		}
+	case runDoneMsg:
+		c.ended = true
+	case abortingMsg:
+		c.aborting = true
+		if c.noting {
+			cmd = c.flushNote()
+		}
+	case savedMsg:
+		c.saved = msg.path
 	case noteFailedMsg:
 		// Put the text back (ahead of anything typed since) so nothing
 		// typed is lost.
@@ -201,6 +235,12 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, c.keys.Note):
 		c.noting = true
 		return c.note.Focus()
+	case key.Matches(msg, c.keys.Report):
+		return send(openReportMsg{origin{c.gen, screenConsole}})
+	case key.Matches(msg, c.keys.Save):
+		return send(saveReportMsg{c.gen})
+	case key.Matches(msg, c.keys.Back):
+		return send(backMsg{origin{c.gen, screenConsole}})
 	case key.Matches(msg, c.keys.Inject) && len(msg.Runes) == 1:
 		n := int(msg.Runes[0] - '1')
 		fs := c.faults()
@@ -213,7 +253,7 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 				return bannerMsg(fmt.Sprintf("Fault %d (%s) is %s; it cannot be triggered now.", n+1, f.Fault.ID, f.State))
 			}
 		}
-		return inject(c.id, c.run, f.Fault.ID)
+		return inject(c.gen, c.run, f.Fault.ID)
 	}
 	return nil
 }
@@ -229,19 +269,19 @@ func (c *consoleScreen) flushNote() tea.Cmd {
 	if text == "" {
 		return nil
 	}
-	return saveNote(c.id, c.run, text)
+	return saveNote(c.gen, c.run, text)
 }
 
 // ShortHelp lists the console's keys that apply now.
 func (c consoleScreen) ShortHelp() []key.Binding {
-	return []key.Binding{c.keys.SaveNote, c.keys.CancelNote, c.keys.Inject, c.keys.Note, c.keys.Report, c.keys.Save}
+	return []key.Binding{c.keys.SaveNote, c.keys.CancelNote, c.keys.Inject, c.keys.Note, c.keys.Report, c.keys.Save, c.keys.Back}
 }
 
 // FullHelp lists all of the console's keys that apply now.
 func (c consoleScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{c.keys.Inject, c.keys.Note, c.keys.SaveNote, c.keys.CancelNote},
-		{c.keys.Report, c.keys.Save},
+		{c.keys.Report, c.keys.Save, c.keys.Back},
 	}
 }
 
@@ -657,6 +697,9 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(c.note.View(), w)
 	case c.ended:
 		s := "Run ended — press r for the report"
+		if c.keys.Back.Enabled() {
+			s += ", esc for the scenarios"
+		}
 		if c.saved != "" {
 			s += " (saved to " + c.saved + ")"
 		}
@@ -665,6 +708,8 @@ func (c consoleScreen) bottomLine(w int) string {
 			s += ": " + o.Reason
 		}
 		return fit(s, w)
+	case c.watching:
+		return fit(st.Breached.Render("ABORTED:")+" watching the system recover until the phase ends · q leaves now", w)
 	case c.aborting || c.phase() == engine.RollingBack:
 		return fit(st.Breached.Render("ABORTING: rolling back every fault…")+" watch the fault panel for confirmation.", w)
 	}

@@ -233,7 +233,8 @@ type fakeRun struct {
 	finishOnAbort bool
 
 	injected []string
-	aborts   []string
+	aborts   []string // reasons of Abort and AbortNow calls
+	nows     []string // reasons of AbortNow calls alone
 	notes    []string
 	noteErr  error
 
@@ -290,9 +291,18 @@ func (f *fakeRun) Inject(id string) error {
 	return nil
 }
 
-func (f *fakeRun) Abort(reason string) {
+func (f *fakeRun) Abort(reason string) { f.abort(reason, false) }
+
+// AbortNow is Abort without watching the recovery; the fake records it
+// apart.
+func (f *fakeRun) AbortNow(reason string) { f.abort(reason, true) }
+
+func (f *fakeRun) abort(reason string, now bool) {
 	f.mu.Lock()
 	f.aborts = append(f.aborts, reason)
+	if now {
+		f.nows = append(f.nows, reason)
+	}
 	finish := f.finishOnAbort
 	if finish {
 		f.snap.Phase = engine.Aborted
@@ -335,6 +345,13 @@ func (f *fakeRun) Report() (string, error) { return fixtureReport, nil }
 
 func (f *fakeRun) SaveReport() (string, error) {
 	return "/tmp/gameday/latency-20250314-100000.md", nil
+}
+
+// abortedNow returns the reasons of the AbortNow calls.
+func (f *fakeRun) abortedNow() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.nows...)
 }
 
 func (f *fakeRun) calls() (injected, aborts, notes []string) {

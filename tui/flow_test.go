@@ -158,8 +158,8 @@ func TestFlowCtrlCTwiceExitsAtOnce(t *testing.T) {
 		t.Fatal("the run finished; the test needs a rollback that hangs")
 	default:
 	}
-	if _, aborts, _ := run.calls(); len(aborts) != 1 {
-		t.Errorf("Abort called %d times, want 1", len(aborts))
+	if _, aborts, _ := run.calls(); len(aborts) != 1 || len(run.abortedNow()) != 1 {
+		t.Errorf("Abort called %d times (AbortNow %d), want AbortNow once", len(aborts), len(run.abortedNow()))
 	}
 	if !fm.interrupted {
 		t.Error("final model was not interrupted")
@@ -189,6 +189,9 @@ func TestFlowQuitRollsBackFirst(t *testing.T) {
 	tm.Type("q")
 	if r := recv(t, run.abortCh, "Abort"); r != "quit" {
 		t.Errorf("Abort(%q), want quit", r)
+	}
+	if now := run.abortedNow(); len(now) != 1 {
+		t.Errorf("q called Abort, not AbortNow: leaving would wait for the recovery to be watched")
 	}
 	teatest.WaitFor(t, tm.Output(), contains("Rolling back before quitting"), teatest.WithDuration(waitLong))
 	run.finish()
@@ -227,7 +230,7 @@ func TestDryRunFaultKeyDoesNothing(t *testing.T) {
 	run := newFakeRun(t, faultPhaseSnap(latencyPlan()))
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: run.snap.Plan, run: run})
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: run.snap})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: run.snap})
 	if _, cmd := step(t, m, keyMsg("1")); cmd != nil {
 		t.Errorf("key 1 in dry run returned a command (%T)", cmd())
 	}
@@ -283,7 +286,7 @@ func TestKeysDisabledByPhaseDropOutOfHelp(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m, _ := consoleAt(t, tc.snap, 160, 48, t0.Add(90*time.Second))
 			if tc.done {
-				m, _ = step(t, m, runDoneMsg{run: m.runID})
+				m, _ = step(t, m, runDoneMsg{gen: m.gen})
 			}
 			h := helpText(m)
 			for _, w := range tc.want {
@@ -303,17 +306,17 @@ func TestKeysDisabledByPhaseDropOutOfHelp(t *testing.T) {
 func TestStaleTickIsDropped(t *testing.T) {
 	m, _ := consoleAt(t, baselineSnap(latencyPlan()), 80, 24, t0)
 	tag := m.tickTag
-	if _, cmd := step(t, m, tickMsg{run: m.runID, tag: tag - 1}); cmd != nil {
+	if _, cmd := step(t, m, tickMsg{gen: m.gen, tag: tag - 1}); cmd != nil {
 		t.Error("a stale tick scheduled work")
 	}
-	m2, cmd := step(t, m, tickMsg{run: m.runID, tag: tag})
+	m2, cmd := step(t, m, tickMsg{gen: m.gen, tag: tag})
 	if cmd == nil {
 		t.Fatal("the current tick scheduled nothing")
 	}
 	if m2.tickTag == tag {
 		t.Error("the tick tag did not advance")
 	}
-	if _, cmd := step(t, m2, tickMsg{run: m.runID, tag: tag}); cmd != nil {
+	if _, cmd := step(t, m2, tickMsg{gen: m.gen, tag: tag}); cmd != nil {
 		t.Error("a tick delivered twice was acted on twice")
 	}
 }
@@ -323,7 +326,7 @@ func TestEventsAreReArmed(t *testing.T) {
 	m := New(testConfig(run, 80, 24, t0))
 	m, _ = step(t, m, startedMsg{plan: run.snap.Plan, run: run})
 	run.events <- engine.Record{Seq: 9, Type: engine.RecPhase, Phase: "injecting"}
-	_, cmd := step(t, m, eventMsg{run: m.runID, rec: engine.Record{Seq: 8}})
+	_, cmd := step(t, m, eventMsg{gen: m.gen, rec: engine.Record{Seq: 8}})
 	if cmd == nil {
 		t.Fatal("an event did not re-arm the wait")
 	}
@@ -416,13 +419,13 @@ func runCmd(cmd tea.Cmd) {
 func TestOlderSnapshotIsIgnored(t *testing.T) {
 	p := latencyPlan()
 	m, _ := consoleAt(t, abortedSnap(p), 80, 24, t0.Add(90*time.Second))
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: activeSnap(p)})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: activeSnap(p)})
 	if m.console.snap.Phase != engine.Aborted {
 		t.Errorf("a late, older snapshot replaced the newer one: phase %v", m.console.snap.Phase)
 	}
 	newer := abortedSnap(p)
 	newer.Samples = samples(90, false)
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: newer})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: newer})
 	if len(m.console.snap.Samples) != 90 {
 		t.Errorf("a newer snapshot (more samples) was dropped")
 	}

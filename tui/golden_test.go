@@ -26,6 +26,21 @@ func step(t *testing.T, m Model, msg tea.Msg) (Model, tea.Cmd) {
 	return out, cmd
 }
 
+// through runs cmd, checks that it sends a T (a screen's request to the
+// root), and steps that into m.
+func through[T tea.Msg](t *testing.T, m Model, cmd tea.Cmd) (Model, tea.Cmd) {
+	t.Helper()
+	var want T
+	if cmd == nil {
+		t.Fatalf("no command; want one that sends %T", want)
+	}
+	msg := cmd()
+	if _, ok := msg.(T); !ok {
+		t.Fatalf("the command sent %T (%v); want %T", msg, msg, want)
+	}
+	return step(t, m, msg)
+}
+
 func keyMsg(s string) tea.KeyMsg {
 	switch s {
 	case "enter":
@@ -63,7 +78,7 @@ func consoleAt(t *testing.T, s engine.Snapshot, w, h int, now time.Time) (Model,
 	run := newFakeRun(t, s)
 	m := New(testConfig(run, w, h, now))
 	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: s})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
 	return m, run
 }
 
@@ -106,8 +121,8 @@ func abortedModel(t *testing.T, w, h int) (Model, *fakeRun) {
 	p := latencyPlan()
 	m, run := consoleAt(t, activeSnap(p), w, h, t0.Add(83*time.Second))
 	m, _ = step(t, m, keyMsg("ctrl+x"))
-	m, _ = step(t, m, snapshotMsg{run: m.runID, snap: abortedSnap(p)})
-	m, _ = step(t, m, runDoneMsg{run: m.runID})
+	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: abortedSnap(p)})
+	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m, run
 }
 
@@ -125,8 +140,9 @@ func TestReportView(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m, _ := abortedModel(t, sz.w, sz.h)
 			m, cmd := step(t, m, keyMsg("r"))
+			m, cmd = through[openReportMsg](t, m, cmd)
 			if cmd == nil {
-				t.Fatal("r returned no command to load the report")
+				t.Fatal("opening the report returned no command to load it")
 			}
 			msg := cmd()
 			if _, ok := msg.(reportMsg); !ok {

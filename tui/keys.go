@@ -6,9 +6,11 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 )
 
-// globalKeyMap holds the keys that work on every screen. Abort (ctrl+x) works
-// even while text is being typed; AbortAlt (X), Quit and Help only outside
-// text input.
+// globalKeyMap holds the keys that work on every screen, the only keys the
+// root model handles: they must mean the same everywhere and must not
+// depend on a screen passing them on. Abort (ctrl+x) and Interrupt
+// (ctrl+c) work even while text is being typed; AbortAlt (X), Quit and
+// Help only outside text input. Every other key is a screen's.
 type globalKeyMap struct {
 	Abort     key.Binding
 	AbortAlt  key.Binding
@@ -62,7 +64,8 @@ const maxFaultKeys = 9
 
 // consoleKeyMap holds the console's keys. Inject is bound to "1"…"n" for a
 // plan with n faults, and not at all in dry run (dangerous keys are bound
-// only when they can act, like k9s's bindDangerousKeys).
+// only when they can act, like k9s's bindDangerousKeys). Back returns to
+// the picker once the run has ended with nothing left to roll back.
 type consoleKeyMap struct {
 	Inject     key.Binding
 	Note       key.Binding
@@ -70,6 +73,7 @@ type consoleKeyMap struct {
 	CancelNote key.Binding
 	Report     key.Binding
 	Save       key.Binding
+	Back       key.Binding
 }
 
 func defaultConsoleKeyMap(faults int, dryRun bool) consoleKeyMap {
@@ -80,6 +84,7 @@ func defaultConsoleKeyMap(faults int, dryRun bool) consoleKeyMap {
 		CancelNote: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel note")),
 		Report:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "report")),
 		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save report")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "scenarios")),
 	}
 	if !dryRun {
 		bindDangerousKeys(&k, faults)

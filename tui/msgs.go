@@ -16,8 +16,42 @@ import (
 
 // Messages and the commands that produce them. Every call that may block
 // (the engine, providers, files, glamour) runs in a tea.Cmd, never in
-// Update. Messages about a run carry its id, so that messages from a run
-// that is no longer shown are dropped.
+// Update.
+//
+// Staleness is checked once. The root model counts generations: one
+// begins each time a run starts. A command started in one generation
+// stamps its message with it (the gen field, which makes the message
+// scoped), and Model.Update drops a scoped message of any other
+// generation before routing it; ticks also carry the tag of their refresh
+// loop. So a screen never sees, and never checks for, a message that is
+// not about what it shows.
+
+// gen is a generation of the root model. Embedded in a message, it makes
+// the message scoped to that generation.
+type gen int
+
+// scope returns the generation a message belongs to.
+func (g gen) scope() gen { return g }
+
+// scoped is a message that belongs to one generation; the root drops it
+// when that generation has passed.
+type scoped interface{ scope() gen }
+
+// The messages scoped to a generation.
+var (
+	_ scoped = eventMsg{}
+	_ scoped = eventsClosedMsg{}
+	_ scoped = runDoneMsg{}
+	_ scoped = tickMsg{}
+	_ scoped = snapshotMsg{}
+	_ scoped = previewMsg{}
+	_ scoped = injectedMsg{}
+	_ scoped = noteSavedMsg{}
+	_ scoped = noteFailedMsg{}
+	_ scoped = reportMsg{}
+	_ scoped = savedMsg{}
+	_ scoped = saveReportMsg{}
+)
 
 // refreshInterval is the console's refresh rate: 4 Hz.
 const refreshInterval = 250 * time.Millisecond
@@ -32,6 +66,66 @@ const startTimeout = 60 * time.Second
 // retries, then verification, of every fault.
 const recoverTimeout = 3 * time.Minute
 
+// Requests from the screens. A screen never switches screens or acts on
+// the whole run itself: its key returns one of these as a tea.Cmd, and
+// the root acts on it (soft-serve's components do the same). A request
+// carries its origin, the generation and the screen that sent it; the
+// root drops it when that screen is no longer on show — a second key that
+// reached the screen before the first request reached the root.
+
+// origin is where a request comes from.
+type origin struct {
+	gen    gen
+	screen screen
+}
+
+func (o origin) scope() gen     { return o.gen }
+func (o origin) source() screen { return o.screen }
+
+// request is a message from a screen to the root.
+type request interface {
+	scoped
+	source() screen
+}
+
+// The requests.
+var (
+	_ request = startRunMsg{}
+	_ request = openReportMsg{}
+	_ request = backMsg{}
+)
+
+// startRunMsg asks the root to start a run of plan: the picker's enter,
+// after the production guard when there is one.
+type startRunMsg struct {
+	origin
+	plan *scenarios.Plan
+}
+
+// openReportMsg asks for the report screen: the console's r.
+type openReportMsg struct{ origin }
+
+// backMsg asks for the screen before: the report's esc goes back to the
+// console, the console's (once its run has ended and nothing is left to
+// roll back) to the picker.
+type backMsg struct{ origin }
+
+// saveReportMsg asks the root to save the run's report: s on the console
+// or the report. It is scoped to the run, not to a screen: a save asked
+// for is not dropped because the screen changed since.
+type saveReportMsg struct{ gen }
+
+// abortingMsg tells the console, from the root, that its run is being
+// aborted: the fault keys go, and a half-typed note is journaled as it
+// stands. The root sends it in the same Update as the abort, not as a
+// command, so nothing can come between.
+type abortingMsg struct{}
+
+// send returns a command that delivers msg: how a screen sends a request.
+func send(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return msg }
+}
+
 // errMsg is an error from a command; the root shows it as a banner.
 type errMsg struct{ err error }
 
@@ -42,31 +136,33 @@ type bannerMsg string
 
 // eventMsg is one record from the run's event channel.
 type eventMsg struct {
-	run int
+	gen
 	rec engine.Record
 }
 
 // eventsClosedMsg says the run's event channel was closed.
-type eventsClosedMsg struct{ run int }
+type eventsClosedMsg struct{ gen }
 
 // runDoneMsg says the run has ended (Run.Done is closed).
-type runDoneMsg struct{ run int }
+type runDoneMsg struct{ gen }
 
 // tickMsg drives the 4 Hz refresh. Only the tick whose tag matches the
-// model's current tag is acted on; others are stale and dropped.
+// model's current tag is acted on; others are stale and dropped (bubbles'
+// spinner), so there is never more than one refresh loop.
 type tickMsg struct {
-	run int
+	gen
 	tag int
 }
 
 // snapshotMsg carries a fresh snapshot of the run.
 type snapshotMsg struct {
-	run  int
+	gen
 	snap engine.Snapshot
 }
 
 // previewMsg carries the resolved targets of a plan.
 type previewMsg struct {
+	gen
 	plan     *scenarios.Plan
 	previews []FaultPreview
 	err      error
@@ -89,24 +185,24 @@ type recoveredMsg struct {
 
 // injectedMsg says a fault was requested.
 type injectedMsg struct {
-	run     int
+	gen
 	faultID string
 }
 
 // noteSavedMsg says a note reached the journal.
-type noteSavedMsg struct{ run int }
+type noteSavedMsg struct{ gen }
 
 // noteFailedMsg says a note could not be saved; its text goes back into the
 // input so nothing typed is lost.
 type noteFailedMsg struct {
-	run  int
+	gen
 	text string
 	err  error
 }
 
 // reportMsg carries the report, as markdown and rendered for width.
 type reportMsg struct {
-	run      int
+	gen
 	markdown string
 	rendered string
 	width    int
@@ -114,50 +210,50 @@ type reportMsg struct {
 
 // savedMsg carries the path of a saved report.
 type savedMsg struct {
-	run  int
+	gen
 	path string
 }
 
 // waitForEvent waits for the next record on ch. The root re-arms it after
 // each event, like bubbletea's examples/realtime.
-func waitForEvent(id int, ch <-chan engine.Record) tea.Cmd {
+func waitForEvent(g gen, ch <-chan engine.Record) tea.Cmd {
 	if ch == nil {
 		return nil
 	}
 	return func() tea.Msg {
 		rec, ok := <-ch
 		if !ok {
-			return eventsClosedMsg{run: id}
+			return eventsClosedMsg{gen: g}
 		}
-		return eventMsg{run: id, rec: rec}
+		return eventMsg{gen: g, rec: rec}
 	}
 }
 
 // waitForDone waits until the run ends.
-func waitForDone(id int, r Run) tea.Cmd {
+func waitForDone(g gen, r Run) tea.Cmd {
 	return func() tea.Msg {
 		<-r.Done()
-		return runDoneMsg{run: id}
+		return runDoneMsg{gen: g}
 	}
 }
 
 // tick schedules the next refresh.
-func tick(id, tag int) tea.Cmd {
-	return tea.Tick(refreshInterval, func(time.Time) tea.Msg { return tickMsg{run: id, tag: tag} })
+func tick(g gen, tag int) tea.Cmd {
+	return tea.Tick(refreshInterval, func(time.Time) tea.Msg { return tickMsg{gen: g, tag: tag} })
 }
 
 // snapshot reads the run's state off the UI loop.
-func snapshot(id int, r Run) tea.Cmd {
-	return func() tea.Msg { return snapshotMsg{run: id, snap: r.Snapshot()} }
+func snapshot(g gen, r Run) tea.Cmd {
+	return func() tea.Msg { return snapshotMsg{gen: g, snap: r.Snapshot()} }
 }
 
 // preview resolves p's targets.
-func preview(fn func(context.Context, *scenarios.Plan) ([]FaultPreview, error), p *scenarios.Plan) tea.Cmd {
+func preview(g gen, fn func(context.Context, *scenarios.Plan) ([]FaultPreview, error), p *scenarios.Plan) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), previewTimeout)
 		defer cancel()
 		pv, err := fn(ctx, p)
-		return previewMsg{plan: p, previews: pv, err: err}
+		return previewMsg{gen: g, plan: p, previews: pv, err: err}
 	}
 }
 
@@ -185,36 +281,40 @@ func recoverUnfinished(fn func(context.Context) (string, error)) tea.Cmd {
 }
 
 // inject triggers a fault now.
-func inject(id int, r Run, faultID string) tea.Cmd {
+func inject(g gen, r Run, faultID string) tea.Cmd {
 	return func() tea.Msg {
 		if err := r.Inject(faultID); err != nil {
 			return errMsg{fmt.Errorf("trigger fault %s: %w", faultID, err)}
 		}
-		return injectedMsg{run: id, faultID: faultID}
+		return injectedMsg{gen: g, faultID: faultID}
 	}
 }
 
-// abort aborts the run. Run.Abort does not block, but it is still called
-// off the UI loop.
-func abort(r Run, reason string) tea.Cmd {
+// abort aborts the run; now skips watching the recovery (Run.AbortNow).
+// Neither blocks, but they are still called off the UI loop.
+func abort(r Run, reason string, now bool) tea.Cmd {
 	return func() tea.Msg {
-		r.Abort(reason)
+		if now {
+			r.AbortNow(reason)
+		} else {
+			r.Abort(reason)
+		}
 		return nil
 	}
 }
 
 // saveNote writes a note to the journal.
-func saveNote(id int, r Run, text string) tea.Cmd {
+func saveNote(g gen, r Run, text string) tea.Cmd {
 	return func() tea.Msg {
 		if err := r.Note(text); err != nil {
-			return noteFailedMsg{run: id, text: text, err: fmt.Errorf("save note: %w", err)}
+			return noteFailedMsg{gen: g, text: text, err: fmt.Errorf("save note: %w", err)}
 		}
-		return noteSavedMsg{run: id}
+		return noteSavedMsg{gen: g}
 	}
 }
 
 // loadReport reads the report from the journal and renders it.
-func loadReport(id int, r Run, width int, st Styles) tea.Cmd {
+func loadReport(g gen, r Run, width int, st Styles) tea.Cmd {
 	return func() tea.Msg {
 		md, err := r.Report()
 		if err != nil {
@@ -224,29 +324,29 @@ func loadReport(id int, r Run, width int, st Styles) tea.Cmd {
 		if err != nil {
 			return errMsg{err}
 		}
-		return reportMsg{run: id, markdown: md, rendered: out, width: width}
+		return reportMsg{gen: g, markdown: md, rendered: out, width: width}
 	}
 }
 
 // rerenderReport renders markdown already loaded for a new width.
-func rerenderReport(id int, md string, width int, st Styles) tea.Cmd {
+func rerenderReport(g gen, md string, width int, st Styles) tea.Cmd {
 	return func() tea.Msg {
 		out, err := renderMarkdown(md, width, st)
 		if err != nil {
 			return errMsg{err}
 		}
-		return reportMsg{run: id, markdown: md, rendered: out, width: width}
+		return reportMsg{gen: g, markdown: md, rendered: out, width: width}
 	}
 }
 
 // saveReport writes the report file.
-func saveReport(id int, r Run) tea.Cmd {
+func saveReport(g gen, r Run) tea.Cmd {
 	return func() tea.Msg {
 		path, err := r.SaveReport()
 		if err != nil {
 			return errMsg{fmt.Errorf("save report: %w", err)}
 		}
-		return savedMsg{run: id, path: path}
+		return savedMsg{gen: g, path: path}
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/gameday-tui/gameday/engine"
-	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -20,6 +19,7 @@ import (
 type pickerScreen struct {
 	styles Styles
 	keys   pickerKeyMap
+	gen    gen // the generation the picker is shown in: its previews carry it
 
 	plans    []*scenarios.Plan
 	planErrs []error
@@ -30,9 +30,9 @@ type pickerScreen struct {
 	filtering bool
 
 	previewFn func(context.Context, *scenarios.Plan) ([]FaultPreview, error)
-	startFn   func(context.Context, *scenarios.Plan) (Run, error)
 	previews  map[*scenarios.Plan]previewState
-	starting  bool
+	canStart  bool // the root can start runs (Config.Start is set)
+	starting  bool // a start was asked for and has not failed
 	dryRun    bool
 
 	// The production guard: confirming is the plan whose target's name
@@ -49,13 +49,6 @@ type pickerScreen struct {
 	recovering bool
 
 	width, height int
-}
-
-// previewState is what the card knows of a plan's resolved targets.
-type previewState struct {
-	loading  bool
-	previews []FaultPreview
-	err      error
 }
 
 // wideCard is the width from which the plan card goes beside the list.
@@ -79,7 +72,7 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 		planErrs:  cfg.PlanErrors,
 		filter:    f,
 		previewFn: cfg.Preview,
-		startFn:   cfg.Start,
+		canStart:  cfg.Start != nil,
 		previews:  map[*scenarios.Plan]previewState{},
 		dryRun:    cfg.DryRun,
 		confirm:   c,
@@ -105,6 +98,12 @@ func (p pickerScreen) selected() *scenarios.Plan {
 		return nil
 	}
 	return p.plans[p.visible[p.cursor]]
+}
+
+// card is the plan card of the plan under the cursor (no plan: no lines).
+func (p pickerScreen) card() planCard {
+	pl := p.selected()
+	return planCard{plan: pl, preview: p.previews[pl], dryRun: p.dryRun, styles: p.styles}
 }
 
 // typing reports whether keys go to the filter or the confirmation input.
@@ -149,7 +148,7 @@ func (p *pickerScreen) updateKeybindings() {
 	p.keys.Filter.SetEnabled(!p.filtering && !conf && len(p.plans) > 0)
 	p.keys.ClearFilter.SetEnabled(!conf && (p.filtering || p.filter.Value() != ""))
 	p.keys.AcceptFilter.SetEnabled(p.filtering)
-	p.keys.Start.SetEnabled(!p.filtering && !conf && has && !p.starting && p.startFn != nil)
+	p.keys.Start.SetEnabled(!p.filtering && !conf && has && !p.starting && p.canStart)
 	p.keys.Recover.SetEnabled(!p.filtering && !conf && p.unfinished != "" && p.recoverFn != nil && !p.recovering)
 	p.keys.Confirm.SetEnabled(conf)
 	p.keys.CancelConfirm.SetEnabled(conf)
@@ -179,14 +178,11 @@ func (p *pickerScreen) stopConfirming() {
 	p.confirm.SetValue("")
 }
 
-// startRun starts pl (the production guard passed or not needed).
+// startRun asks the root to start pl (the production guard passed or
+// not needed).
 func (p *pickerScreen) startRun(pl *scenarios.Plan) tea.Cmd {
 	p.starting = true
-	// In sequence: a start that fails at once must not have its error
-	// banner replaced by this one.
-	return tea.Sequence(func() tea.Msg {
-		return bannerMsg(fmt.Sprintf("Starting %q…", pl.Title))
-	}, start(p.startFn, pl))
+	return send(startRunMsg{origin{p.gen, screenPicker}, pl})
 }
 
 // ensurePreview resolves the selected plan's targets unless known.
@@ -199,11 +195,23 @@ func (p *pickerScreen) ensurePreview() tea.Cmd {
 		return nil
 	}
 	p.previews[sel] = previewState{loading: true}
-	return preview(p.previewFn, sel)
+	return preview(p.gen, p.previewFn, sel)
 }
 
 // Init resolves the first plan's targets.
 func (p *pickerScreen) Init() tea.Cmd { return p.ensurePreview() }
+
+// reopen shows the picker again, in generation g, after a run. Targets are
+// resolved anew (the run may have changed them, and a pick may be random);
+// the filter, the cursor and the unfinished notice are kept.
+func (p pickerScreen) reopen(g gen) (pickerScreen, tea.Cmd) {
+	p.gen = g
+	p.starting = false
+	p.previews = map[*scenarios.Plan]previewState{}
+	cmd := p.ensurePreview()
+	p.updateKeybindings()
+	return p, cmd
+}
 
 // Update handles the picker's keys and preview results.
 func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
@@ -243,7 +251,7 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 				return nil
 			}
 			p.stopConfirming()
-			if p.starting || p.startFn == nil {
+			if p.starting || !p.canStart {
 				return nil
 			}
 			return p.startRun(pl)
@@ -293,7 +301,7 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return recoverUnfinished(p.recoverFn)
 	case key.Matches(msg, p.keys.Start):
 		sel := p.selected()
-		if sel == nil || p.startFn == nil || p.starting {
+		if sel == nil || !p.canStart || p.starting {
 			return nil
 		}
 		if p.needsConfirmation(sel) {
@@ -339,7 +347,7 @@ func (p pickerScreen) View() string {
 		cw := w - lw - 3
 		body := h - len(lines)
 		list := block(p.listLines(lw, body), lw, body)
-		card := block(p.cardLines(cw), cw, body)
+		card := block(p.card().lines(cw), cw, body)
 		sep := " " + "│" + " "
 		lines = append(lines, beside(sep, list, card)...)
 		return strings.Join(block(lines, w, h), "\n")
@@ -353,7 +361,7 @@ func (p pickerScreen) View() string {
 	}
 	lines = append(lines, list...)
 	lines = append(lines, strings.Repeat("─", w))
-	lines = append(lines, p.cardLines(w)...)
+	lines = append(lines, p.card().lines(w)...)
 	return strings.Join(block(lines, w, h), "\n")
 }
 
@@ -442,211 +450,4 @@ func (p pickerScreen) errorLines(w int) []string {
 		}
 	}
 	return out
-}
-
-// cardLines renders the plan card of the selected plan at width w.
-func (p pickerScreen) cardLines(w int) []string {
-	pl := p.selected()
-	if pl == nil {
-		return nil
-	}
-	st := p.styles
-	const lw = 13 // label column
-	tw := max(w-lw, 10)
-	var out []string
-	field := func(label string, text string) {
-		for i, l := range wrapText(text, tw) {
-			lab := ""
-			if i == 0 {
-				lab = label
-			}
-			out = append(out, st.Label.Render(fit(lab, lw))+l)
-		}
-	}
-	fieldLines := func(label string, items []string) {
-		for i, it := range items {
-			lab := ""
-			if i == 0 {
-				lab = label
-			}
-			for j, l := range wrapText(it, tw) {
-				if j > 0 {
-					lab = ""
-					l = "  " + l
-				}
-				out = append(out, st.Label.Render(fit(lab, lw))+l)
-			}
-		}
-	}
-	out = append(out, st.Title.Render(clip(pl.Title, w)))
-	target := pl.Target.Provider
-	if pl.Target.Name != "" {
-		target += " · " + pl.Target.Name
-	}
-	if pl.Target.Environment != "" {
-		target += " (" + pl.Target.Environment + ")"
-	}
-	field("Target", target+" · "+pl.Path)
-	if pl.Target.Production() {
-		guard := "⚠ production: starting asks you to type " + strings.TrimSpace(pl.Target.Name)
-		if p.dryRun {
-			guard = "⚠ production: a dry run injects nothing, so it needs no confirmation"
-		}
-		for _, l := range wrapText(guard, tw) {
-			out = append(out, st.Label.Render(fit("", lw))+st.Breached.Render(l))
-		}
-	}
-	field("Hypothesis", pl.Hypothesis)
-	field("Steady state", steadyState(pl))
-	field("Phases", fmt.Sprintf("baseline %s · fault %s · recovery %s",
-		fmtDuration(pl.Phases.Baseline), fmtDuration(pl.Phases.Fault), fmtDuration(pl.Phases.Recovery)))
-	blast := []string{pl.BlastRadius}
-	if pl.MaxPercent > 0 || pl.MaxCount > 0 {
-		var caps []string
-		if pl.MaxPercent > 0 {
-			caps = append(caps, fmt.Sprintf("%g%%", pl.MaxPercent))
-		}
-		if pl.MaxCount > 0 {
-			caps = append(caps, fmt.Sprintf("%d targets", pl.MaxCount))
-		}
-		blast = append(blast, "capped at "+strings.Join(caps, " and "))
-	}
-	pv := p.previews[pl]
-	switch {
-	case pv.loading:
-		blast = append(blast, "resolving targets…")
-	case pv.err != nil:
-		blast = append(blast, st.Breached.Render("✘ could not resolve targets: "+pv.err.Error()))
-	default:
-		for _, f := range pv.previews {
-			blast = append(blast, "→ "+f.FaultID+": "+f.Summary)
-		}
-	}
-	fieldLines("Blast radius", blast)
-	var calls []string
-	for _, f := range pv.previews {
-		for _, c := range f.Calls {
-			calls = append(calls, f.FaultID+": "+c)
-		}
-	}
-	if len(calls) > 0 {
-		fieldLines("Dry run", append([]string{"nothing is injected; each fault would call:"}, calls...))
-	}
-	var faults []string
-	for i, f := range pl.Faults {
-		faults = append(faults, fmt.Sprintf("%d  %s", i+1, describeFault(f)))
-	}
-	if len(faults) == 0 {
-		faults = []string{"none"}
-	}
-	fieldLines("Faults", faults)
-	var stops []string
-	for _, sc := range pl.StopConditions {
-		stops = append(stops, describeStop(sc))
-	}
-	if len(stops) == 0 {
-		stops = []string{"none (abort by hand)"}
-	}
-	fieldLines("Stop if", stops)
-	field("Rollback", pl.Rollback)
-	if pl.Load != nil {
-		field("Load", fmt.Sprintf("%g req/s built-in traffic", pl.Load.Rate))
-	} else {
-		field("Load", "real traffic only")
-	}
-	if pl.Description != "" {
-		field("About", reflow(pl.Description))
-	}
-	return out
-}
-
-// steadyState says a plan's thresholds in one line.
-func steadyState(pl *scenarios.Plan) string {
-	var parts []string
-	for _, m := range scenarios.Metrics {
-		b, ok := pl.SteadyState[m]
-		if !ok || (b.Min == nil && b.Max == nil) {
-			continue
-		}
-		parts = append(parts, metricName(m)+" "+formatBound(m, b))
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, " · ")
-}
-
-// describeFault says what a fault does: "f1 latency +300ms ±50ms · 10% ·
-// at +30s for 1m".
-func describeFault(f scenarios.Fault) string {
-	parts := []string{f.ID + " " + string(f.Kind)}
-	pr := f.Params
-	var params []string
-	if pr.Delay > 0 {
-		d := "+" + fmtDuration(pr.Delay)
-		if pr.Jitter > 0 {
-			d += " ±" + fmtDuration(pr.Jitter)
-		}
-		params = append(params, d)
-	}
-	if pr.Workers > 0 {
-		params = append(params, fmt.Sprintf("%d workers", pr.Workers))
-	}
-	if pr.Load > 0 {
-		params = append(params, fmt.Sprintf("%d%% load", pr.Load))
-	}
-	if pr.MemoryMB > 0 {
-		params = append(params, fmt.Sprintf("%d MB", pr.MemoryMB))
-	}
-	if pr.Mode != "" {
-		params = append(params, pr.Mode)
-	}
-	if len(params) > 0 {
-		parts[0] += " " + strings.Join(params, " ")
-	}
-	parts = append(parts, selectionString(f.Selection))
-	when := "at +" + fmtDuration(f.StartAfter)
-	if f.Manual {
-		when = "on demand"
-	}
-	if f.Duration > 0 {
-		when += " for " + fmtDuration(f.Duration)
-	} else {
-		when += " until the fault phase ends"
-	}
-	parts = append(parts, when)
-	return strings.Join(parts, " · ")
-}
-
-// shortSelection says how many targets a fault hits, tersely.
-func shortSelection(s providers.Selection) string {
-	if s.Percent > 0 && s.Count == 0 {
-		return fmt.Sprintf("%g%%", s.Percent)
-	}
-	return selectionString(s)
-}
-
-// selectionString says how many targets a fault hits.
-func selectionString(s providers.Selection) string {
-	switch {
-	case s.Count == 1:
-		return "1 target"
-	case s.Count > 1:
-		return fmt.Sprintf("%d targets", s.Count)
-	case s.Percent > 0:
-		return fmt.Sprintf("%g%% of targets", s.Percent)
-	}
-	return "all targets"
-}
-
-// describeStop says a stop condition: "error rate > 5.00 % for 10s".
-func describeStop(sc scenarios.StopCondition) string {
-	var parts []string
-	if sc.Above != nil {
-		parts = append(parts, "> "+formatValue(sc.Metric, *sc.Above))
-	}
-	if sc.Below != nil {
-		parts = append(parts, "< "+formatValue(sc.Metric, *sc.Below))
-	}
-	return fmt.Sprintf("%s %s for %s", metricName(sc.Metric), strings.Join(parts, " or "), fmtDuration(sc.For))
 }

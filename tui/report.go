@@ -10,10 +10,14 @@ import (
 )
 
 // reportScreen shows the run's markdown report, rendered with glamour, in
-// a scrollable viewport.
+// a scrollable viewport. It loads the report itself when it is opened and
+// renders it again when its width changes.
 type reportScreen struct {
 	styles Styles
 	keys   reportKeyMap
+
+	gen gen // the run's generation: its commands' messages carry it
+	run Run
 
 	title    string
 	vp       viewport.Model
@@ -25,8 +29,10 @@ type reportScreen struct {
 	w, h int
 }
 
-func newReport(st Styles) reportScreen {
-	return reportScreen{styles: st, keys: defaultReportKeyMap(), vp: viewport.New(0, 0)}
+func newReport(g gen, r Run, title string, st Styles) reportScreen {
+	rs := reportScreen{styles: st, keys: defaultReportKeyMap(), gen: g, run: r, title: title, vp: viewport.New(0, 0)}
+	rs.updateKeybindings()
+	return rs
 }
 
 // SetSize sets the report view's size.
@@ -36,14 +42,33 @@ func (r *reportScreen) SetSize(w, h int) {
 	r.vp.Height = max(h-1, 1)
 }
 
-// needsRender reports whether the content was rendered for another width.
-func (r reportScreen) needsRender() bool {
-	return r.markdown != "" && r.width != r.w
+// updateKeybindings enables the keys that apply now: scrolling once there
+// is a report to scroll.
+func (r *reportScreen) updateKeybindings() {
+	r.keys.Scroll.SetEnabled(r.markdown != "")
+	r.keys.Save.SetEnabled(r.run != nil)
+	r.keys.Back.SetEnabled(true)
 }
 
-// Update scrolls the report and takes rendered content.
+// render renders the report again when its content was rendered for
+// another width.
+func (r reportScreen) render() tea.Cmd {
+	if r.markdown == "" || r.width == r.w {
+		return nil
+	}
+	return rerenderReport(r.gen, r.markdown, r.w, r.styles)
+}
+
+// Update handles the report's keys, loads the report when it is opened,
+// and takes rendered content.
 func (r reportScreen) Update(msg tea.Msg) (reportScreen, tea.Cmd) {
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
+	case openReportMsg:
+		r.loading = true
+		cmd = loadReport(r.gen, r.run, r.w, r.styles)
+	case tea.WindowSizeMsg:
+		cmd = r.render()
 	case reportMsg:
 		offset := r.vp.YOffset
 		r.markdown = msg.markdown
@@ -51,13 +76,22 @@ func (r reportScreen) Update(msg tea.Msg) (reportScreen, tea.Cmd) {
 		r.loading = false
 		r.vp.SetContent(strings.TrimRight(msg.rendered, "\n"))
 		r.vp.SetYOffset(offset)
-		return r, nil
+		// The size may have changed while it was being rendered.
+		cmd = r.render()
+	case savedMsg:
+		r.saved = msg.path
 	case tea.KeyMsg:
-		var cmd tea.Cmd
-		r.vp, cmd = r.vp.Update(msg)
-		return r, cmd
+		switch {
+		case key.Matches(msg, r.keys.Back):
+			cmd = send(backMsg{origin{r.gen, screenReport}})
+		case key.Matches(msg, r.keys.Save):
+			cmd = send(saveReportMsg{r.gen})
+		default:
+			r.vp, cmd = r.vp.Update(msg)
+		}
 	}
-	return r, nil
+	r.updateKeybindings()
+	return r, cmd
 }
 
 // ShortHelp lists the report view's keys.

@@ -100,6 +100,7 @@ func TestProductionGuardNotNeededInDryRun(t *testing.T) {
 	if m.picker.confirming != nil || cmd == nil {
 		t.Fatalf("dry run: confirming %v, command %v; want a start without confirmation", m.picker.confirming != nil, cmd != nil)
 	}
+	_, cmd = through[startRunMsg](t, m, cmd)
 	runAll(cmd)
 	if p := recv(t, started, "Start"); p.Title != "Payments latency" {
 		t.Errorf("started %q", p.Title)

@@ -128,7 +128,6 @@ func readResponse(br *bufio.Reader) (code int, keep, started bool, err error) {
 		if err != nil {
 			return 0, false, len(line) > 0, fmt.Errorf("read status line: %w", err)
 		}
-		started = true
 		code, http10, err := parseStatusLine(line)
 		if err != nil {
 			return 0, false, true, err

@@ -24,7 +24,7 @@ func dialTCP(ctx context.Context, d *net.Dialer, network, addr string) (net.Conn
 	}
 	if c.LocalAddr().String() == c.RemoteAddr().String() {
 		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetLinger(0) // reset, so the port is free at once (no TIME_WAIT)
+			_ = tc.SetLinger(0) // reset, so the port is free at once (no TIME_WAIT)
 		}
 		c.Close()
 		return nil, &net.OpError{Op: "dial", Net: network, Addr: c.RemoteAddr(), Err: fmt.Errorf("self-connect: %w", syscall.ECONNREFUSED)}

@@ -23,8 +23,6 @@ const (
 	ExitRollbackFailed = 4 // a rollback could not be confirmed
 )
 
-// Version is set at build time by -ldflags "-X .../app.Version=v1.2.3".
-var Version = "dev"
 
 // exitError carries an exit code through cobra's error return.
 type exitError struct {
@@ -76,7 +74,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "A terminal console for chaos-engineering game days",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion(),
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	var cf consoleFlags
 	addConsoleFlags(root, &cf)
 	root.Args = cobra.NoArgs
@@ -93,18 +93,8 @@ func newRootCmd() *cobra.Command {
 		newValidateCmd(),
 		newListCmd(),
 		newVersionCmd(),
+		newManCmd(),
 	)
 	return root
 }
 
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the gameday version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "gameday", Version)
-			return nil
-		},
-	}
-}

@@ -23,6 +23,7 @@ type consoleFlags struct {
 	scenarios []string
 	fragile   bool
 	dryRun    bool
+	aws       awsFlags
 }
 
 // addConsoleFlags adds the console's flags to the root command.
@@ -30,6 +31,7 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
+	addAWSFlags(cmd.Flags(), &f.aws)
 }
 
 // runConsole opens the interactive console: it attaches to or starts the
@@ -40,7 +42,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
 	}
 	reg := defaultRegistry()
-	co := connectOptions{fragile: f.fragile}
+	co := connectOptions{fragile: f.fragile, aws: f.aws}
 	// Connections outlive Ctrl+C (the console turns it into an abort);
 	// they are closed when the console has quit and the run rolled back.
 	// Local systems (the sandbox) are connected to, or started, at once;
@@ -115,7 +117,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		case <-s.Done():
 		default:
 			fmt.Fprintln(stderr, "gameday: rolling back the run before exit…")
-			s.Abort("console closed")
+			s.AbortNow("console closed")
 			if !waitForRollback(stderr, s) {
 				continue
 			}

@@ -18,10 +18,15 @@ func scenarioOptions() scenarios.Options { return defaultRegistry().options() }
 // shipped or user scenario — its file name without extension ("latency"),
 // its embedded path, or its title (case-insensitive).
 func findPlan(arg string, extraDirs []string) (*scenarios.Plan, error) {
+	return findPlanWith(arg, extraDirs, scenarioOptions())
+}
+
+// findPlanWith is findPlan with the loader's options.
+func findPlanWith(arg string, extraDirs []string, opts scenarios.Options) (*scenarios.Plan, error) {
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
-		return scenarios.LoadFile(arg, scenarioOptions())
+		return scenarios.LoadFile(arg, opts)
 	}
-	plans, _ := scenarios.Discover(scenarios.SearchDirs(extraDirs), scenarioOptions())
+	plans, _ := scenarios.Discover(scenarios.SearchDirs(extraDirs), opts)
 	var matches []*scenarios.Plan
 	for _, p := range plans {
 		base := strings.TrimSuffix(path.Base(strings.ReplaceAll(p.Path, "\\", "/")), path.Ext(p.Path))

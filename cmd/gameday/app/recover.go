@@ -28,6 +28,7 @@ const (
 
 func newRecoverCmd() *cobra.Command {
 	var timeout time.Duration
+	var af awsFlags
 	cmd := &cobra.Command{
 		Use:   "recover [JOURNAL]",
 		Short: "Roll back every fault a journal shows as not confirmed rolled back",
@@ -56,14 +57,15 @@ confirmed (the exact manual command is printed).`,
 			if timeout <= 0 {
 				return invalid(fmt.Errorf("--timeout %s: want a positive duration", timeout))
 			}
-			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout)
+			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout, af)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", engine.DefaultRollbackDeadline, "how long to keep trying to roll back and verify each fault")
+	addAWSFlags(cmd.Flags(), &af)
 	return cmd
 }
 
-func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration) error {
+func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration, af awsFlags) error {
 	if path == "" {
 		latest, err := latestJournal()
 		if err != nil {
@@ -75,7 +77,7 @@ func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time
 		}
 		path = latest
 	}
-	res, err := recoverJournal(ctx, path, defaultRegistry(), connectOptions{}, timeout)
+	res, err := recoverJournal(ctx, path, recoverOptions{reg: defaultRegistry(), co: connectOptions{aws: af}, timeout: timeout})
 	if err != nil {
 		return err
 	}
@@ -97,6 +99,9 @@ type recoverResult struct {
 	path   string
 	torn   string // the incomplete last line that was removed, described
 	faults []recoveredFault
+	// sidecar is where the outcome was written when not in the journal
+	// itself, and sidecarWhy why.
+	sidecar, sidecarWhy string
 }
 
 // clean reports whether every fault was confirmed rolled back (or is
@@ -144,6 +149,14 @@ func (r recoverResult) print(w io.Writer) {
 	for _, f := range r.faults {
 		fmt.Fprintln(w, f.line)
 	}
+	if r.sidecar != "" {
+		why := ""
+		if r.sidecarWhy != "" {
+			why = " (the journal could not grow: " + r.sidecarWhy + ")"
+		}
+		fmt.Fprintf(w, "outcome written beside the journal, to %s%s; see: gameday report %s\n", r.sidecar, why, r.path)
+		return
+	}
 	fmt.Fprintf(w, "outcome appended to the journal; see: gameday report %s\n", r.path)
 }
 
@@ -151,7 +164,21 @@ func (r recoverResult) print(w io.Writer) {
 // of the journal at path. An error (exit 3) means the journal could not be
 // used and nothing was done; a result that is not clean means some fault
 // needs manual action.
-func recoverJournal(ctx context.Context, path string, reg *registry, co connectOptions, timeout time.Duration) (recoverResult, error) {
+// recoverOptions configure recoverJournal.
+type recoverOptions struct {
+	reg     *registry
+	co      connectOptions
+	timeout time.Duration // per fault, rollback and verification each
+	// appendJournal appends to the journal and syncs; nil means a plain
+	// write (a test makes the disk full).
+	appendJournal func(f *os.File, data []byte) error
+}
+
+func recoverJournal(ctx context.Context, path string, o recoverOptions) (recoverResult, error) {
+	reg, co, timeout := o.reg, o.co, o.timeout
+	if o.appendJournal == nil {
+		o.appendJournal = appendJournal
+	}
 	res := recoverResult{path: path}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -185,6 +212,13 @@ func recoverJournal(ctx context.Context, path string, reg *registry, co connectO
 	if len(recs) > 0 && (recs[0].Type != engine.RecPlan || recs[0].Plan == nil) {
 		return res, invalid(fmt.Errorf("%s is not a gameday journal: its first record is %q, not the plan", path, recs[0].Type))
 	}
+	// What an earlier recover could write only beside the journal (its
+	// disk was full) is part of it.
+	side, err := readSidecar(path)
+	if err != nil {
+		return res, invalid(err)
+	}
+	recs = append(recs, side...)
 	unfinished := engine.Unfinished(recs)
 	if len(unfinished) == 0 {
 		return res, nil
@@ -257,21 +291,112 @@ func recoverJournal(ctx context.Context, path string, reg *registry, co connectO
 	}
 	wg.Wait()
 
-	enc := engine.NewEncoder(f)
+	var out bytes.Buffer
+	enc := engine.NewEncoder(&out)
 	seq := recs[len(recs)-1].Seq
 	for _, rf := range res.faults {
 		seq++
 		st := rf.status
 		if err := enc.Encode(engine.Record{Seq: seq, At: time.Now(), Type: engine.RecRecover, Fault: &st}); err != nil {
-			return res, fmt.Errorf("append the outcome to %s: %w", path, err)
+			return res, fmt.Errorf("journal the outcome: %w", err)
 		}
 	}
 	seq++
-	reason := res.reason()
-	if err := enc.Encode(engine.Record{Seq: seq, At: time.Now(), Type: engine.RecRecover, Reason: reason}); err != nil {
-		return res, fmt.Errorf("append the outcome to %s: %w", path, err)
+	if err := enc.Encode(engine.Record{Seq: seq, At: time.Now(), Type: engine.RecRecover, Reason: res.reason()}); err != nil {
+		return res, fmt.Errorf("journal the outcome: %w", err)
+	}
+	if len(side) > 0 {
+		// The journal could not grow before: keep appending beside it.
+		res.sidecar = sidecarPath(path)
+		return res, appendSidecar(path, out.Bytes())
+	}
+	size, _ := f.Seek(0, io.SeekEnd)
+	if err := o.appendJournal(f, out.Bytes()); err != nil {
+		// A full disk: the journal keeps what it had (a partial append
+		// would tear it), and the outcome goes beside it, where every
+		// reader of the journal looks.
+		_ = f.Truncate(size)
+		res.sidecar = sidecarPath(path)
+		if serr := appendSidecar(path, out.Bytes()); serr != nil {
+			return res, fmt.Errorf("append the outcome to %s (%v), or beside it: %w", path, err, serr)
+		}
+		res.sidecarWhy = err.Error()
 	}
 	return res, nil
+}
+
+// appendJournal appends data to the journal and syncs it.
+func appendJournal(f *os.File, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// sidecarPath is where recover writes its outcome when the journal cannot
+// grow (a full disk): beside it, JOURNAL.recover.jsonl. Every reader of a
+// journal reads it after the journal (readJournalFile).
+func sidecarPath(journal string) string { return journal + ".recover.jsonl" }
+
+func appendSidecar(journal string, data []byte) error {
+	f, err := os.OpenFile(sidecarPath(journal), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// readSidecar returns the records recover wrote beside the journal, if
+// any.
+func readSidecar(journal string) ([]engine.Record, error) {
+	f, err := os.Open(sidecarPath(journal))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sidecarPath(journal), err)
+	}
+	defer f.Close()
+	recs, err := engine.ReadJournal(f)
+	var torn *engine.TornRecordError
+	if err != nil && !errors.As(err, &torn) {
+		return nil, fmt.Errorf("read %s: %w", sidecarPath(journal), err)
+	}
+	return recs, nil
+}
+
+// readJournalFile reads a journal and what recover wrote beside it. A torn
+// last line (a run that died writing it, or a live run mid-write) is left
+// out and returned as torn, for the caller to mention.
+func readJournalFile(path string) (recs []engine.Record, torn *engine.TornRecordError, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the journal: %w", err)
+	}
+	defer f.Close()
+	recs, err = engine.ReadJournal(f)
+	if err != nil && !errors.As(err, &torn) {
+		return nil, nil, fmt.Errorf("read the journal %s: %w", path, err)
+	}
+	if len(recs) == 0 {
+		return nil, torn, fmt.Errorf("%s is not a gameday journal: it holds no record", path)
+	}
+	if recs[0].Type != engine.RecPlan || recs[0].Plan == nil {
+		return nil, torn, fmt.Errorf("%s is not a gameday journal: its first record is %q, not the plan", path, recs[0].Type)
+	}
+	side, err := readSidecar(path)
+	if err != nil {
+		return nil, torn, err
+	}
+	return append(recs, side...), torn, nil
 }
 
 // reason is the closing RecRecover record's text.
@@ -405,9 +530,8 @@ func unfinishedJournal() (string, []engine.FaultStatus) {
 	if ok, err := lockJournal(f, false); err != nil || !ok {
 		return "", nil // being written: its run is alive and will roll back
 	}
-	recs, err := engine.ReadJournal(f)
-	var torn *engine.TornRecordError
-	if err != nil && !errors.As(err, &torn) {
+	recs, _, err := readJournalFile(path)
+	if err != nil {
 		return "", nil
 	}
 	u := engine.Unfinished(recs)
@@ -443,7 +567,7 @@ func consoleRecovery(reg *registry, co connectOptions) (string, func(context.Con
 	}
 	msg := fmt.Sprintf("The journal %s has %d fault(s) not confirmed rolled back (%s).", filepath.Base(path), len(faults), strings.Join(names, ", "))
 	return msg, func(ctx context.Context) (string, error) {
-		res, err := recoverJournal(ctx, path, reg, co, engine.DefaultRollbackDeadline)
+		res, err := recoverJournal(ctx, path, recoverOptions{reg: reg, co: co, timeout: engine.DefaultRollbackDeadline})
 		if err != nil {
 			return "", err
 		}

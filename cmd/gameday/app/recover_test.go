@@ -241,3 +241,21 @@ func TestRecoverLeavesLiveRunAlone(t *testing.T) {
 		t.Errorf("recover once the run let go: exit %d", code)
 	}
 }
+
+// A journal whose last line is torn (a crashed run, or a live run read
+// mid-write) still renders: the report covers every record before it.
+func TestReportOfATornJournal(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	path := crashedJournal(t, "20261127T120000Z-torn.jsonl")
+	var b bytes.Buffer
+	if err := renderReport(&b, path); err != nil {
+		t.Fatalf("report of a torn journal: %v", err)
+	}
+	if !strings.Contains(b.String(), "# Game day report: Crashed") || !strings.Contains(b.String(), "UNFINISHED") {
+		t.Errorf("report:\n%s", b.String())
+	}
+	out, errOut, code := execRoot(context.Background(), "report", path)
+	if code != ExitOK || !strings.Contains(out, "Crashed") {
+		t.Errorf("gameday report: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -53,6 +53,7 @@ type sourceBackend struct {
 type connectOptions struct {
 	logf    func(string, ...any)
 	fragile bool // sandbox: start it without its resilience patterns
+	aws     awsFlags
 }
 
 // conn is a system gameday is connected to.
@@ -94,6 +95,8 @@ type registry struct {
 func defaultRegistry() *registry {
 	r := &registry{backends: map[string]backend{}, sources: map[string]sourceBackend{}}
 	r.add(sandboxBackend())
+	r.add(awsBackend())
+	r.addSource(cloudWatchSource())
 	return r
 }
 
@@ -198,13 +201,6 @@ func (cs *conns) get(ctx context.Context, plan *scenarios.Plan) (*conn, error) {
 	}
 	cs.open[plan.Target.Provider] = c
 	return c, nil
-}
-
-// peek returns the open connection of provider name, if any.
-func (cs *conns) peek(name string) *conn {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return cs.open[name]
 }
 
 // Close closes every connection.

@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,7 +117,7 @@ func crashedFakeJournal(t *testing.T, sysID string) string {
 func TestRecoverThroughTheRegistry(t *testing.T) {
 	sys := &fakeSystem{id: "sys-1", applied: map[string]bool{"run1.f1": true, "run1.f2": true}}
 	path := crashedFakeJournal(t, "sys-1")
-	res, err := recoverJournal(context.Background(), path, fakeRegistry(sys, nil), connectOptions{}, 5*time.Second)
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func TestRecoverThroughTheRegistry(t *testing.T) {
 		t.Errorf("the journal still has unfinished faults after recover")
 	}
 	// Again: nothing to recover.
-	res, err = recoverJournal(context.Background(), path, fakeRegistry(sys, nil), connectOptions{}, 5*time.Second)
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
 	if err != nil || len(res.faults) != 0 {
 		t.Errorf("second recover = %+v, %v; want nothing to recover", res, err)
 	}
@@ -152,7 +154,7 @@ func TestRecoverThroughTheRegistry(t *testing.T) {
 func TestRecoverConfirmsOnlyWhatItReached(t *testing.T) {
 	sys := &fakeSystem{id: "sys-2", applied: map[string]bool{"run1.f1": true}}
 	path := crashedFakeJournal(t, "sys-1") // the journal names another system
-	res, err := recoverJournal(context.Background(), path, fakeRegistry(sys, nil), connectOptions{}, 2*time.Second)
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestRecoverConfirmsOnlyWhatItReached(t *testing.T) {
 		t.Errorf("the faults must stay unfinished in the journal")
 	}
 	// A system that is provably gone took its faults with it.
-	res, err = recoverJournal(context.Background(), path, fakeRegistry(sys, errGone), connectOptions{}, 2*time.Second)
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, errGone), timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,4 +320,84 @@ func exitCodeOf(err error) int {
 		return ee.code
 	}
 	return -1
+}
+
+// A journal that cannot grow (a full disk) does not keep recover from
+// recording its outcome: it goes beside the journal, the journal keeps
+// what it had, and every reader — report, the unfinished-journal notice,
+// recover again — reads both.
+func TestRecoverWritesBesideAFullJournal(t *testing.T) {
+	sys := &fakeSystem{id: "sys-1", applied: map[string]bool{"run1.f1": true, "run1.f2": true}}
+	path := crashedFakeJournal(t, "sys-1")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := func(*os.File, []byte) error { return syscall.ENOSPC }
+	res, err := recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second, appendJournal: full})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.clean() || res.sidecar != sidecarPath(path) {
+		t.Fatalf("result = %+v, want clean with the outcome beside the journal", res)
+	}
+	after, _ := os.ReadFile(path)
+	if string(after) != string(before) {
+		t.Error("the journal changed although it could not grow")
+	}
+	recs, _, err := readJournalFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := engine.Unfinished(recs); len(u) != 0 {
+		t.Errorf("journal + sidecar still show %d unfinished faults", len(u))
+	}
+	var report strings.Builder
+	if err := renderReport(&report, path); err != nil || !strings.Contains(report.String(), "confirmed rolled back by gameday recover") {
+		t.Errorf("report (err %v) does not show the recovery:\n%s", err, report.String())
+	}
+	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
+	if err != nil || len(res.faults) != 0 {
+		t.Errorf("recover again = %+v, %v; want nothing to recover", res, err)
+	}
+}
+
+// Two runs of one plan started in the same instant each get their own
+// journal.
+func TestJournalNamesDoNotClash(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	max := 0.5
+	plan := &scenarios.Plan{Title: "Clash", Path: "clash.yaml", Hypothesis: "h", Target: scenarios.Target{Provider: "fakesys"},
+		SteadyState: map[scenarios.Metric]scenarios.Bound{scenarios.ErrorRate: {Max: &max}},
+		Phases:      scenarios.Phases{Baseline: time.Minute, Fault: time.Minute, Recovery: time.Minute},
+		Faults:      []scenarios.Fault{{Fault: providers.Fault{ID: "f1", Kind: providers.Latency}, Manual: true}}}
+	var paths []string
+	for i := range 2 {
+		// Two systems, so that the lease does not refuse the second.
+		sys := &fakeSystem{id: fmt.Sprintf("sys-%d", i), applied: map[string]bool{}}
+		c := &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: sys.id}}
+		first, err := defaultJournalPath(plan, time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(first), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := os.WriteFile(first, []byte("taken\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := startSessionAt(context.Background(), c, plan, sessionOptions{}, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, s.JournalPath())
+		s.Abort("test")
+		<-s.Done()
+		s.Close()
+	}
+	if paths[0] == paths[1] || !strings.HasSuffix(paths[0], "~2.jsonl") {
+		t.Errorf("journals %v, want two names, the first with a ~2 suffix", paths)
+	}
 }

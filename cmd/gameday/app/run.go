@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,6 +31,12 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	aws       awsFlags
+
+	// For tests: the registry to use (default: defaultRegistry()) and the
+	// signals to react to (default: the process's).
+	reg  *registry
+	sigs chan os.Signal
 }
 
 func newRunCmd() *cobra.Command {
@@ -80,6 +87,7 @@ confirmed.`,
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
 	_ = fl.MarkHidden("ttl-margin")
+	addAWSFlags(fl, &f.aws)
 	return cmd
 }
 
@@ -113,8 +121,16 @@ func exitCode(o engine.Outcome) int {
 	return ExitViolated
 }
 
-func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f runFlags) error {
-	plan, err := findPlan(name, f.scenarios)
+func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name string, f runFlags) error {
+	// A broken stdout (piped to head, a closed terminal) never stops the
+	// run: the journal is the record. Writes after the first failure are
+	// dropped.
+	stdout, stderr := &quietWriter{w: rawStdout}, &quietWriter{w: rawStderr}
+	reg := f.reg
+	if reg == nil {
+		reg = defaultRegistry()
+	}
+	plan, err := findPlanWith(name, f.scenarios, reg.options())
 	if err != nil {
 		return invalid(err)
 	}
@@ -138,12 +154,17 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	// of cancelling provider calls mid-flight.
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
+	// Every signal that can be caught leads to the same rollback as
+	// Ctrl+C: INT, TERM, HUP (a closed terminal), QUIT, and PIPE unless it
+	// was our own write to a broken stdout (then only the output stops).
+	sigs := f.sigs
+	if sigs == nil {
+		sigs = make(chan os.Signal, 4)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
+		defer signal.Stop(sigs)
+	}
 
-	reg := defaultRegistry()
-	co := connectOptions{logf: logf, fragile: f.fragile}
+	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
@@ -161,7 +182,7 @@ func runHeadless(ctx context.Context, stdout, stderr io.Writer, name string, f r
 	fmt.Fprintf(stdout, "run %q — journal %s\n", engine.Redact(plan.Title), s.JournalPath())
 	printBlast(stdout, t.provider, plan, s.Blast())
 
-	live := isTerminal(stderr)
+	live := isTerminal(rawStderr)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	events := s.Events()
@@ -200,15 +221,20 @@ loop:
 				}
 			}
 		case sig := <-sigs:
+			if sig == syscall.SIGPIPE && (stdout.broken() || stderr.broken()) {
+				continue // our own write to a closed pipe: the run goes on
+			}
 			signals++
 			if signals == 1 {
 				fmt.Fprintf(stderr, "\ngameday: %s: aborting, rolling back every fault (send it again to exit at once)\n", sig)
-				s.Abort("signal: " + sig.String())
+				s.AbortNow("signal: " + sig.String())
 				continue
 			}
 			fmt.Fprintf(stderr, "\ngameday: %s again: exiting without waiting for rollback\n", sig)
-			printMaybeInjected(stderr, s.Snapshot(), s.JournalPath())
-			return withCode(ExitAborted, errors.New("exited before rollback was confirmed"))
+			if printMaybeInjected(stderr, s.Snapshot(), s.JournalPath()) > 0 {
+				return withCode(ExitRollbackFailed, errors.New("exited before rollback was confirmed"))
+			}
+			return withCode(ExitAborted, errors.New("exited after an abort; every fault was rolled back"))
 		case <-s.Done():
 			break loop
 		}
@@ -257,14 +283,9 @@ loop:
 }
 
 func writeJUnitFile(path, journalPath string) error {
-	jf, err := os.Open(journalPath)
+	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
-		return fmt.Errorf("open the journal: %w", err)
-	}
-	defer jf.Close()
-	recs, err := engine.ReadJournal(jf)
-	if err != nil {
-		return fmt.Errorf("read the journal: %w", err)
+		return err
 	}
 	var b strings.Builder
 	if err := engine.WriteJUnit(&b, recs); err != nil {
@@ -274,8 +295,8 @@ func writeJUnitFile(path, journalPath string) error {
 }
 
 // printMaybeInjected lists faults that may still be injected and how to
-// finish them.
-func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) {
+// finish them, and returns how many there are.
+func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) int {
 	n := 0
 	for _, f := range snap.Faults {
 		if !f.State.MayBeActive() {
@@ -287,6 +308,33 @@ func printMaybeInjected(w io.Writer, snap engine.Snapshot, journalPath string) {
 	if n > 0 {
 		fmt.Fprintf(w, "gameday: %d fault(s) may still be injected; they expire at their TTL. To roll back now:\n  gameday recover %s\n", n, journalPath)
 	}
+	return n
+}
+
+// quietWriter passes writes through until the first one fails (a closed
+// pipe), then drops them: output is a courtesy, the journal is the record.
+type quietWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error
+}
+
+func (q *quietWriter) Write(p []byte) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err != nil {
+		return len(p), nil
+	}
+	if _, err := q.w.Write(p); err != nil {
+		q.err = err
+	}
+	return len(p), nil
+}
+
+func (q *quietWriter) broken() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.err != nil
 }
 
 // eventLine renders one journal record as a line of headless output; samples
@@ -379,7 +427,7 @@ func progressLine(snap engine.Snapshot, started, now time.Time) string {
 
 // statusLine is the live line shown on a terminal.
 func statusLine(snap engine.Snapshot, now time.Time) string {
-	line := fmt.Sprintf("%s", snap.Phase)
+	line := snap.Phase.String()
 	if !snap.Started.IsZero() {
 		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
 	}

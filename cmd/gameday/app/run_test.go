@@ -1,7 +1,13 @@
 package app
 
 import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,5 +36,105 @@ func TestProgressLine(t *testing.T) {
 	}
 	if strings.Contains(want, "_") {
 		t.Error("raw metric keys in a progress line")
+	}
+}
+
+// slowSystem is fakeSystem whose rollback does not return until released.
+type slowSystem struct {
+	*fakeSystem
+	release chan struct{}
+}
+
+func (s slowSystem) Rollback(ctx context.Context, inj providers.Injection) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.fakeSystem.Rollback(ctx, inj)
+}
+
+// A second signal while a rollback is not yet confirmed exits 4 (not 2)
+// and prints the recover command with the real journal path; a SIGPIPE
+// from our own write to a closed stdout does not abort the run.
+func TestHeadlessSecondSignalWhileRollingBack(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	sys := slowSystem{fakeSystem: &fakeSystem{id: "slow", applied: map[string]bool{}}, release: make(chan struct{})}
+	defer close(sys.release)
+	reg := fakeRegistry(sys.fakeSystem, nil)
+	b := reg.backends["fakesys"]
+	b.open = func(context.Context, *scenarios.Plan, connectOptions) (*conn, error) {
+		return &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: "slow"}}, nil
+	}
+	reg.add(b)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "slow.yaml")
+	if err := os.WriteFile(path, []byte(`title: Slow rollback
+hypothesis: h
+blast_radius: b
+rollback: r
+target: { provider: fakesys }
+metrics: { source: none }
+steady_state:
+  error_rate: { max: 0.5 }
+phases: { baseline: 300ms, fault: 1m, recovery: 1s }
+faults:
+  - kind: latency
+    params: { delay: 10ms }
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.MetricsConfig, connectOptions) (providers.MetricSource, error) {
+		return tickSource{}, nil
+	}})
+	journal := filepath.Join(dir, "slow.jsonl")
+	sigs := make(chan os.Signal, 4)
+	var out, errOut strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- runHeadless(context.Background(), &lockedWriter{w: &out}, &lockedWriter{w: &errOut}, path, runFlags{headless: true, journal: journal, reg: reg, sigs: sigs})
+	}()
+	waitUntil(t, "the fault active", func() bool {
+		sys.mu.Lock()
+		defer sys.mu.Unlock()
+		return len(sys.applied) == 1
+	})
+	sigs <- syscall.SIGPIPE // not our own broken write: an abort, like INT
+	time.Sleep(200 * time.Millisecond)
+	sigs <- syscall.SIGINT
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not exit on the second signal")
+	}
+	if code := exitCodeOf(err); code != ExitRollbackFailed {
+		t.Errorf("exit code %d (%v), want %d: the rollback was not confirmed", code, err, ExitRollbackFailed)
+	}
+	if !strings.Contains(errOut.String(), "gameday recover "+journal) {
+		t.Errorf("stderr lacks the recover command with the journal path:\n%s", errOut.String())
+	}
+}
+
+// lockedWriter serialises writes for a test reading them back.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -54,7 +54,7 @@ func defaultJournalPath(plan *scenarios.Plan, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, now.UTC().Format("20060102T150405Z")+"-"+slug(engine.Redact(plan.Title))+".jsonl"), nil
+	return filepath.Join(dir, now.UTC().Format("20060102T150405.000Z")+"-"+slug(engine.Redact(plan.Title))+".jsonl"), nil
 }
 
 // session is one run with everything it needs: the engine run, its load,
@@ -87,6 +87,12 @@ type sessionOptions struct {
 // plan's cap. It does not ask for a production target's confirmation: its
 // callers do (--confirm, or the console's prompt).
 func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionOptions) (*session, error) {
+	return startSessionAt(ctx, c, plan, o, "")
+}
+
+// startSessionAt is startSession whose default journal name is
+// defaultPath (not the clock's): tests use it.
+func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionOptions, defaultPath string) (*session, error) {
 	blast, err := preflight(ctx, c, plan)
 	if err != nil {
 		return nil, err
@@ -131,22 +137,37 @@ func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionO
 		return nil, invalid(fmt.Errorf("%s: nothing to measure: give built-in load (load: { rate: N }) or a metrics source", plan.Path))
 	}
 	now := time.Now()
-	if o.JournalPath == "" {
-		p, err := defaultJournalPath(plan, now)
-		if err != nil {
-			return nil, err
+	named := o.JournalPath != ""
+	if !named {
+		o.JournalPath = defaultPath
+		if o.JournalPath == "" {
+			p, err := defaultJournalPath(plan, now)
+			if err != nil {
+				return nil, err
+			}
+			o.JournalPath = p
 		}
-		o.JournalPath = p
-	}
-	if o.ReportPath == "" {
-		o.ReportPath = strings.TrimSuffix(o.JournalPath, filepath.Ext(o.JournalPath)) + ".md"
 	}
 	if err := os.MkdirAll(filepath.Dir(o.JournalPath), 0o700); err != nil {
 		return nil, fmt.Errorf("create the journal directory: %w", err)
 	}
+	// Created exclusively: two runs started in the same millisecond each
+	// get their own journal (the second takes a -2 suffix); a journal
+	// named on the command line is never overwritten.
 	jf, err := os.OpenFile(o.JournalPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	for n := 2; err != nil && errors.Is(err, os.ErrExist) && !named && n < 100; n++ {
+		alt := strings.TrimSuffix(o.JournalPath, ".jsonl")
+		if i := strings.LastIndex(alt, "~"); i > 0 {
+			alt = alt[:i]
+		}
+		o.JournalPath = fmt.Sprintf("%s~%d.jsonl", alt, n)
+		jf, err = os.OpenFile(o.JournalPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create the journal: %w", err)
+	}
+	if o.ReportPath == "" {
+		o.ReportPath = strings.TrimSuffix(o.JournalPath, filepath.Ext(o.JournalPath)) + ".md"
 	}
 	// Held while the run lives (and released if it is killed), so that
 	// recover and the notice at start leave a live run's journal alone.
@@ -167,7 +188,7 @@ func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionO
 		Sources:     sources,
 		Journal:     jf,
 		JournalPath: o.JournalPath,
-		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: Version, DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
+		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: buildVersion(), DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
 		DryRun:      o.DryRun,
 		TTLMargin:   o.TTLMargin,
 	})
@@ -182,7 +203,7 @@ func startSession(ctx context.Context, c *conn, plan *scenarios.Plan, o sessionO
 	go func() {
 		defer close(s.loadDone)
 		if gen != nil {
-			gen.Run(loadCtx)
+			_, _ = gen.Run(loadCtx)
 		}
 	}()
 	run.Start(ctx)
@@ -206,6 +227,7 @@ func (s *session) Events() <-chan engine.Record { return s.run.Events() }
 func (s *session) Snapshot() engine.Snapshot    { return s.run.Snapshot() }
 func (s *session) Inject(faultID string) error  { return s.run.Inject(faultID) }
 func (s *session) Abort(reason string)          { s.run.Abort(reason) }
+func (s *session) AbortNow(reason string)       { s.run.AbortNow(reason) }
 func (s *session) Note(text string) error       { return s.run.Note(text) }
 func (s *session) Done() <-chan struct{}        { return s.run.Done() }
 func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
@@ -240,16 +262,13 @@ func (s *session) Close() error {
 	return s.journal.Close()
 }
 
-// renderReport renders the report of the journal at path to w.
+// renderReport renders the report of the journal at path to w. A torn
+// last line (a crashed run, or a live one caught mid-write) is left out:
+// the report covers every record before it.
 func renderReport(w io.Writer, journalPath string) error {
-	f, err := os.Open(journalPath)
+	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
-		return fmt.Errorf("open the journal: %w", err)
-	}
-	defer f.Close()
-	recs, err := engine.ReadJournal(f)
-	if err != nil {
-		return fmt.Errorf("read the journal %s: %w", journalPath, err)
+		return err
 	}
 	return engine.WriteReport(w, recs)
 }
