@@ -63,13 +63,13 @@ type delay struct {
 // delayFor returns the delay to add to a request sent now: the sum of the
 // latency hooks that have not expired. Expiry is checked here, where the
 // delay is applied, so a latency hook ends at its TTL by itself.
-func (b *backend) delayFor(now time.Time) time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (be *backend) delayFor(now time.Time) time.Duration {
+	be.mu.Lock()
+	defer be.mu.Unlock()
 	var d time.Duration
-	for id, l := range b.delays {
+	for id, l := range be.delays {
 		if !now.Before(l.until) {
-			delete(b.delays, id)
+			delete(be.delays, id)
 			continue
 		}
 		d += l.fixed
