@@ -144,8 +144,9 @@ type Injection struct {
 	// if nobody rolls it back.
 	ExpiresAt time.Time `json:"expires_at"`
 	// Seed is the seed of the random choice of Targets among the matching
-	// ones (AWS picks ECS tasks with it), so the choice can be explained
-	// and replayed; 0 when nothing was chosen at random.
+	// ones (AWS picks ECS tasks with it, Kubernetes pods), so the choice can
+	// be explained and replayed (the Kubernetes provider's params.seed);
+	// 0 when nothing was chosen at random.
 	Seed int64 `json:"seed,omitempty"`
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/providers/aws"
+	"github.com/gameday-tui/gameday/providers/kubernetes"
 	"github.com/gameday-tui/gameday/providers/sandbox"
 	"github.com/gameday-tui/gameday/scenarios"
 )
@@ -17,9 +18,10 @@ import (
 func testOptions() scenarios.Options {
 	return scenarios.Options{
 		Providers: map[string]providers.Spec{
-			"sandbox": sandbox.Spec(),
-			"aws":     aws.Spec(),
-			"kube":    kubeSpec(),
+			"sandbox":    sandbox.Spec(),
+			"aws":        aws.Spec(),
+			"kubernetes": kubernetes.Spec(),
+			"kube":       kubeSpec(),
 		},
 		Sources: map[string]providers.SourceSpec{
 			"cloudwatch": aws.CloudWatchSourceSpec(),

@@ -340,7 +340,7 @@ func TestParseMalformed(t *testing.T) {
 		},
 		"unknown provider": {
 			src:  edit(t, "provider: sandbox", "provider: azure"),
-			line: 5, col: 21, contains: []string{`unknown provider "azure"`, "known providers: aws, kube, sandbox"},
+			line: 5, col: 21, contains: []string{`unknown provider "azure"`, "known providers: aws, kube, kubernetes, sandbox"},
 		},
 		"missing provider": {
 			src:  edit(t, "{ provider: sandbox, name: demo }", "{ name: demo }"),

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed sandbox/*.yaml aws/*.yaml
+//go:embed sandbox/*.yaml aws/*.yaml kubernetes/*.yaml
 var shipped embed.FS
 
 // EmbeddedPrefix starts the Path of every shipped plan:
@@ -25,8 +26,8 @@ type File struct {
 	Data []byte
 }
 
-// ShippedFiles returns the scenario files built into gameday, sorted by
-// path, each with a Path like "embedded:sandbox/latency.yaml".
+// ShippedFiles returns the scenario files built into gameday, the
+// sandbox's first, then by path, each with a Path like "embedded:sandbox/latency.yaml".
 func ShippedFiles() []File {
 	var out []File
 	// The embedded tree is fixed at build time and the tests read all of
@@ -42,7 +43,16 @@ func ShippedFiles() []File {
 		out = append(out, File{Path: EmbeddedPrefix + p, Data: data})
 		return nil
 	})
-	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	// The sandbox's first: it needs nothing but gameday.
+	sandboxFirst := func(f File) int {
+		if strings.HasPrefix(f.Path, EmbeddedPrefix+"sandbox/") {
+			return 0
+		}
+		return 1
+	}
+	slices.SortFunc(out, func(a, b File) int {
+		return cmp.Or(cmp.Compare(sandboxFirst(a), sandboxFirst(b)), strings.Compare(a.Path, b.Path))
+	})
 	return out
 }
 

@@ -23,7 +23,6 @@ const (
 	ExitRollbackFailed = 4 // a rollback could not be confirmed
 )
 
-
 // exitError carries an exit code through cobra's error return.
 type exitError struct {
 	code int
@@ -97,4 +96,3 @@ func newRootCmd() *cobra.Command {
 	)
 	return root
 }
-

@@ -24,6 +24,7 @@ type consoleFlags struct {
 	fragile   bool
 	dryRun    bool
 	aws       awsFlags
+	kube      kubeFlags
 }
 
 // addConsoleFlags adds the console's flags to the root command.
@@ -32,6 +33,7 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
 	addAWSFlags(cmd.Flags(), &f.aws)
+	addKubeFlags(cmd.Flags(), &f.kube)
 }
 
 // runConsole opens the interactive console: it attaches to or starts the
@@ -42,7 +44,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
 	}
 	reg := defaultRegistry()
-	co := connectOptions{fragile: f.fragile, aws: f.aws}
+	co := connectOptions{fragile: f.fragile, aws: f.aws, kube: f.kube}
 	// Connections outlive Ctrl+C (the console turns it into an abort);
 	// they are closed when the console has quit and the run rolled back.
 	// Local systems (the sandbox) are connected to, or started, at once;

@@ -18,8 +18,8 @@ func newListCmd() *cobra.Command {
 		Short: "List the scenarios gameday can run",
 		Long: `List every scenario gameday can run: the shipped ones, then the files in
 ./scenarios, in each --scenarios DIR and in the user config directory
-(for example ~/.config/gameday/scenarios). Columns: title, provider, fault
-kinds, path. Files that are not valid scenarios are reported on standard
+(for example ~/.config/gameday/scenarios). Columns: the name gameday run
+accepts, title, provider, fault kinds, path. Files that are not valid scenarios are reported on standard
 error; the valid ones are still listed.
 
 Exit codes: 0 all found files are valid; 3 some are not.`,
@@ -51,13 +51,13 @@ Exit codes: 0 all found files are valid; 3 some are not.`,
 // wide as its widest cell in terminal cells (lipgloss.Width), so titles in
 // Japanese or any other script line up.
 func writeScenarioTable(w io.Writer, plans []*scenarios.Plan) {
-	rows := [][]string{{"TITLE", "PROVIDER", "FAULTS", "PATH"}}
+	rows := [][]string{{"NAME", "TITLE", "PROVIDER", "FAULTS", "PATH"}}
 	for _, p := range plans {
 		kinds := make([]string, 0, len(p.Faults))
 		for _, k := range p.Kinds() {
 			kinds = append(kinds, string(k))
 		}
-		rows = append(rows, []string{oneLine(p.Title), oneLine(p.Target.Provider), strings.Join(kinds, ", "), oneLine(p.Path)})
+		rows = append(rows, []string{oneLine(planName(p)), oneLine(p.Title), oneLine(p.Target.Provider), strings.Join(kinds, ", "), oneLine(p.Path)})
 	}
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"github.com/gameday-tui/gameday/scenarios"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,11 +30,16 @@ func TestListShippedOnly(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 7 {
-		t.Fatalf("%d lines, want a header and 6 scenarios:\n%s", len(lines), out)
+	shipped := len(scenarios.ShippedFiles())
+	if len(lines) != shipped+1 {
+		t.Fatalf("%d lines, want a header and %d scenarios:\n%s", len(lines), shipped, out)
 	}
-	if !strings.HasPrefix(lines[0], "TITLE ") || !strings.Contains(lines[0], "PROVIDER") || !strings.HasSuffix(lines[0], "PATH") {
+	if !strings.HasPrefix(lines[0], "NAME ") || !strings.Contains(lines[0], "TITLE") || !strings.Contains(lines[0], "PROVIDER") || !strings.HasSuffix(lines[0], "PATH") {
 		t.Errorf("header = %q", lines[0])
+	}
+	// The sandbox's come first, each under the name gameday run takes.
+	if !strings.HasPrefix(lines[1], "cpu-spike ") || !strings.Contains(out, "\naws/latency ") || !strings.Contains(out, "\nkubernetes/latency ") {
+		t.Errorf("names: first row %q;\n%s", lines[1], out)
 	}
 	for _, want := range []string{"Random instance stop", "instance-stop", "embedded:sandbox/instance-stop.yaml", "dependency-outage"} {
 		if !strings.Contains(out, want) {
@@ -57,14 +64,16 @@ func TestListUserScenariosInAnyScript(t *testing.T) {
 		t.Errorf("exit %d, want %d for an invalid user file", code, ExitInvalid)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 9 {
-		t.Fatalf("%d lines, want a header, 6 shipped and 2 user scenarios:\n%s", len(lines), out)
+	shipped := len(scenarios.ShippedFiles())
+	if len(lines) != shipped+3 {
+		t.Fatalf("%d lines, want a header, %d shipped and 2 user scenarios:\n%s", len(lines), shipped, out)
 	}
-	if !strings.HasPrefix(lines[7], "遅延注入テスト ") || !strings.HasSuffix(lines[7], filepath.Join("scenarios", "jp.yaml")) {
-		t.Errorf("./scenarios row = %q", lines[7])
+	jp, mixed := lines[shipped+1], lines[shipped+2]
+	if !strings.HasPrefix(jp, "jp ") || !strings.Contains(jp, " 遅延注入テスト ") || !strings.HasSuffix(jp, filepath.Join("scenarios", "jp.yaml")) {
+		t.Errorf("./scenarios row = %q", jp)
 	}
-	if !strings.HasPrefix(lines[8], "DB 切替 \uFFFD[2J ") || strings.Contains(out, "\x1b") {
-		t.Errorf("a control character in a title reached the terminal: %q", lines[8])
+	if !strings.Contains(mixed, " DB 切替 \uFFFD[2J ") || strings.Contains(out, "\x1b") {
+		t.Errorf("a control character in a title reached the terminal: %q", mixed)
 	}
 	checkAligned(t, lines)
 	badPath := filepath.Join(config, "bad.yaml")
@@ -90,7 +99,7 @@ func checkAligned(t *testing.T, lines []string) {
 	t.Helper()
 	header := lines[0]
 	var starts []int
-	for _, name := range []string{"PROVIDER", "FAULTS", "PATH"} {
+	for _, name := range []string{"TITLE", "PROVIDER", "FAULTS", "PATH"} {
 		starts = append(starts, lipgloss.Width(header[:strings.Index(header, name)]))
 	}
 	for _, line := range lines[1:] {
@@ -102,8 +111,8 @@ func checkAligned(t *testing.T, lines []string) {
 				cells = append(cells, c)
 			}
 		}
-		if len(cells) != 4 {
-			t.Errorf("row %q has %d cells, want 4", line, len(cells))
+		if len(cells) != 5 {
+			t.Errorf("row %q has %d cells, want 5", line, len(cells))
 			continue
 		}
 		for i, cell := range cells[1:] {

@@ -14,9 +14,25 @@ import (
 // scenario loader.
 func scenarioOptions() scenarios.Options { return defaultRegistry().options() }
 
+// planName is the name `gameday run` accepts for p, as `gameday list`
+// shows it: a shipped sandbox scenario by its file name ("latency"), a
+// shipped scenario of another provider with the provider in front
+// ("aws/latency", "kubernetes/latency"), a user's file by its file name.
+func planName(p *scenarios.Plan) string {
+	rel := strings.TrimPrefix(strings.ReplaceAll(p.Path, "\\", "/"), scenarios.EmbeddedPrefix)
+	name := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+	if rel != p.Path { // shipped
+		if dir := path.Dir(rel); dir != "sandbox" && dir != "." {
+			return dir + "/" + name
+		}
+	}
+	return name
+}
+
 // findPlan resolves a scenario argument: a path to a file, or the name of a
-// shipped or user scenario — its file name without extension ("latency"),
-// its embedded path, or its title (case-insensitive).
+// shipped or user scenario — its name as `gameday list` shows it
+// ("latency", "aws/latency"), its embedded path, or its title
+// (case-insensitive).
 func findPlan(arg string, extraDirs []string) (*scenarios.Plan, error) {
 	return findPlanWith(arg, extraDirs, scenarioOptions())
 }
@@ -29,8 +45,7 @@ func findPlanWith(arg string, extraDirs []string, opts scenarios.Options) (*scen
 	plans, _ := scenarios.Discover(scenarios.SearchDirs(extraDirs), opts)
 	var matches []*scenarios.Plan
 	for _, p := range plans {
-		base := strings.TrimSuffix(path.Base(strings.ReplaceAll(p.Path, "\\", "/")), path.Ext(p.Path))
-		if p.Path == arg || base == arg || strings.EqualFold(p.Title, arg) {
+		if p.Path == arg || planName(p) == arg || strings.EqualFold(p.Title, arg) {
 			matches = append(matches, p)
 		}
 	}
@@ -40,7 +55,7 @@ func findPlanWith(arg string, extraDirs []string, opts scenarios.Options) (*scen
 	case 0:
 		names := make([]string, 0, len(plans))
 		for _, p := range plans {
-			names = append(names, strings.TrimSuffix(path.Base(p.Path), path.Ext(p.Path)))
+			names = append(names, planName(p))
 		}
 		return nil, fmt.Errorf("scenario %q: no such file or scenario (known: %s; see gameday list)", arg, strings.Join(names, ", "))
 	}

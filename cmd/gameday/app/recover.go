@@ -29,6 +29,7 @@ const (
 func newRecoverCmd() *cobra.Command {
 	var timeout time.Duration
 	var af awsFlags
+	var kf kubeFlags
 	cmd := &cobra.Command{
 		Use:   "recover [JOURNAL]",
 		Short: "Roll back every fault a journal shows as not confirmed rolled back",
@@ -57,15 +58,16 @@ confirmed (the exact manual command is printed).`,
 			if timeout <= 0 {
 				return invalid(fmt.Errorf("--timeout %s: want a positive duration", timeout))
 			}
-			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout, af)
+			return runRecover(cmd.Context(), cmd.OutOrStdout(), path, timeout, connectOptions{aws: af, kube: kf})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", engine.DefaultRollbackDeadline, "how long to keep trying to roll back and verify each fault")
 	addAWSFlags(cmd.Flags(), &af)
+	addKubeFlags(cmd.Flags(), &kf)
 	return cmd
 }
 
-func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration, af awsFlags) error {
+func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time.Duration, co connectOptions) error {
 	if path == "" {
 		latest, err := latestJournal()
 		if err != nil {
@@ -77,7 +79,7 @@ func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time
 		}
 		path = latest
 	}
-	res, err := recoverJournal(ctx, path, recoverOptions{reg: defaultRegistry(), co: connectOptions{aws: af}, timeout: timeout})
+	res, err := recoverJournal(ctx, path, recoverOptions{reg: defaultRegistry(), co: co, timeout: timeout})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,7 @@ type connectOptions struct {
 	logf    func(string, ...any)
 	fragile bool // sandbox: start it without its resilience patterns
 	aws     awsFlags
+	kube    kubeFlags
 }
 
 // conn is a system gameday is connected to.
@@ -96,6 +97,7 @@ func defaultRegistry() *registry {
 	r := &registry{backends: map[string]backend{}, sources: map[string]sourceBackend{}}
 	r.add(sandboxBackend())
 	r.add(awsBackend())
+	r.add(kubernetesBackend())
 	r.addSource(cloudWatchSource())
 	return r
 }

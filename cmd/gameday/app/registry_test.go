@@ -205,7 +205,7 @@ func TestUnknownProviderListsTheKnown(t *testing.T) {
 func shippedFile(t *testing.T, name string) []byte {
 	t.Helper()
 	for _, f := range scenarios.ShippedFiles() {
-		if strings.HasSuffix(f.Path, "/"+name+".yaml") {
+		if strings.HasSuffix(f.Path, "sandbox/"+name+".yaml") {
 			return f.Data
 		}
 	}

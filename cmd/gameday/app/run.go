@@ -32,6 +32,7 @@ type runFlags struct {
 	dryRun    bool
 	confirm   string
 	aws       awsFlags
+	kube      kubeFlags
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -83,6 +84,7 @@ confirmed.`,
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
+	addKubeFlags(fl, &f.kube)
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
@@ -164,7 +166,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 		defer signal.Stop(sigs)
 	}
 
-	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws}
+	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws, kube: f.kube}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
