@@ -176,9 +176,9 @@ func TestConsoleInTmux(t *testing.T) {
 	x.waitText(t, time.Minute, "pick a scenario", "Latency injection (e2e-manual)")
 	x.keys(t, "/")
 	x.text(t, "latency e2e-manual")
-	x.waitText(t, 10*time.Second, "1 of ")
+	x.waitText(t, 30*time.Second, "1 of ")
 	x.keys(t, "Enter") // keep the filter
-	x.waitScreen(t, "our scenario selected", 10*time.Second, func(s string) bool {
+	x.waitScreen(t, "our scenario selected", 30*time.Second, func(s string) bool {
 		return strings.Contains(s, "› Latency injection (e2e-manual)")
 	})
 	x.keys(t, "Enter") // start the run
@@ -187,7 +187,7 @@ func TestConsoleInTmux(t *testing.T) {
 	s := x.waitText(t, time.Minute, "OBSERVING", "press 1 to trigger now")
 	before, ok := p95(s)
 	if !ok {
-		s = x.waitScreen(t, "a p95 value", 10*time.Second, func(s string) bool { _, ok := p95(s); return ok })
+		s = x.waitScreen(t, "a p95 value", 30*time.Second, func(s string) bool { _, ok := p95(s); return ok })
 		before, _ = p95(s)
 	}
 	if before >= 400 {
@@ -206,22 +206,22 @@ func TestConsoleInTmux(t *testing.T) {
 
 	// At 80×24 everything fits and the abort key stays visible.
 	x.must(t, "resize-window", "-t", x.session, "-x", "80", "-y", "24")
-	s = x.waitScreen(t, "the 80×24 layout", 10*time.Second, func(s string) bool {
+	s = x.waitScreen(t, "the 80×24 layout", 30*time.Second, func(s string) bool {
 		return strings.Contains(s, "limit ≤ 1000 ms") && !p95Title.MatchString(s) // the stacked layout
 	})
 	checkFits(t, s, 80, 24, "Latency injection (e2e-manual)")
 	x.must(t, "resize-window", "-t", x.session, "-x", "120", "-y", "40")
-	x.waitScreen(t, "the 120×40 layout again", 10*time.Second, func(s string) bool { return p95Title.MatchString(s) })
+	x.waitScreen(t, "the 120×40 layout again", 30*time.Second, func(s string) bool { return p95Title.MatchString(s) })
 
 	// A note saved, then one half typed when ctrl+x aborts.
 	const saved, halfTyped = "+p95 rose and nothing failed", "half typed when the abort came"
 	x.keys(t, "n")
 	x.text(t, saved)
 	x.keys(t, "Enter")
-	x.waitText(t, 10*time.Second, "Note saved to the journal.")
+	x.waitText(t, 30*time.Second, "Note saved to the journal.")
 	x.keys(t, "n")
 	x.text(t, halfTyped)
-	x.waitText(t, 10*time.Second, "note › "+halfTyped)
+	x.waitText(t, 30*time.Second, "note › "+halfTyped)
 	x.keys(t, "C-x")
 	x.waitText(t, time.Minute, "rolled back", "ABORTED", "Run ended")
 

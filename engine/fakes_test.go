@@ -23,6 +23,9 @@ type fakeProvider struct {
 	undone  map[string]providers.Injection // last Injection per Rollback
 	active  map[string]bool
 	targets map[string][]providers.Target
+	// selections are the selections each fault was injected with, in
+	// order (a ladder's steps).
+	selections map[string][]providers.Selection
 
 	injectErr     map[string]error
 	injectBlock   map[string]bool
@@ -37,7 +40,7 @@ var _ providers.Provider = (*fakeProvider)(nil)
 
 func newFakeProvider(t *testing.T) *fakeProvider {
 	p := &fakeProvider{
-		ttls: map[string]time.Duration{}, owners: map[string]string{}, undone: map[string]providers.Injection{}, active: map[string]bool{}, targets: map[string][]providers.Target{},
+		ttls: map[string]time.Duration{}, owners: map[string]string{}, selections: map[string][]providers.Selection{}, undone: map[string]providers.Injection{}, active: map[string]bool{}, targets: map[string][]providers.Target{},
 		injectErr: map[string]error{}, injectBlock: map[string]bool{}, rollbackBlock: map[string]bool{},
 		rollbackFails: map[string]int{}, rollbackErr: map[string]error{}, release: make(chan struct{}),
 	}
@@ -62,6 +65,7 @@ func (p *fakeProvider) Inject(ctx context.Context, f providers.Fault, ttl time.D
 	p.calls = append(p.calls, "inject "+f.ID)
 	p.ttls[f.ID] = ttl
 	p.owners[f.ID] = f.Owner
+	p.selections[f.ID] = append(p.selections[f.ID], f.Selection)
 	hook, block, err := p.onInject, p.injectBlock[f.ID], p.injectErr[f.ID]
 	targets := p.targets[f.ID]
 	p.mu.Unlock()
@@ -404,4 +408,15 @@ func latHist(n int64, p50, p95, p99 float64) string {
 func withLatency(s *providers.Sample) {
 	s.Source = providers.SourceLoadgen
 	s.Hist = latHist(s.Requests, s.P50, s.P95, s.P99)
+}
+
+// activeSelection returns the selection fault id is active with now (zero
+// when it is not active).
+func (p *fakeProvider) activeSelection(id string) providers.Selection {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.active[id] || len(p.selections[id]) == 0 {
+		return providers.Selection{}
+	}
+	return p.selections[id][len(p.selections[id])-1]
 }

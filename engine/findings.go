@@ -51,6 +51,9 @@ type findings struct {
 	// successes and improvements are what the notes and the figures say
 	// went well and what to improve.
 	successes, improvements []string
+	// errorKinds counts the failed requests of each group by kind, as the
+	// samples' ErrorsBy say ("3xx", "timeout"); nil when none says.
+	errorKinds map[string]map[string]int64
 }
 
 // detection is when the fault first showed, and how.
@@ -171,7 +174,31 @@ func derive(records []Record) (*findings, error) {
 		s.extremeOf("Lowest running count", scenarios.Running, true),
 	}
 	s.lessons()
+	s.errorKinds = countErrorKinds(s.groups)
 	return s, nil
+}
+
+// countErrorKinds adds up the failed requests of each group by kind; nil
+// when no sample of any group says by kind.
+func countErrorKinds(g *sampleGroups) map[string]map[string]int64 {
+	var out map[string]map[string]int64
+	for _, grp := range groups {
+		for _, smp := range g.samples(grp) {
+			for kind, n := range smp.ErrorsBy {
+				if n <= 0 {
+					continue
+				}
+				if out == nil {
+					out = map[string]map[string]int64{}
+				}
+				if out[grp] == nil {
+					out[grp] = map[string]int64{}
+				}
+				out[grp][kind] += n
+			}
+		}
+	}
+	return out
 }
 
 // rejudge sets the checks the report shows: the verdict's own, and, for a

@@ -50,15 +50,20 @@ func FuzzJournal(f *testing.F) {
 	})
 }
 
-// FuzzRedact checks that redaction is stable and keeps JSON valid.
+// FuzzRedact checks that redaction is stable, leaves nothing a terminal
+// would act on, and keeps JSON valid.
 func FuzzRedact(f *testing.F) {
-	for _, s := range []string{"token=abc&x=1", "postgres://u:p@h/db", "Bearer abc.def", "AKIAIOSFODNN7EXAMPLE", `a "quoted" \ string`, "Authorization: Basic x"} {
+	for _, s := range []string{"token=abc&x=1", "postgres://u:p@h/db", "Bearer abc.def", "AKIAIOSFODNN7EXAMPLE", `a "quoted" \ string`, "Authorization: Basic x",
+		"\x1b[31mred\x1b[0m", "\x1b]8;;http://x\x1b\\a\x1b]8;;\x1b\\", "\u009b2J\u009d0;t\u009c", "pass\x1b[0mword=x", "a\r\nb\rc\x00\xff"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		r := Redact(s)
 		if Redact(r) != r {
 			t.Fatalf("Redact not stable: %q → %q → %q", s, r, Redact(r))
+		}
+		if !terminalSafe(r) {
+			t.Fatalf("Redact(%q) = %q holds a control character", s, r)
 		}
 		line, err := marshalRecord(Record{Type: RecNote, Note: &Note{Text: s}})
 		if err != nil {

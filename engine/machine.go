@@ -28,6 +28,18 @@ type faultRun struct {
 	// dry run's PlanCalls.
 	injecting, rollingBack, verifying, planning bool
 	cancelInject                                context.CancelFunc
+	// The ladder (scenarios.Ladder), when the fault has one: the current
+	// step (0-based), its state, when it became active and what it has
+	// measured since.
+	step     int
+	ladder   int
+	stepFrom time.Time
+	stepData *groupData
+	// windowEnd is when a ladder's fault ends, set when its first step is
+	// injected (its Duration, or the fault phase's end).
+	windowEnd time.Time
+	// breach says how the ladder broke off ("" while it has not).
+	breach string
 }
 
 // Events the machine goroutine receives from timers and provider calls.
@@ -251,6 +263,8 @@ func (m *machine) onEvent(ev any) {
 		if ev.gen == m.closeGen && m.closing != "" {
 			m.finishClose()
 		}
+	case stepHoldEv:
+		m.onStepHold(ev)
 	}
 }
 
@@ -384,6 +398,7 @@ func (m *machine) onSample(s providers.Sample) {
 	if !m.inFaultPhase() {
 		return
 	}
+	m.stepSample(s)
 	for _, w := range m.stops {
 		if reason, fire := w.add(s); fire {
 			m.r.Abort(reason)
@@ -417,6 +432,9 @@ func (m *machine) onInject(id string) error {
 	default:
 		return fmt.Errorf("inject %s: the fault is already %s", id, f.st.State)
 	}
+	if f.plan.Ladder != nil { // a ladder fired again starts over
+		f.step, f.ladder, f.windowEnd = 0, ladderClimbing, time.Time{}
+	}
 	return m.startInject(f)
 }
 
@@ -424,6 +442,10 @@ func (m *machine) onInject(id string) error {
 // of the fault phase (the whole rest of the phase when Duration is zero).
 func (m *machine) life(f *faultRun) time.Duration {
 	rest := max(time.Until(m.faultEnd), 0)
+	if !f.windowEnd.IsZero() {
+		// A ladder's later steps share the window its first step opened.
+		return min(max(time.Until(f.windowEnd), 0), rest)
+	}
 	if d := f.plan.Duration; d > 0 && d < rest {
 		return d
 	}
@@ -440,12 +462,15 @@ func (m *machine) startInject(f *faultRun) error {
 	ttl := m.life(f) + m.r.opts.TTLMargin
 	f.gen++
 	f.injectErr = ""
-	owner := providers.OwnerLabel(m.r.opts.Env.RunID, f.plan.ID)
+	owner := providers.OwnerLabel(m.r.opts.Env.RunID, f.stepOwner())
 	// The intent carries an Injection with the owner label and no handles
 	// yet: if gameday dies during Inject, `gameday recover` rolls back
 	// whatever carries that label.
 	intent := providers.Injection{FaultID: f.plan.ID, Provider: m.r.provName, Kind: f.plan.Kind, Owner: owner}
 	f.st = FaultStatus{Fault: f.plan, State: FaultRequested}
+	if f.plan.Ladder != nil {
+		f.st.Step = f.step + 1
+	}
 	if err := m.recordFault(f); err != nil {
 		f.st.State, f.st.Err = FaultInjectFailed, "not injected: "+err.Error()
 		_ = m.recordFault(f) // best effort: at least the console sees it
@@ -464,6 +489,7 @@ func (m *machine) startInject(f *faultRun) error {
 	f.injecting, f.cancelInject = true, cancel
 	gen, fault, prov := f.gen, m.r.plan.CallFault(f.plan), m.r.prov
 	fault.Owner = owner
+	fault.Selection = f.stepSelection()
 	go func() {
 		defer cancel()
 		inj, err := call(ctx, func(ctx context.Context) (providers.Injection, error) {
@@ -493,7 +519,23 @@ func (m *machine) startDryRun(f *faultRun) {
 		ev := dryRunDoneEv{f: f, gen: gen}
 		ev.targets, ev.err = call(ctx, func(ctx context.Context) ([]providers.Target, error) { return prov.Targets(ctx, fault) })
 		if ev.err == nil {
-			ev.calls, ev.err = PlanCalls(ctx, prov, fault, ttl)
+			if l := f.plan.Ladder; l != nil {
+				// Every step's calls, each with its selection.
+				for i, st := range l.Steps {
+					sf := fault
+					sf.Selection = st
+					calls, err := PlanCalls(ctx, prov, sf, ttl)
+					if err != nil {
+						ev.err = err
+						break
+					}
+					for _, c := range calls {
+						ev.calls = append(ev.calls, fmt.Sprintf("step %d/%d (%s): %s", i+1, len(l.Steps), st, c))
+					}
+				}
+			} else {
+				ev.calls, ev.err = PlanCalls(ctx, prov, fault, ttl)
+			}
 		}
 		m.send(ev)
 	}()
@@ -553,6 +595,12 @@ func (m *machine) onInjectDone(ev injectDoneEv) {
 		f.st.State, f.st.Injection, f.st.Targets = FaultActive, &inj, inj.Targets
 		f.st.InjectedAt, f.st.EndsAt = now, now.Add(life)
 		m.recordFault(f)
+		if m.inFaultPhase() && f.plan.Ladder != nil {
+			if f.windowEnd.IsZero() {
+				f.windowEnd = time.Now().Add(life)
+			}
+			m.onStepActive(f)
+		}
 		if m.inFaultPhase() {
 			// A fault that lasts to the end of the fault phase is rolled
 			// back with everything else when the phase ends.
@@ -624,7 +672,9 @@ func (m *machine) onRollbackDone(ev rollbackDoneEv) {
 	if m.r.verifier != nil && f.st.Injection != nil {
 		f.verifying = true
 		go m.verify(f, *f.st.Injection)
+		return
 	}
+	m.afterStepRollback(f)
 }
 
 func (m *machine) onVerifyDone(ev verifyDoneEv) {
@@ -634,6 +684,7 @@ func (m *machine) onVerifyDone(ev verifyDoneEv) {
 	if ev.err == nil && v.Clean {
 		f.st.Verification = &v
 		m.recordFault(f)
+		m.afterStepRollback(f)
 		return
 	}
 	if m.gone {
@@ -837,6 +888,13 @@ func (m *machine) verdict() Outcome {
 		for _, c := range out.Checks {
 			if c.Phase != GroupBaseline && !c.Holds {
 				bad = append(bad, describeBreach(c))
+			}
+		}
+		// A ladder that breached refutes the hypothesis for the planned
+		// blast radius, even when the phase as a whole held.
+		for _, f := range m.faults {
+			if f.breach != "" {
+				bad = append(bad, f.breach)
 			}
 		}
 		if len(bad) > 0 {

@@ -39,10 +39,33 @@ type FaultBlast struct {
 	// nothing right now", "beyond the plan's max_count of 1"); empty when
 	// it is within bounds.
 	Problem string
+	// Where is the fault's place in its scenario file, "file:line:col"
+	// (scenarios.Plan.Where), so a refusal points at it; empty for a plan
+	// not read from a file.
+	Where string
+}
+
+// at renders a place for the end of a message: " (at s.yaml:12:5)".
+func at(where string) string {
+	if where == "" {
+		return ""
+	}
+	return " (at " + where + ")"
+}
+
+// faultWhere is the place of plan's i-th fault, or "" when the plan was
+// not read from a file.
+func faultWhere(plan *scenarios.Plan, i int) string {
+	if w := plan.Where(fmt.Sprintf("faults[%d]", i)); w != plan.Path {
+		return w
+	}
+	return ""
 }
 
 // String says what the fault would hit: "f1 instance-stop: 1 of 4
-// targets: replica-3 (pid 123)", followed by the problem if any.
+// targets: replica-3 (pid 123)", followed by the problem if any. It is
+// printed before anything is journaled, so the names the provider gave
+// are made terminal-safe here (Printable).
 func (b FaultBlast) String() string {
 	s := b.Fault.ID + " " + string(b.Fault.Kind) + ": "
 	switch {
@@ -56,7 +79,7 @@ func (b FaultBlast) String() string {
 	if b.Problem != "" {
 		s += " — REFUSED: " + b.Problem
 	}
-	return s
+	return Printable(s)
 }
 
 func targetNames(ts []providers.Target) string {
@@ -98,13 +121,13 @@ func (b Blast) Err() error {
 	var probs []string
 	for _, f := range b.Faults {
 		if f.Problem != "" {
-			probs = append(probs, f.Fault.ID+" "+string(f.Fault.Kind)+" "+f.Problem)
+			probs = append(probs, f.Fault.ID+" "+string(f.Fault.Kind)+" "+f.Problem+at(f.Where))
 		}
 	}
 	if len(probs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: refusing to start: %s", ErrBlastRadius, strings.Join(probs, "; "))
+	return fmt.Errorf("%w: refusing to start: %s", ErrBlastRadius, Printable(strings.Join(probs, "; ")))
 }
 
 // Preflight resolves every fault's targets through prov as the system is
@@ -113,7 +136,8 @@ func (b Blast) Err() error {
 // or more than max_percent of all the targets of its kind (rounded down:
 // 25% of 4 replicas allows 1), keeps the run from starting. The total
 // comes from providers.TargetCounter when prov implements it, else from
-// Targets with a 100% selection.
+// Targets with a 100% selection. Each refusal names the fault's place in
+// the scenario file, as validate would.
 //
 // The Blast is returned as far as it was resolved. The error is nil, or
 // wraps ErrBlastRadius (Blast.Err) when a fault is out of bounds, or says
@@ -121,18 +145,18 @@ func (b Blast) Err() error {
 // even if the provider ignores it.
 func Preflight(ctx context.Context, prov providers.Provider, plan *scenarios.Plan) (Blast, error) {
 	var b Blast
-	for _, f := range plan.Faults {
-		fb := FaultBlast{Fault: f}
+	for i, f := range plan.Faults {
+		fb := FaultBlast{Fault: f, Where: faultWhere(plan, i)}
 		pf := plan.CallFault(f)
 		targets, err := call(ctx, func(ctx context.Context) ([]providers.Target, error) { return prov.Targets(ctx, pf) })
 		if err != nil {
-			return b, fmt.Errorf("resolve the targets of %s (%s): %w", f.ID, f.Kind, err)
+			return b, fmt.Errorf("resolve the targets of %s (%s)%s: %w", f.ID, f.Kind, at(fb.Where), err)
 		}
 		fb.Targets = targets
 		if plan.MaxPercent > 0 || len(targets) > 0 {
 			total, err := targetCount(ctx, prov, pf)
 			if err != nil {
-				return b, fmt.Errorf("count the targets of %s (%s): %w", f.ID, f.Kind, err)
+				return b, fmt.Errorf("count the targets of %s (%s)%s: %w", f.ID, f.Kind, at(fb.Where), err)
 			}
 			fb.Total = max(total, len(targets))
 		}
@@ -173,8 +197,9 @@ func targetCount(ctx context.Context, prov providers.Provider, f providers.Fault
 // ConfirmProduction checks the production guard: a target marked
 // environment: production runs only when typed is its name (surrounding
 // spaces aside). Any other target needs no confirmation. The error wraps
-// ErrNotConfirmed and names what to type; flag, when not empty, is how the
-// caller takes the name ("--confirm"), for the message.
+// ErrNotConfirmed and names what to type and where the target is written
+// (scenarios.Target.Where); flag, when not empty, is how the caller takes
+// the name ("--confirm"), for the message.
 func ConfirmProduction(t scenarios.Target, typed, flag string) error {
 	if !t.Production() {
 		return nil
@@ -186,11 +211,11 @@ func ConfirmProduction(t scenarios.Target, typed, flag string) error {
 	}
 	switch got := strings.TrimSpace(typed); {
 	case name == "":
-		return fmt.Errorf("%w: the target is marked environment: production but has no name to confirm it by", ErrNotConfirmed)
+		return fmt.Errorf("%w: the target is marked environment: production but has no name to confirm it by%s", ErrNotConfirmed, at(t.Where()))
 	case got == "":
-		return fmt.Errorf("%w: target %q is marked environment: production; %s to run against it", ErrNotConfirmed, name, how)
+		return fmt.Errorf("%w: target %q is marked environment: production; %s to run against it%s", ErrNotConfirmed, name, how, at(t.Where()))
 	case got != name:
-		return fmt.Errorf("%w: %q is not the target's name; %s to run against production", ErrNotConfirmed, got, how)
+		return fmt.Errorf("%w: %q is not the target's name; %s to run against production%s", ErrNotConfirmed, got, how, at(t.Where()))
 	}
 	return nil
 }
@@ -224,13 +249,17 @@ func PlannedTTL(plan *scenarios.Plan, f scenarios.Fault, margin time.Duration) t
 
 // PlanCalls says every call injecting f for ttl and rolling it back would
 // make, without making them: the provider's own words when it implements
-// providers.Planner, otherwise the provider methods the engine would call.
-// Calls are bounded by ctx even if the provider ignores it.
+// providers.Planner (made terminal-safe: they are printed, not journaled),
+// otherwise the provider methods the engine would call. Calls are bounded
+// by ctx even if the provider ignores it.
 func PlanCalls(ctx context.Context, prov providers.Provider, f providers.Fault, ttl time.Duration) ([]string, error) {
 	if p, ok := prov.(providers.Planner); ok {
 		calls, err := call(ctx, func(ctx context.Context) ([]string, error) { return p.Plan(ctx, f, ttl) })
 		if err != nil {
 			return nil, fmt.Errorf("plan %s (%s): %w", f.ID, f.Kind, err)
+		}
+		for i, c := range calls {
+			calls[i] = Printable(c)
 		}
 		return calls, nil
 	}

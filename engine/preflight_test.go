@@ -271,3 +271,80 @@ func TestEnvDryRunIsDryRun(t *testing.T) {
 		t.Errorf("Env.DryRun: %d inject calls, want none", n)
 	}
 }
+
+// A refusal before the run names the place in the scenario file of what
+// it refuses, as validate would: the fault beyond the cap, the production
+// target not confirmed.
+func TestPreflightNamesTheLine(t *testing.T) {
+	t.Parallel()
+	opts := scenarios.Options{Providers: map[string]providers.Spec{"fake": {Name: "fake", Kinds: slices.Clone(providers.Kinds), NoLoadNeeded: true}}}
+	src := `title: Over the cap
+hypothesis: h
+blast_radius: b
+rollback: r
+target: { provider: fake, name: payments-prod, environment: production }
+steady_state: { error_rate: { max: 0.01 } }
+phases: { baseline: 1s, fault: 2s, recovery: 1s }
+max_count: 1
+faults:
+  - { kind: latency, params: { delay: 1s } }
+  - kind: instance-stop
+    selection: { count: 1 }
+`
+	plan, err := scenarios.Parse("p.yaml", []byte(src), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := newFakeProvider(t)
+	fake.targets["f1"] = replicas(1)
+	fake.targets["f2"] = replicas(3)
+	_, err = Preflight(context.Background(), fake, plan)
+	if want := "f2 instance-stop would hit 3 targets, beyond the plan's max_count of 1 (at p.yaml:11:5)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Preflight = %v; want %q", err, want)
+	}
+	err = ConfirmProduction(plan.Target, "", "--confirm")
+	if want := "pass --confirm payments-prod to run against it (at p.yaml:5:33)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("ConfirmProduction = %v; want %q", err, want)
+	}
+	// A plan built in code has no place to name.
+	code := testPlan(fault("f1", providers.InstanceStop))
+	code.MaxCount = 1
+	fake.targets["f1"] = replicas(2)
+	if _, err := Preflight(context.Background(), fake, code); err == nil || strings.Contains(err.Error(), "(at ") {
+		t.Errorf("Preflight of a plan built in code = %v", err)
+	}
+}
+
+// What preflight prints before anything is journaled — the blast line, a
+// refusal, the dry run's calls — carries no escape code a provider's
+// names or words held.
+func TestPreflightOutputIsPrintable(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t)
+	fake.targets["f1"] = []providers.Target{{ID: "r1", Name: "replica-1\x1b[2J"}, {ID: "r2", Name: "replica-2\u009b8m"}}
+	plan := testPlan(fault("f1", providers.InstanceStop))
+	plan.MaxCount = 1
+	b, err := Preflight(context.Background(), countingProvider{fakeProvider: fake, total: 4}, plan)
+	if err == nil {
+		t.Fatal("Preflight accepted 2 targets with max_count 1")
+	}
+	calls, cerr := PlanCalls(context.Background(), escapingPlanner{fake}, plan.CallFault(plan.Faults[0]), time.Minute)
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	for what, text := range map[string]string{"blast line": b.Faults[0].String(), "refusal": err.Error(), "calls": strings.Join(calls, "\n")} {
+		if strings.ContainsAny(text, "\x1b\u009b") {
+			t.Errorf("the %s carries an escape code: %q", what, text)
+		}
+	}
+	if got := b.Faults[0].String(); !strings.Contains(got, "replica-1, replica-2") {
+		t.Errorf("blast line = %q", got)
+	}
+}
+
+// escapingPlanner is a Planner whose words hold escape codes.
+type escapingPlanner struct{ *fakeProvider }
+
+func (escapingPlanner) Plan(context.Context, providers.Fault, time.Duration) ([]string, error) {
+	return []string{"\x1b]0;owned\x07POST /hooks", "DELETE /hooks/{id}\x1b[0m"}, nil
+}

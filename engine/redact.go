@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redacted replaces every secret Redact finds.
@@ -52,13 +53,189 @@ var secretPatterns = []struct {
 // string the journal writes, so nothing typed in a note, a scenario field or
 // an error message from a provider can leak a credential into a journal or
 // a report.
+//
+// First it makes s safe for a terminal (see Printable): the report, the
+// JUnit file, the headless lines and the console's timeline are all
+// rendered from the journal, so none of them can carry an escape code. That
+// comes before the secret patterns, so an escape code cannot split a
+// secret to hide it from them ("pass\x1b[0mword=…").
 func Redact(s string) string {
+	s = Printable(s)
 	for _, p := range secretPatterns {
 		if p.re.MatchString(s) {
 			s = p.re.ReplaceAllString(s, p.repl)
 		}
 	}
 	return s
+}
+
+// Printable returns s without what a terminal would act on instead of
+// print: escape sequences — ESC or the C1 CSI, OSC, DCS, SOS, PM and APC
+// introducers (U+009B, U+009D, U+0090, U+0098, U+009E, U+009F) with what
+// they take, up to the sequence's final byte or string terminator — are
+// removed whole, so "\x1b[31mred\x1b[0m" reads "red". Other control
+// characters (C0, DEL, C1) become U+FFFD, a line break written \r\n or \r
+// becomes \n, and bytes that are not UTF-8 become U+FFFD; line breaks
+// and tabs are kept. What it returns holds no control character but \n
+// and \t, so Printable(Printable(s)) == Printable(s).
+func Printable(s string) string {
+	if printable(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	esc := newEscapes(s)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r == '\r':
+			if !strings.HasPrefix(s[i+1:], "\n") {
+				b.WriteByte('\n')
+			}
+		case r == 0x1b || r >= 0x80 && r < 0xa0 && c1Introducer(r):
+			i += esc.length(i, r, size)
+			continue
+		case r < 0x20 || r >= 0x7f && r < 0xa0:
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// printable reports whether s is valid UTF-8 without control characters
+// other than \n and \t: whether Printable leaves it as it is.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x20 && c != '\n' && c != '\t', c == 0x7f:
+			return false
+		case c >= 0x80:
+			// C1 characters are U+0080–U+009F: 0xc2 0x80–0x9f.
+			return utf8.ValidString(s[i:]) && !strings.ContainsFunc(s[i:], func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 })
+		}
+	}
+	return true
+}
+
+// c1Introducer reports whether the C1 character r starts an escape
+// sequence: CSI, or a control string (OSC, DCS, SOS, PM, APC).
+func c1Introducer(r rune) bool {
+	switch r {
+	case 0x9b, 0x9d, 0x90, 0x98, 0x9e, 0x9f:
+		return true
+	}
+	return false
+}
+
+// escapes finds where the escape sequences of one string end. It keeps
+// the next place of each string terminator, so that a string full of
+// control-string introducers without terminators is still read once, not
+// once per introducer.
+type escapes struct {
+	s    string
+	next [3]int // of BEL, ST (U+009C), ESC \; -1 for none left
+	from [3]int // where each was searched from
+}
+
+var terminators = [3]string{"\x07", "\u009c", "\x1b\\"}
+
+func newEscapes(s string) *escapes {
+	e := &escapes{s: s}
+	for k := range e.next {
+		e.next[k], e.from[k] = -2, 0 // not searched yet
+	}
+	return e
+}
+
+// terminator returns the place of the next terminator k at or after i.
+func (e *escapes) terminator(k, i int) int {
+	if e.next[k] == -1 && e.from[k] <= i || e.next[k] >= i {
+		return e.next[k]
+	}
+	e.from[k] = i
+	if j := strings.Index(e.s[i:], terminators[k]); j >= 0 {
+		e.next[k] = i + j
+	} else {
+		e.next[k] = -1
+	}
+	return e.next[k]
+}
+
+// length returns the length in bytes of the escape sequence at s[i:],
+// which starts with r (ESC or a C1 introducer) of size bytes. The forms
+// are ECMA-48's: a control sequence (ESC [ or CSI: parameter bytes
+// 0x30–0x3F, intermediate bytes 0x20–0x2F, a final byte 0x40–0x7E); a
+// control string (ESC ] P X ^ _ or OSC DCS SOS PM APC, up to the string
+// terminator ESC \ or ST (U+009C), or BEL after OSC); or ESC, intermediate
+// bytes and a final byte 0x30–0x7E (ESC c resets the terminal). A
+// sequence cut short ends where it stops matching: only what belongs to
+// it is dropped, and the rest stays as text.
+func (e *escapes) length(i int, r rune, size int) int {
+	s := e.s[i:]
+	kind := r
+	n := size
+	if r == 0x1b {
+		if n >= len(s) {
+			return n
+		}
+		switch s[n] {
+		case '[':
+			kind, n = 0x9b, n+1
+		case ']':
+			kind, n = 0x9d, n+1
+		case 'P':
+			kind, n = 0x90, n+1
+		case 'X':
+			kind, n = 0x98, n+1
+		case '^':
+			kind, n = 0x9e, n+1
+		case '_':
+			kind, n = 0x9f, n+1
+		default:
+			for n < len(s) && s[n] >= 0x20 && s[n] <= 0x2f {
+				n++
+			}
+			if n < len(s) && s[n] >= 0x30 && s[n] <= 0x7e {
+				n++
+			}
+			return n
+		}
+	}
+	if kind == 0x9b {
+		for n < len(s) && s[n] >= 0x30 && s[n] <= 0x3f {
+			n++
+		}
+		for n < len(s) && s[n] >= 0x20 && s[n] <= 0x2f {
+			n++
+		}
+		if n < len(s) && s[n] >= 0x40 && s[n] <= 0x7e {
+			n++
+		}
+		return n
+	}
+	// A control string: up to its terminator, which is dropped with it.
+	// Without one, only the introducer goes.
+	end := -1
+	for k := range terminators {
+		if k == 0 && kind != 0x9d {
+			continue // BEL ends only an OSC
+		}
+		if j := e.terminator(k, i+n); j >= 0 && (end < 0 || j+len(terminators[k]) < end) {
+			end = j + len(terminators[k])
+		}
+	}
+	if end < 0 {
+		return n
+	}
+	return end - i
 }
 
 // redactJSON returns the JSON text b with Redact applied to every string

@@ -151,7 +151,11 @@ func (rw *reportWriter) plan() {
 	rw.p("- **Rollback:** %s", orNone(pl.Rollback))
 	rw.p("- **Phases:** baseline %s, fault %s, recovery %s", formatDuration(pl.Phases.Baseline), formatDuration(pl.Phases.Fault), formatDuration(pl.Phases.Recovery))
 	if pl.Load != nil {
-		rw.p("- **Load:** %s req/s (built-in load generator)", formatNum(pl.Load.Rate))
+		redirects := ""
+		if pl.Load.AcceptRedirects {
+			redirects = "; a redirect (3xx) counts as a success"
+		}
+		rw.p("- **Load:** %s req/s (built-in load generator%s)", formatNum(pl.Load.Rate), redirects)
 	}
 	if len(pl.StopConditions) == 0 {
 		rw.p("- **Stop conditions:** none")
@@ -262,6 +266,42 @@ func (rw *reportWriter) steadyState() {
 		rw.p("Per phase: %s. A window is one sample of the source (one second for the built-in load).", strings.Join(parts, "; "))
 	}
 	rw.p("")
+	if s.errorKinds != nil {
+		rw.p("Failed requests by kind: %s.", errorKindsText(s.errorKinds))
+		rw.p("")
+	}
+}
+
+// groupLabel names a check group in a sentence: "during fault".
+func groupLabel(grp string) string {
+	if grp == GroupFault {
+		return "during fault"
+	}
+	return grp
+}
+
+// errorKindsText renders the failed requests of each group by kind:
+// "baseline none; during fault 3xx 120, timeout 2; recovery none".
+func errorKindsText(by map[string]map[string]int64) string {
+	parts := make([]string, 0, len(groups))
+	for _, grp := range groups {
+		kinds := by[grp]
+		if len(kinds) == 0 {
+			parts = append(parts, groupLabel(grp)+" none")
+			continue
+		}
+		names := make([]string, 0, len(kinds))
+		for k := range kinds {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		counts := make([]string, len(names))
+		for i, k := range names {
+			counts[i] = fmt.Sprintf("%s %d", line(k), kinds[k])
+		}
+		parts = append(parts, groupLabel(grp)+" "+strings.Join(counts, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // checkCell renders one check for the steady-state table: the value and

@@ -496,3 +496,49 @@ func TestReportAfterRecover(t *testing.T) {
 		}
 	}
 }
+
+// The report lists the failed requests of each phase by kind, a 3xx
+// among them, and says when the plan counts redirects as successes.
+func TestReportErrorKinds(t *testing.T) {
+	t.Parallel()
+	recs := fixtureRecords()
+	var plain bytes.Buffer
+	if err := WriteReport(&plain, recs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "Failed requests by kind") || strings.Contains(plain.String(), "redirect") {
+		t.Errorf("a journal without kinds gets a kinds line:\n%s", plain.String())
+	}
+	plan := *recs[0].Plan
+	load := *plan.Load
+	load.AcceptRedirects = true
+	plan.Load = &load
+	recs[0].Plan = &plan
+	for i, rec := range recs {
+		if rec.Type != RecSample {
+			continue
+		}
+		s := *rec.Sample
+		switch sec := s.At.Sub(recs[0].At).Seconds(); {
+		case sec >= 12 && sec <= 13:
+			s.ErrorsBy = map[string]int64{"3xx": 4, "timeout": 2}
+		case sec == 20:
+			s.ErrorsBy = map[string]int64{"5xx": 1}
+		case sec == 50:
+			s.ErrorsBy = map[string]int64{"reset": 3}
+		}
+		recs[i].Sample = &s
+	}
+	var b bytes.Buffer
+	if err := WriteReport(&b, recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Failed requests by kind: baseline none; during fault 3xx 8, 5xx 1, timeout 4; recovery reset 3.",
+		"- **Load:** 300 req/s (built-in load generator; a redirect (3xx) counts as a success)",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -105,6 +105,9 @@ type FaultStatus struct {
 	// Calls are, in a dry run (State FaultDryRun), the calls injecting
 	// and rolling back the fault would have made (providers.Planner).
 	Calls []string `json:"calls,omitempty"`
+	// Step is, for a fault with a ladder, the step (1-based) this status
+	// is about.
+	Step int `json:"step,omitempty"`
 }
 
 // RecordType names a kind of journal record.
@@ -124,6 +127,9 @@ const (
 	// ended; the engine journals it at once and judges the group only
 	// after late samples had their chance (the sources' lag).
 	RecClose RecordType = "close"
+	// RecStep is a step of a fault's ladder (progressive blast radius):
+	// started, held, or breached, with the step's checks.
+	RecStep RecordType = "step"
 	// RecSystem is something the target system did by itself (a
 	// providers.SystemEvent): a health check took a replica out, a pod was
 	// killed, a breaker opened.
@@ -214,7 +220,34 @@ type Record struct {
 	Until time.Time `json:"until,omitempty"`
 	// Event is a RecSystem's event.
 	Event *providers.SystemEvent `json:"event,omitempty"`
+	// Step is a RecStep's step.
+	Step *StepRecord `json:"step,omitempty"`
 }
+
+// StepRecord is one moment of a ladder step: it started, it held for its
+// hold, or it breached (and after how long), with the step's checks over
+// its own window.
+type StepRecord struct {
+	FaultID string `json:"fault_id"`
+	// Step is 1-based; Of is the number of steps.
+	Step      int                 `json:"step"`
+	Of        int                 `json:"of"`
+	Selection providers.Selection `json:"selection"`
+	// What is StepStarted, StepHeld or StepBreached.
+	What string `json:"what"`
+	// From is when the step's injection became active; At (the record's
+	// time) is when it held or breached.
+	From    time.Time          `json:"from"`
+	Checks  []Check            `json:"checks,omitempty"`
+	Targets []providers.Target `json:"targets,omitempty"`
+}
+
+// The moments of a ladder step.
+const (
+	StepStarted  = "started"
+	StepHeld     = "held"
+	StepBreached = "breached"
+)
 
 // Snapshot is a consistent copy of a run's observed state, for the console.
 type Snapshot struct {

@@ -220,6 +220,14 @@ type Spec struct {
 	// CheckTarget, when set, checks the scenario's target fields as a
 	// whole.
 	CheckTarget func(target Fields) []FieldError
+	// CheckPlan, when set, checks the plan's faults together, once each
+	// has passed its own checks: what they add up to (memory, CPU) against
+	// what the system can give, read when it is called. target is the
+	// scenario's target fields; faults are in plan order, each as the
+	// provider is handed it. A FieldError's Path is relative to the plan
+	// and starts with the fault it is about ("faults[2].params.memory_mb"),
+	// so the loader places it on that fault's line.
+	CheckPlan func(target Fields, faults []Fault) []FieldError
 	// Load says whether the provider can be driven with no built-in load
 	// and no metric source (false: a scenario must give one or the other).
 	// The sandbox has no other traffic, so it needs load.
@@ -240,6 +248,28 @@ type SourceSpec struct {
 	Series func(Fields) []string
 	// Check, when set, checks the fields as a whole.
 	Check func(Fields) []FieldError
+}
+
+// Stress returns what f takes from each target it hits: a memory-stress
+// fault's memory_mb, a cpu-stress fault's workers × load% in cores (one
+// worker at 100% where they are not given, as the providers default
+// them). Other kinds take none. A plan's totals (the scenario's limits, a
+// provider's CheckPlan) add these up.
+func (f Fault) Stress() (memoryMB, cores float64) {
+	switch f.Kind {
+	case MemoryStress:
+		return float64(max(f.Params.MemoryMB, 0)), 0
+	case CPUStress:
+		workers, load := f.Params.Workers, f.Params.Load
+		if workers <= 0 {
+			workers = 1
+		}
+		if load <= 0 || load > 100 {
+			load = 100
+		}
+		return 0, float64(workers) * float64(load) / 100
+	}
+	return 0, 0
 }
 
 // Ptr returns a pointer to v, for FieldSpec.Min and Max.

@@ -3,12 +3,78 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gameday-tui/gameday/providers"
+)
+
+// Bounds on what a scenario may ask for. Each is far beyond what a real
+// game day needs and well short of what an accident produces — a stray
+// digit, a unit left out (9999h for 9999ms), a generated file — so a file
+// beyond one is refused with its line and column, before anything runs.
+// README.md ("Scenario files") has them in a table.
+const (
+	// MaxPhase bounds each phase (baseline, fault, recovery). People
+	// watch a game day; 12 h covers an overnight soak, and keeps a fault's
+	// TTL (its phase plus the provider's margin) under the 24 h the
+	// sandbox's hooks allow.
+	MaxPhase = 12 * time.Hour
+	// MaxRun bounds the three phases together: one day.
+	MaxRun = 24 * time.Hour
+	// MaxRate bounds load.rate, in requests per second: twice the most
+	// the built-in load generator reached on a loopback target (about
+	// 50,000 req/s, docs/performance.md). Beyond it the schedule cannot
+	// be kept, and the figures would be about the generator.
+	MaxRate = 100_000
+	// MaxLoadTimeout bounds load.timeout. A run waits for its requests in
+	// flight at the end, each up to its timeout; a request slower than a
+	// minute is an outage to its user already.
+	MaxLoadTimeout = time.Minute
+	// MaxDelay bounds a latency fault's delay and its jitter. An hour is
+	// far past any request timeout (every request is a timeout already);
+	// a provider may allow less (the sandbox: a minute).
+	MaxDelay = time.Hour
+	// MaxWorkers bounds a cpu-stress fault's workers per target: 64
+	// burners fill a 64-core machine, and the sandbox takes no more.
+	MaxWorkers = 64
+	// MaxMemoryMB bounds a memory-stress fault's memory_mb per target:
+	// 64 GiB, more than a whole large server holds for one process.
+	MaxMemoryMB = 64 << 10
+	// MaxSelectionCount bounds a fault's selection count: more targets
+	// than one fault of a game day hits. A percent is the way to say
+	// "many".
+	MaxSelectionCount = 10_000
+	// MaxFaults bounds the faults of a plan: the console binds the first
+	// nine to keys, and fifty is a long day's worth; a thousand is a
+	// generated file gone wrong.
+	MaxFaults = 50
+	// MaxStopConditions bounds the stop conditions of a plan: each is a
+	// line of the console's header.
+	MaxStopConditions = 20
+	// MaxSteadyState bounds the metrics of the steady state: each is a row
+	// of the report's table and a graph.
+	MaxSteadyState = 32
+	// MaxTitle bounds the title, in characters: it heads the console, the
+	// report and the JUnit suite, on one line.
+	MaxTitle = 200
+	// MaxProse bounds description, hypothesis, blast_radius and rollback,
+	// in characters: a few paragraphs, printed whole in the report.
+	MaxProse = 4000
+	// MaxName bounds the other one-line text (the target's name and
+	// environment), in characters: the longest Kubernetes name is 253.
+	MaxName = 256
+	// MaxURL bounds load.path, load.url and each load.command argument,
+	// in bytes: the length HTTP clients and servers agree on.
+	MaxURL = 2048
+	// MaxCommandArgs bounds the arguments of load.command.
+	MaxCommandArgs = 64
+	// MaxFieldText bounds each text a provider owns (a PromQL query, a
+	// label, a string in a Chaos Mesh manifest), in characters.
+	MaxFieldText = 16 << 10
 )
 
 // Validate checks a plan built in code (or changed after Parse) with the
@@ -72,11 +138,24 @@ func kindNames(kinds []providers.Kind) []string {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func (c *checker) plan(p *Plan) {
-	for _, f := range []struct{ at, v string }{
-		{"title", p.Title}, {"hypothesis", p.Hypothesis}, {"blast_radius", p.BlastRadius}, {"rollback", p.Rollback},
+	for _, f := range []struct {
+		at, v    string
+		kind     textKind
+		max      int
+		required bool
+	}{
+		{"title", p.Title, oneLine, MaxTitle, true},
+		{"description", p.Description, prose, MaxProse, false},
+		{"hypothesis", p.Hypothesis, prose, MaxProse, true},
+		{"blast_radius", p.BlastRadius, prose, MaxProse, true},
+		{"rollback", p.Rollback, prose, MaxProse, true},
 	} {
-		if !c.skip(f.at) && strings.TrimSpace(f.v) == "" {
+		switch {
+		case c.skip(f.at):
+		case f.required && strings.TrimSpace(f.v) == "":
 			c.reportf(f.at, "%s must not be empty", f.at)
+		default:
+			c.text(f.at, f.v, f.kind, f.max)
 		}
 	}
 	spec, known := c.target(p.Target)
@@ -87,13 +166,24 @@ func (c *checker) plan(p *Plan) {
 	if c.given("near_margin", p.NearMargin != 0) && !c.skip("near_margin") && !(p.NearMargin > 0 && p.NearMargin < 1) {
 		c.reportf("near_margin", "near_margin is a fraction of a bound in (0, 1): 0.1 means within 10%%; got %g", p.NearMargin)
 	}
+	phasesOK := !c.skip("phases")
 	for _, ph := range []struct {
 		name string
-		v    float64
-	}{{"baseline", p.Phases.Baseline.Seconds()}, {"fault", p.Phases.Fault.Seconds()}, {"recovery", p.Phases.Recovery.Seconds()}} {
-		if at := "phases." + ph.name; !c.skip(at) && ph.v <= 0 {
+		v    time.Duration
+	}{{"baseline", p.Phases.Baseline}, {"fault", p.Phases.Fault}, {"recovery", p.Phases.Recovery}} {
+		at := "phases." + ph.name
+		switch {
+		case c.skip(at):
+			phasesOK = false
+		case ph.v <= 0:
 			c.reportf(at, "the %s phase must last longer than 0", ph.name)
+		case ph.v > MaxPhase:
+			c.reportf(at, "the %s phase lasts %s; a phase lasts at most %s", ph.name, ph.v, fmtHours(MaxPhase))
+			phasesOK = false
 		}
+	}
+	if total := p.Phases.Baseline + p.Phases.Fault + p.Phases.Recovery; phasesOK && total > MaxRun {
+		c.reportf("phases", "the phases last %s together; a run lasts at most %s", total, fmtHours(MaxRun))
 	}
 	if c.given("max_percent", p.MaxPercent != 0) && !(p.MaxPercent > 0 && p.MaxPercent <= 100) {
 		c.reportf("max_percent", "max_percent must be in (0, 100], got %g", p.MaxPercent)
@@ -101,9 +191,104 @@ func (c *checker) plan(p *Plan) {
 	if c.given("max_count", p.MaxCount != 0) && p.MaxCount < 1 {
 		c.reportf("max_count", "max_count must be at least 1, got %d", p.MaxCount)
 	}
+	c.limits(p)
 	c.faults(p, spec, known)
+	if n := len(p.StopConditions); n > MaxStopConditions && !c.skip("stop_conditions") {
+		c.reportf("stop_conditions", "the plan has %d stop conditions; at most %d", n, MaxStopConditions)
+	}
 	for i, sc := range p.StopConditions {
 		c.stopCondition(fmt.Sprintf("stop_conditions[%d]", i), sc, series)
+	}
+}
+
+// fmtHours renders a whole number of hours as "12h", not "12h0m0s".
+func fmtHours(d time.Duration) string { return fmt.Sprintf("%dh", int(d.Hours())) }
+
+// text checks one text field: no control characters (prose may hold line
+// breaks and tabs) and at most max characters.
+func (c *checker) text(at, v string, kind textKind, max int) {
+	if msg := textProblem(v, kind, max); msg != "" {
+		c.reportf(at, "%s %s", base(at), msg)
+	}
+}
+
+// fieldText checks the text in a provider-owned value, however deep (a
+// string in a manifest, a label's key and value), as prose.
+func (c *checker) fieldText(at string, v any) {
+	switch v := v.(type) {
+	case string:
+		c.text(at, v, prose, MaxFieldText)
+	case []string:
+		for _, e := range v {
+			c.fieldText(at, e)
+		}
+	case []any:
+		for _, e := range v {
+			c.fieldText(at, e)
+		}
+	case map[string]string:
+		for _, k := range sortedKeys(v) {
+			c.fieldText(at, k)
+			c.fieldText(at, v[k])
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			c.fieldText(at, k)
+			c.fieldText(at, v[k])
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// limits checks the plan's caps themselves.
+func (c *checker) limits(p *Plan) {
+	l := p.Limits
+	if c.given("limits.memory_mb", l.MemoryMB != 0) && !c.skip("limits.memory_mb") && l.MemoryMB < 1 {
+		c.reportf("limits.memory_mb", "limits.memory_mb must be at least 1, got %d", l.MemoryMB)
+	}
+	if c.given("limits.cpu_cores", l.CPUCores != 0) && !c.skip("limits.cpu_cores") && !(l.CPUCores > 0 && finite(l.CPUCores)) {
+		c.reportf("limits.cpu_cores", "limits.cpu_cores must be more than 0, got %g", l.CPUCores)
+	}
+}
+
+// totals holds the plan's faults, together, to its limits: every fault
+// counts as if all were in force at once, since the console can inject any
+// of them early. The finding is placed on the fault that goes past the
+// limit.
+func (c *checker) totals(p *Plan) {
+	if c.skip("limits") {
+		return
+	}
+	l := p.Limits
+	var mem, cores float64
+	memOver, cpuOver := l.MemoryMB <= 0, !(l.CPUCores > 0)
+	for i, f := range p.Faults {
+		at := fmt.Sprintf("faults[%d]", i)
+		if c.skip(at + ".params") {
+			continue
+		}
+		// A selection count says how many targets; a percent or no
+		// selection hits at least one.
+		m, cc := f.Stress()
+		n := float64(max(f.Selection.Count, 1))
+		m, cc = m*n, cc*n
+		mem, cores = mem+m, cores+cc
+		if !memOver && m > 0 && mem > float64(l.MemoryMB) {
+			memOver = true
+			c.reportf(at+".params.memory_mb", "the memory-stress faults up to this one hold %g MB together (memory_mb × the targets each hits, all faults counted as if in force at once), beyond the plan's limits.memory_mb of %d", mem, l.MemoryMB)
+		}
+		if !cpuOver && cc > 0 && cores > l.CPUCores {
+			cpuOver = true
+			c.reportf(at+".params.workers", "the cpu-stress faults up to this one burn %g cores together (workers × load%% × the targets each hits, all faults counted as if in force at once), beyond the plan's limits.cpu_cores of %g", cores, l.CPUCores)
+		}
 	}
 }
 
@@ -181,6 +366,12 @@ func (c *checker) target(t Target) (providers.Spec, bool) {
 			}
 		}
 	}
+	if !c.skip("target.name") {
+		c.text("target.name", t.Name, oneLine, MaxName)
+	}
+	if !c.skip("target.environment") {
+		c.text("target.environment", t.Environment, oneLine, MaxName)
+	}
 	if strings.EqualFold(t.Environment, "production") && strings.TrimSpace(t.Name) == "" && !c.skip("target.name") {
 		c.reportf("target.environment", "a production target needs a name: the facilitator types it to confirm the run")
 	}
@@ -218,7 +409,9 @@ func (c *checker) ownFields(at string, fs providers.Fields, specs []providers.Fi
 		}
 		if msg := checkFieldValue(s, v); msg != "" {
 			c.reportf(fat, "%s: %s", s.Name, msg)
+			continue
 		}
+		c.fieldText(fat, v)
 	}
 }
 
@@ -323,45 +516,83 @@ func (c *checker) load(p *Plan, spec providers.Spec, known bool) {
 		if !c.skip("load.rate") && c.given("load.rate", l.Rate != 0) {
 			c.reportf("load.rate", "load takes a rate (the built-in load generator) or a command (external load), not both")
 		}
+		if !c.skip("load.accept_redirects") && c.given("load.accept_redirects", l.AcceptRedirects) {
+			c.reportf("load.accept_redirects", "accept_redirects is about the built-in load generator's answers; an external load command judges its own")
+		}
 		if !c.skip("load.command") && strings.TrimSpace(l.Command[0]) == "" {
 			c.reportf("load.command", "load command needs a program to run first, e.g. [k6, run, load.js]")
+		}
+		if n := len(l.Command); n > MaxCommandArgs && !c.skip("load.command") {
+			c.reportf("load.command", "load command has %d arguments; at most %d", n, MaxCommandArgs)
+		}
+		for i, arg := range l.Command {
+			if at := fmt.Sprintf("load.command[%d]", i); !c.skip(at) {
+				c.text(at, arg, oneLine, MaxURL)
+			}
 		}
 		if !c.skip("load") && p.Metrics == nil && known && !spec.NoLoadNeeded {
 			c.reportf("load.command", "gameday cannot measure an external load command's traffic itself: add a metrics source (metrics: { source: prometheus, … })")
 		}
 		return
 	}
-	if !c.skip("load.rate") && !(l.Rate > 0 && finite(l.Rate)) {
-		if !c.given("load.rate", l.Rate != 0) {
+	if !c.skip("load.rate") {
+		switch {
+		case !(l.Rate > 0 && finite(l.Rate)) && !c.given("load.rate", l.Rate != 0):
 			c.reportf("load", "load needs a rate (requests per second, e.g. load: { rate: 100 }) or a command")
-		} else {
+		case !(l.Rate > 0 && finite(l.Rate)):
 			c.reportf("load.rate", "load rate must be more than 0 requests per second, got %g", l.Rate)
+		case l.Rate > MaxRate:
+			c.reportf("load.rate", "load rate of %g requests per second is beyond the built-in load generator's %d", l.Rate, MaxRate)
 		}
 	}
 	if l.Path != "" && !c.skip("load.path") {
 		switch {
+		case len(l.Path) > MaxURL:
+			c.reportf("load.path", "load path is %d bytes long; at most %d", len(l.Path), MaxURL)
 		case strings.Contains(l.Path, "://"):
 			c.reportf("load.path", "load path is relative to the target, like /api/users/7; got the URL %q (a full URL goes in load.url)", l.Path)
 		case !strings.HasPrefix(l.Path, "/") || strings.ContainsFunc(l.Path, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 			c.reportf("load.path", "load path must start with / and hold no spaces, like /api/users/7; got %q", l.Path)
+		default:
+			if msg := pathProblem(l.Path); msg != "" {
+				c.reportf("load.path", "load path %q %s", l.Path, msg)
+			}
 		}
 	}
 	if l.URL != "" && !c.skip("load.url") {
-		if !strings.HasPrefix(l.URL, "http://") && !strings.HasPrefix(l.URL, "https://") || strings.ContainsFunc(l.URL, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			c.reportf("load.url", "load url must be an http:// or https:// URL without spaces, like https://shop.example.com/api/health; got %q", l.URL)
+		u, err := url.Parse(l.URL)
+		switch {
+		case len(l.URL) > MaxURL:
+			c.reportf("load.url", "load url is %d bytes long; at most %d", len(l.URL), MaxURL)
+		case !strings.HasPrefix(l.URL, "http://") && !strings.HasPrefix(l.URL, "https://") || strings.ContainsFunc(l.URL, func(r rune) bool { return r <= ' ' || r == 0x7f }),
+			err != nil || u.Host == "":
+			c.reportf("load.url", "load url must be an http:// or https:// URL with a host and without spaces, like https://shop.example.com/api/health; got %q", l.URL)
+		default:
+			if msg := pathProblem(u.EscapedPath()); msg != "" {
+				c.reportf("load.url", "load url %q: its path %s", l.URL, msg)
+			}
 		}
 		if l.Path != "" && !c.skip("load.path") {
 			c.reportf("load.path", "load takes a path on the target or a url, not both")
 		}
 	}
-	if c.given("load.timeout", l.Timeout != 0) && l.Timeout <= 0 {
-		c.reportf("load.timeout", "load timeout must be longer than 0, got %s", l.Timeout)
+	if c.given("load.timeout", l.Timeout != 0) && !c.skip("load.timeout") {
+		switch {
+		case l.Timeout <= 0:
+			c.reportf("load.timeout", "load timeout must be longer than 0, got %s", l.Timeout)
+		case l.Timeout > MaxLoadTimeout:
+			c.reportf("load.timeout", "load timeout of %s is beyond %s: a request that slow is an outage already, and the run waits for it at the end", l.Timeout, MaxLoadTimeout)
+		}
 	}
 }
 
 func (c *checker) steadyState(ss map[Metric]Bound, series []string) {
 	if !c.skip("steady_state") && len(ss) == 0 {
 		c.reportf("steady_state", "steady_state needs at least one metric: %s", strings.Join(knownMetrics(series), ", "))
+	}
+	if n := len(ss); n > MaxSteadyState && !c.skip("steady_state") {
+		c.reportf("steady_state", "steady_state has %d metrics; at most %d", n, MaxSteadyState)
+		return
 	}
 	// Classic metrics in display order, then the others sorted, so the
 	// findings come out the same every time.
@@ -417,6 +648,12 @@ func (c *checker) faults(p *Plan, spec providers.Spec, known bool) {
 	if !c.skip("faults") && len(p.Faults) == 0 {
 		c.reportf("faults", "faults needs at least one fault")
 	}
+	if n := len(p.Faults); n > MaxFaults {
+		// Not one of them is checked: a plan that long was not written
+		// by hand, and its findings would bury this one.
+		c.reportf("faults", "the plan has %d faults; at most %d", n, MaxFaults)
+		return
+	}
 	firstUse := map[string]int{}
 	for i, f := range p.Faults {
 		at := fmt.Sprintf("faults[%d]", i)
@@ -445,6 +682,18 @@ func (c *checker) faults(p *Plan, spec providers.Spec, known bool) {
 				for _, e := range spec.CheckFault(p.Target.Fields, p.CallFault(f)) {
 					c.report(join(at, e.Path), e.Msg)
 				}
+			}
+		}
+	}
+	c.totals(p)
+	if known && spec.CheckPlan != nil && !c.skip("target.provider") && !c.skip("target") && len(p.Faults) > 0 {
+		faults := make([]providers.Fault, len(p.Faults))
+		for i, f := range p.Faults {
+			faults[i] = p.CallFault(f)
+		}
+		for _, e := range spec.CheckPlan(p.Target.Fields, faults) {
+			if !c.skip(e.Path) {
+				c.report(e.Path, e.Msg)
 			}
 		}
 	}
@@ -487,6 +736,10 @@ func (c *checker) selection(at string, f Fault, kindOK bool, p *Plan) {
 	if c.skip(sat) {
 		return
 	}
+	if f.Ladder != nil {
+		c.ladder(sat, f, p)
+		return
+	}
 	s := f.Selection
 	pg := c.given(sat+".percent", s.Percent != 0)
 	cg := c.given(sat+".count", s.Count != 0)
@@ -499,6 +752,10 @@ func (c *checker) selection(at string, f Fault, kindOK bool, p *Plan) {
 		return
 	case !pg && !cg && kindOK && f.Kind == providers.InstanceStop && len(f.Target) == 0:
 		c.reportf(at, "instance-stop needs a selection saying how many to stop, e.g. selection: { percent: 10 } or { count: 1 }, or a target naming them")
+		return
+	}
+	if cg && s.Count > MaxSelectionCount {
+		c.reportf(sat+".count", "a selection count of %d is beyond %d; say many with a percent", s.Count, MaxSelectionCount)
 		return
 	}
 	if pg {
@@ -514,6 +771,74 @@ func (c *checker) selection(at string, f Fault, kindOK bool, p *Plan) {
 		} else if p.MaxCount > 0 && !c.skip("max_count") && s.Count > p.MaxCount {
 			c.reportf(sat+".count", "selection of %d is beyond the plan's max_count of %d", s.Count, p.MaxCount)
 		}
+	}
+}
+
+// MaxLadderSteps bounds a ladder: more steps than this is a mistake, not a
+// plan.
+const MaxLadderSteps = 20
+
+// ladder checks a progressive selection: steps (all percentages or all
+// counts, each wider than the last, the widest within the plan's caps), a
+// hold, and enough time in the fault for every step to be held.
+func (c *checker) ladder(sat string, f Fault, p *Plan) {
+	l := f.Ladder
+	if c.given(sat+".percent", f.Selection.Percent != 0 && len(l.Steps) == 0) || c.given(sat+".count", f.Selection.Count != 0 && len(l.Steps) == 0) {
+		c.reportf(sat, "selection takes steps or a percent or a count, not both")
+		return
+	}
+	if c.skip(sat + ".steps") {
+		return
+	}
+	switch {
+	case len(l.Steps) < 2:
+		c.reportf(sat, "a ladder needs at least two steps, e.g. steps: [10%%, 25%%, 50%%], hold: 60s")
+		return
+	case len(l.Steps) > MaxLadderSteps:
+		c.reportf(sat+".steps", "a ladder has at most %d steps, got %d", MaxLadderSteps, len(l.Steps))
+		return
+	}
+	pct := l.Steps[0].Percent > 0
+	for i, st := range l.Steps {
+		at := fmt.Sprintf("%s.steps[%d]", sat, i)
+		switch {
+		case (st.Percent > 0) != pct:
+			c.reportf(at, "steps are all percentages or all counts, not a mix")
+			return
+		case pct && !(st.Percent > 0 && st.Percent <= 100):
+			c.reportf(at, "a step's percent must be in (0, 100], got %g", st.Percent)
+			return
+		case !pct && (st.Count < 1 || st.Count > MaxSelectionCount):
+			c.reportf(at, "a step's count must be in 1..%d, got %d", MaxSelectionCount, st.Count)
+			return
+		case i > 0 && (pct && st.Percent <= l.Steps[i-1].Percent || !pct && st.Count <= l.Steps[i-1].Count):
+			c.reportf(at, "each step must be wider than the one before (%s after %s)", st, l.Steps[i-1])
+			return
+		}
+	}
+	w := l.Widest()
+	if pct && p.MaxPercent > 0 && w.Percent > p.MaxPercent && !c.skip("max_percent") {
+		c.reportf(fmt.Sprintf("%s.steps[%d]", sat, len(l.Steps)-1), "the widest step, %g%%, is beyond the plan's max_percent of %g", w.Percent, p.MaxPercent)
+	}
+	if !pct && p.MaxCount > 0 && w.Count > p.MaxCount && !c.skip("max_count") {
+		c.reportf(fmt.Sprintf("%s.steps[%d]", sat, len(l.Steps)-1), "the widest step, %d, is beyond the plan's max_count of %d", w.Count, p.MaxCount)
+	}
+	if c.skip(sat + ".hold") {
+		return
+	}
+	if l.Hold <= 0 {
+		c.reportf(sat, "a ladder needs hold: how long each step must keep the steady state before the next, e.g. hold: 60s")
+		return
+	}
+	if l.OnBreach != "" && l.OnBreach != OnBreachStop && l.OnBreach != OnBreachHold && !c.skip(sat+".on_breach") {
+		c.reportf(sat+".on_breach", "on_breach is %q (roll back and go on to recovery) or %q (keep the last step that held until the fault's end), got %q", OnBreachStop, OnBreachHold, l.OnBreach)
+	}
+	life := p.Phases.Fault - f.StartAfter
+	if f.Duration > 0 {
+		life = f.Duration
+	}
+	if need := time.Duration(len(l.Steps)-1) * l.Hold; life > 0 && need >= life && !c.skip("phases.fault") {
+		c.reportf(sat+".hold", "%d steps held %s each need more than %s before the widest; the fault lasts %s", len(l.Steps), l.Hold, need, life)
 	}
 }
 
@@ -576,17 +901,25 @@ func (c *checker) params(at string, kind providers.Kind, ps providers.Params, sp
 	given := func(name string) bool { return c.given(at+"."+name, set[name]) }
 	switch kind {
 	case providers.Latency:
-		if !given("delay") && !suspect {
+		switch {
+		case !given("delay") && !suspect:
 			c.reportf(at, "latency needs params.delay, e.g. params: { delay: 500ms }")
-		} else if given("delay") && ps.Delay <= 0 {
+		case given("delay") && ps.Delay <= 0:
 			c.reportf(at+".delay", "delay must be longer than 0, got %s", ps.Delay)
+		case given("delay") && ps.Delay > MaxDelay:
+			c.reportf(at+".delay", "a delay of %s is beyond %s: every request has timed out long before", ps.Delay, fmtHours(MaxDelay))
 		}
-		if given("jitter") && ps.Jitter < 0 {
+		switch {
+		case given("jitter") && ps.Jitter < 0:
 			c.reportf(at+".jitter", "jitter must not be negative, got %s", ps.Jitter)
+		case given("jitter") && ps.Jitter > MaxDelay:
+			c.reportf(at+".jitter", "a jitter of %s is beyond %s: every request has timed out long before", ps.Jitter, fmtHours(MaxDelay))
 		}
 	case providers.CPUStress:
 		if given("workers") && ps.Workers < 1 {
 			c.reportf(at+".workers", "workers must be at least 1, got %d", ps.Workers)
+		} else if given("workers") && ps.Workers > MaxWorkers {
+			c.reportf(at+".workers", "%d workers is beyond %d per target (a worker burns up to one core)", ps.Workers, MaxWorkers)
 		}
 		if given("load") && (ps.Load < 1 || ps.Load > 100) {
 			c.reportf(at+".load", "load is the percent of a core each worker burns: 1 to 100, got %d", ps.Load)
@@ -596,6 +929,8 @@ func (c *checker) params(at string, kind providers.Kind, ps providers.Params, sp
 			c.reportf(at, "memory-stress needs params.memory_mb, e.g. params: { memory_mb: 128 }")
 		} else if given("memory_mb") && ps.MemoryMB < 1 {
 			c.reportf(at+".memory_mb", "memory_mb must be at least 1, got %d", ps.MemoryMB)
+		} else if given("memory_mb") && ps.MemoryMB > MaxMemoryMB {
+			c.reportf(at+".memory_mb", "memory_mb of %d is beyond %d (64 GiB) per target", ps.MemoryMB, MaxMemoryMB)
 		}
 	}
 	modes := kindModes[kind]
@@ -636,5 +971,7 @@ func (c *checker) stopCondition(at string, sc StopCondition, series []string) {
 	}
 	if fat := at + ".for"; !c.skip(fat) && sc.For < 0 {
 		c.reportf(fat, "for must not be negative, got %s", sc.For)
+	} else if !c.skip(fat) && sc.For > MaxRun {
+		c.reportf(fat, "for %s is longer than a run may last (%s): the condition could never trip", sc.For, fmtHours(MaxRun))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,13 +15,14 @@ import (
 
 // The fields of each mapping, in the order "expected one of" lists them.
 var (
-	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "faults", "stop_conditions"}
+	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "limits", "faults", "stop_conditions"}
 	topRequired     = []string{"title", "hypothesis", "blast_radius", "rollback", "target", "steady_state", "phases", "faults"}
-	loadFields      = []string{"rate", "path", "url", "timeout", "command"}
+	loadFields      = []string{"rate", "path", "url", "timeout", "command", "accept_redirects"}
+	limitsFields    = []string{"memory_mb", "cpu_cores"}
 	boundFields     = []string{"min", "max"}
 	phaseFields     = []string{"baseline", "fault", "recovery"}
 	faultFields     = []string{"id", "kind", "target", "selection", "start_after", "duration", "manual", "params"}
-	selectionFields = []string{"percent", "count"}
+	selectionFields = []string{"percent", "count", "steps", "hold", "on_breach"}
 	stopFields      = []string{"metric", "above", "below", "for"}
 	paramNames      = []string{"delay", "jitter", "workers", "load", "memory_mb", "mode"}
 )
@@ -234,6 +236,10 @@ func (d *decoder) fields(at string, n *yaml.Node, what string, names, required [
 	for _, p := range pairs {
 		name := resolve(p.key).Value
 		if !slices.Contains(names, name) {
+			if strings.ContainsRune(name, '\ufeff') {
+				d.errorAt(p.key, "unknown field %q in %s: it holds a byte order mark (U+FEFF), which belongs only at the very start of a file (were two files joined?)", name, what)
+				continue
+			}
 			d.errorAt(p.key, "unknown field %q in %s%s", name, what, suggest(name, names))
 			continue
 		}
@@ -383,6 +389,9 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 	}
 	if e, ok := f["max_count"]; ok {
 		p.MaxCount, _ = d.integer("max_count", e.val)
+	}
+	if e, ok := f["limits"]; ok {
+		d.limits(e.val, &p.Limits)
 	}
 	if e, ok := f["faults"]; ok {
 		p.Faults = d.faults(e.val, p.Target.Provider)
@@ -591,6 +600,9 @@ func (d *decoder) load(n *yaml.Node) *Load {
 	if e, ok := f["timeout"]; ok {
 		l.Timeout, _ = d.duration("load.timeout", e.val)
 	}
+	if e, ok := f["accept_redirects"]; ok {
+		l.AcceptRedirects, _ = d.boolean("load.accept_redirects", e.val)
+	}
 	if e, ok := f["command"]; ok {
 		if items, ok := d.sequence("load.command", e.val, "arguments"); ok {
 			for i, item := range items {
@@ -684,6 +696,20 @@ func (d *decoder) steadyState(n *yaml.Node) map[Metric]Bound {
 	return out
 }
 
+// limits decodes the plan's caps on what its faults take together.
+func (d *decoder) limits(n *yaml.Node, l *Limits) {
+	f, ok := d.fields("limits", n, "limits", limitsFields, nil)
+	if !ok {
+		return
+	}
+	if e, ok := f["memory_mb"]; ok {
+		l.MemoryMB, _ = d.integer("limits.memory_mb", e.val)
+	}
+	if e, ok := f["cpu_cores"]; ok {
+		l.CPUCores, _ = d.number("limits.cpu_cores", e.val)
+	}
+}
+
 func (d *decoder) phases(n *yaml.Node, ph *Phases) {
 	f, ok := d.fields("phases", n, "phases", phaseFields, phaseFields)
 	if !ok {
@@ -750,6 +776,31 @@ func (d *decoder) fault(at string, n *yaml.Node, f *Fault, provider string) {
 			if e, ok := sf["count"]; ok {
 				f.Selection.Count, _ = d.integer(join(sat, "count"), e.val)
 			}
+			if e, ok := sf["steps"]; ok {
+				f.Ladder = &Ladder{}
+				if items, ok := d.sequence(join(sat, "steps"), e.val, "steps"); ok {
+					for i, item := range items {
+						if st, ok := d.step(fmt.Sprintf("%s.steps[%d]", sat, i), item); ok {
+							f.Ladder.Steps = append(f.Ladder.Steps, st)
+						}
+					}
+				}
+				if len(f.Ladder.Steps) > 0 {
+					f.Selection = f.Ladder.Steps[0]
+				}
+			}
+			if e, ok := sf["hold"]; ok {
+				if f.Ladder == nil {
+					f.Ladder = &Ladder{}
+				}
+				f.Ladder.Hold, _ = d.duration(join(sat, "hold"), e.val)
+			}
+			if e, ok := sf["on_breach"]; ok {
+				if f.Ladder == nil {
+					f.Ladder = &Ladder{}
+				}
+				f.Ladder.OnBreach, _ = d.str(join(sat, "on_breach"), e.val)
+			}
 		}
 	}
 	if e, ok := fs["start_after"]; ok {
@@ -774,6 +825,26 @@ func (d *decoder) fault(at string, n *yaml.Node, f *Fault, provider string) {
 		}
 		d.params(join(at, "params"), e.val, f.Kind, allowed, extra, &f.Params)
 	}
+}
+
+// step decodes one step of a ladder: a percentage ("10%") or a count (2).
+func (d *decoder) step(at string, n *yaml.Node) (providers.Selection, bool) {
+	n = resolve(n)
+	if n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		var c int
+		if n.Decode(&c) == nil {
+			d.ok(at, n)
+			return providers.Selection{Count: c}, true
+		}
+	}
+	if n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && strings.HasSuffix(strings.TrimSpace(n.Value), "%") {
+		if v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(n.Value), "%")), 64); err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			d.ok(at, n)
+			return providers.Selection{Percent: v}, true
+		}
+	}
+	d.fail(at, n, "a step is a percentage like 10%% or a count like 2, got %s", describe(n))
+	return providers.Selection{}, false
 }
 
 // params decodes a fault's params: the classic ones that apply to its kind
@@ -892,11 +963,18 @@ func (d *decoder) position(at string) *yaml.Node {
 		if at == "" {
 			return nil
 		}
-		i := strings.LastIndexAny(at, ".[")
-		if i < 0 {
-			at = ""
-		} else {
-			at = at[:i]
+		at = parent(at)
+	}
+}
+
+// positions are the places of the fields of a plan that decoded without a
+// mistake, for Plan.Where.
+func (d *decoder) positions() map[string]filePos {
+	out := make(map[string]filePos, len(d.pos))
+	for at, n := range d.pos {
+		if n != nil && n.Line > 0 {
+			out[at] = filePos{n.Line, n.Column}
 		}
 	}
+	return out
 }

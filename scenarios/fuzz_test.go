@@ -2,6 +2,8 @@ package scenarios_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,6 +22,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(file.Data)
 	}
 	f.Add([]byte(valid))
+	hostile, _ := filepath.Glob(filepath.Join("testdata", "hostile", "*.yaml"))
+	for _, name := range hostile {
+		if data, err := os.ReadFile(name); err == nil && len(data) < 8<<10 {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := testOptions()
 		p, err := scenarios.Parse("fuzz.yaml", data, opts)

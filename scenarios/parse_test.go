@@ -443,8 +443,16 @@ func TestParseMalformed(t *testing.T) {
 			line: 1, col: 1, contains: []string{"expected a mapping of scenario fields", "got a list"},
 		},
 		"empty file": {
+			src:  "",
+			line: 1, col: 1, contains: []string{"the file is empty;"},
+		},
+		"file of comments": {
 			src:  "# only a comment\n",
-			line: 0, contains: []string{"the file is empty"},
+			line: 1, col: 1, contains: []string{"the file is empty but for comments"},
+		},
+		"tab-indented": {
+			src:  edit(t, "    selection: { percent: 10 }", "  \tselection: { percent: 10 }"),
+			line: 13, col: 3, contains: []string{"a tab indents this line"},
 		},
 		"bad fault id": {
 			src:  edit(t, "  - kind: instance-stop", "  - id: kill it\n    kind: instance-stop"),
@@ -547,11 +555,14 @@ func faultsBlock() string {
 	return "faults:\n  - kind: instance-stop\n    selection: { percent: 10 }\n    start_after: 10s\n    duration: 60s\n"
 }
 
+// A file over the limit is refused at the line and column where it goes
+// past it.
 func TestParseRejectsHugeFile(t *testing.T) {
 	big := valid + "# " + strings.Repeat("x", scenarios.MaxFileSize) + "\n"
 	errs := parseErrors(t, big)
-	if !strings.Contains(errs.Error(), "at most") {
-		t.Errorf("errors = %v", errs)
+	want := scenarios.Error{Path: "s.yaml", Line: 18, Column: scenarios.MaxFileSize - len(valid) + 1}
+	if len(errs) != 1 || errs[0].Line != want.Line || errs[0].Column != want.Column || !strings.Contains(errs[0].Msg, "goes past 1048576 bytes here") {
+		t.Errorf("errors = %v, want one at %d:%d", errs, want.Line, want.Column)
 	}
 }
 

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gameday-tui/gameday/providers"
@@ -61,7 +63,15 @@ type Target struct {
 	// Fields holds the provider's own settings (namespace, region, …), as
 	// its providers.Spec declares them.
 	Fields providers.Fields `json:"fields,omitempty"`
+	// where is the target's place in its scenario file, "file:line:col"
+	// ("" for a target built in code or read back from a journal).
+	where string
 }
+
+// Where says where the target is written in its scenario file, as
+// "file:line:col", so a refusal about it (an unconfirmed production
+// target) can point there; "" when it was not read from a file.
+func (t Target) Where() string { return t.where }
 
 // Load is the traffic of a run: the built-in load generator (Rate, with
 // Path on the target or a URL anywhere), or an external command (k6, say)
@@ -74,6 +84,12 @@ type Load struct {
 	// Command, when set, is the external load: argv of a program gameday
 	// runs for the length of the run. There is then no built-in load.
 	Command []string `json:"command,omitempty"`
+	// AcceptRedirects counts a 3xx answer as a success. By default it is
+	// an error (category "3xx"): the built-in load does not follow
+	// redirects, and an endpoint that starts redirecting (to a login
+	// page, a maintenance page) is not serving what the hypothesis is
+	// about.
+	AcceptRedirects bool `json:"accept_redirects,omitempty"`
 }
 
 // BuiltIn reports whether l asks for the built-in load generator.
@@ -103,6 +119,46 @@ type Fault struct {
 	Duration   time.Duration `json:"duration,omitempty"`
 	// Manual faults are not started on schedule, only on demand.
 	Manual bool `json:"manual,omitempty"`
+	// Ladder, when set, widens the fault step by step while the steady
+	// state holds (selection: { steps: [10%, 25%, 50%], hold: 60s });
+	// Fault.Selection is then its first step.
+	Ladder *Ladder `json:"ladder,omitempty"`
+}
+
+// Ladder is a progressive blast radius: start small, widen while steady.
+// The run injects the first step; after each Hold in which every
+// steady-state bound held over the step, it rolls the step back, verifies
+// it gone, and injects the next, wider one — so at any time the fault
+// covers one step's targets. At the first breach it stops widening and
+// rolls the step back; with OnBreach "hold" the last step that held is
+// applied again until the fault's end, otherwise ("stop") the fault ends.
+type Ladder struct {
+	Steps []providers.Selection `json:"steps"`
+	Hold  time.Duration         `json:"hold"`
+	// OnBreach is "stop" (the default) or "hold".
+	OnBreach string `json:"on_breach,omitempty"`
+}
+
+// Widest returns the ladder's last (widest) step.
+func (l *Ladder) Widest() providers.Selection { return l.Steps[len(l.Steps)-1] }
+
+// The OnBreach values.
+const (
+	OnBreachStop = "stop"
+	OnBreachHold = "hold"
+)
+
+// Limits cap what a plan's faults may take from the system together,
+// counting every fault as if all were in force at once (the console can
+// inject any fault early). A zero field sets no cap.
+type Limits struct {
+	// MemoryMB caps the sum, over the memory-stress faults, of memory_mb
+	// times the targets each hits (its selection count, else one).
+	MemoryMB int `json:"memory_mb,omitempty"`
+	// CPUCores caps the sum, over the cpu-stress faults, of workers ×
+	// load% times the targets each hits, in cores: two workers at 50%
+	// are one core.
+	CPUCores float64 `json:"cpu_cores,omitempty"`
 }
 
 // StopCondition aborts a run when Metric is beyond its bound for For.
@@ -131,12 +187,51 @@ type Plan struct {
 	StopConditions []StopCondition  `json:"stop_conditions,omitempty"`
 	MaxPercent     float64          `json:"max_percent,omitempty"`
 	MaxCount       int              `json:"max_count,omitempty"`
+	// Limits cap the memory and CPU the faults take together.
+	Limits Limits `json:"limits,omitzero"`
 	// Metrics, when set, is a metric source the run reads besides (or,
 	// without built-in load, instead of) the load generator.
 	Metrics *MetricsConfig `json:"metrics,omitempty"`
 	// NearMargin is how close to a bound a value counts as "near" (amber
 	// on the console): a fraction of the bound, DefaultNearMargin when 0.
 	NearMargin float64 `json:"near_margin,omitempty"`
+
+	// pos holds where each field was written in the file, by the paths
+	// Validate names ("faults[1].params"), for Where. Nil for a plan
+	// built in code or read back from a journal.
+	pos map[string]filePos
+}
+
+// filePos is a 1-based line and column in a scenario file.
+type filePos struct{ line, col int }
+
+// Where says where the field at path at ("faults[1]", "target.name", as
+// Validate names fields) is written in the plan's file — or the nearest
+// field that holds it — as "file:line:col", so a refusal at run time
+// (a blast radius beyond the plan's cap) points where an error of
+// validate would. A plan not read from a file gives its Path alone.
+func (p *Plan) Where(at string) string {
+	for {
+		if ps, ok := p.pos[at]; ok && ps.line > 0 {
+			if ps.col > 0 {
+				return fmt.Sprintf("%s:%d:%d", p.Path, ps.line, ps.col)
+			}
+			return fmt.Sprintf("%s:%d", p.Path, ps.line)
+		}
+		if at == "" {
+			return p.Path
+		}
+		at = parent(at)
+	}
+}
+
+// parent is the path that holds at: "faults[1].params" → "faults[1]" →
+// "faults" → "".
+func parent(at string) string {
+	if i := strings.LastIndexAny(at, ".["); i >= 0 {
+		return at[:i]
+	}
+	return ""
 }
 
 // DefaultNearMargin is the near margin of a plan that sets none: within

@@ -55,6 +55,13 @@ func (p *Plan) WithPhases(ph Phases) *Plan {
 	q.Phases.Fault = now
 	for i := range q.Faults {
 		f := &q.Faults[i]
+		if l := f.Ladder; l != nil && old > 0 {
+			// A ladder keeps its shape: its hold scales with the phase.
+			c := *l
+			c.Steps = slices.Clone(l.Steps)
+			c.Hold = time.Duration(float64(l.Hold) * float64(now) / float64(old))
+			f.Ladder = &c
+		}
 		if f.StartAfter+f.Duration <= now && f.StartAfter < now {
 			continue
 		}

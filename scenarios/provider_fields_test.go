@@ -199,3 +199,44 @@ func TestValidateProviderOwnedFields(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLadder(t *testing.T) {
+	src := edit(t, "selection: { percent: 10 }", "selection: { steps: [10%, 25%, 50%], hold: 20s, on_breach: hold }")
+	p, err := scenarios.Parse("l.yaml", []byte(src), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := p.Faults[0].Ladder
+	if l == nil || len(l.Steps) != 3 || l.Steps[1].Percent != 25 || l.Hold != 20*time.Second || l.OnBreach != "hold" || p.Faults[0].Selection.Percent != 10 {
+		t.Errorf("ladder = %+v, selection %v", l, p.Faults[0].Selection)
+	}
+	counts := edit(t, "selection: { percent: 10 }", "selection: { steps: [1, 2, 3], hold: 20s }")
+	if p, err := scenarios.Parse("l.yaml", []byte(counts), testOptions()); err != nil || p.Faults[0].Ladder.Steps[2].Count != 3 {
+		t.Errorf("count steps: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		sel, want string
+	}{
+		"one step":       {"{ steps: [10%], hold: 30s }", "a ladder needs at least two steps"},
+		"no hold":        {"{ steps: [10%, 20%] }", "a ladder needs hold"},
+		"mixed":          {"{ steps: [10%, 2], hold: 30s }", "steps are all percentages or all counts"},
+		"narrower":       {"{ steps: [20%, 10%], hold: 30s }", "each step must be wider than the one before"},
+		"bad step":       {"{ steps: [ten, 20%], hold: 30s }", "a step is a percentage like 10% or a count like 2"},
+		"beyond the cap": {"{ steps: [10%, 50%], hold: 30s }\nmax_percent: 25", "the widest step, 50%, is beyond the plan's max_percent of 25"},
+		"too long":       {"{ steps: [1, 2, 3], hold: 40s }", "3 steps held 40s each need more than 1m20s before the widest; the fault lasts 1m0s"},
+		"with a percent": {"{ percent: 10, steps: [1, 2], hold: 10s }", "selection takes steps or a percent or a count, not both"},
+		"unknown breach": {"{ steps: [1, 2], hold: 10s, on_breach: retry }", `on_breach is "stop"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := strings.Replace(valid, "selection: { percent: 10 }", "selection: "+tc.sel, 1)
+			if strings.Contains(tc.sel, "max_percent") {
+				parts := strings.SplitN(tc.sel, "\n", 2)
+				src = strings.Replace(strings.Replace(valid, "selection: { percent: 10 }", "selection: "+parts[0], 1), "faults:", parts[1]+"\nfaults:", 1)
+			}
+			errs := parseErrors(t, src)
+			if !strings.Contains(errs.Error(), tc.want) {
+				t.Errorf("errors %v, want %q", errs, tc.want)
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -73,15 +74,18 @@ type Error struct {
 }
 
 // Error renders the mistake as "path:line:col: msg", the form editors and
-// terminals turn into a link.
+// terminals turn into a link. Control characters in it (a field name
+// written as "\e[2J" in the file, a file name) are shown escaped, so the
+// message is safe to print on a terminal.
 func (e *Error) Error() string {
+	path, msg := escapeControls(e.Path), escapeControls(e.Msg)
 	switch {
 	case e.Line <= 0:
-		return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+		return fmt.Sprintf("%s: %s", path, msg)
 	case e.Column <= 0:
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+		return fmt.Sprintf("%s:%d: %s", path, e.Line, msg)
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
+	return fmt.Sprintf("%s:%d:%d: %s", path, e.Line, e.Column, msg)
 }
 
 // Errors are every mistake found in one scenario file, in file order.
@@ -132,6 +136,8 @@ func Parse(path string, data []byte, opts Options) (*Plan, error) {
 		p := d.plan(root)
 		d.check(p)
 		if len(d.errs) == 0 {
+			p.pos = d.positions()
+			p.Target.where = p.Where("target.name")
 			return p, nil
 		}
 	}
@@ -139,19 +145,67 @@ func Parse(path string, data []byte, opts Options) (*Plan, error) {
 	return nil, &errs
 }
 
+// ErrNotRegular is wrapped by the error LoadFile returns for a path that
+// is not a regular file: a directory, a named pipe, a device, a socket.
+var ErrNotRegular = errors.New("not a regular file")
+
 // LoadFile reads and parses the scenario file at path. An invalid file
-// gives an *Errors; a file that cannot be read gives the read error.
+// gives an *Errors; a file that cannot be read gives the read error, and
+// one that is not a regular file an error wrapping ErrNotRegular.
+//
+// Only a regular file is read, and nothing can make LoadFile wait: a named
+// pipe would block the open until something writes to it (and a device
+// such as /dev/zero never ends), so the path is checked first, then opened
+// without blocking (O_NONBLOCK) and checked again by the descriptor, in
+// case it was swapped in between. A file over MaxFileSize is refused after
+// reading one byte past the limit.
 func LoadFile(path string, opts Options) (*Plan, error) {
-	f, err := os.Open(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	if err := regular(path, fi); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("read scenario %s: %w", path, err)
+	}
+	if err := regular(path, fi); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read scenario %s: %w", path, err)
 	}
 	return Parse(path, data, opts)
+}
+
+// regular returns nil when fi is a regular file's, else an error wrapping
+// ErrNotRegular that says what path is.
+func regular(path string, fi os.FileInfo) error {
+	m := fi.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	what := "not a regular file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO); to read a scenario from a pipe, pass - and redirect it to standard input"
+	case m&os.ModeCharDevice != 0:
+		what = "a character device"
+	case m&os.ModeDevice != 0:
+		what = "a device"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("read scenario %s: %w: it is %s", escapeControls(path), ErrNotRegular, what)
 }
 
 // yamlLine pulls the line out of yaml.v3's "yaml: line 3: …" errors.
@@ -161,7 +215,11 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // node, or nil after recording why it cannot.
 func (d *decoder) document(data []byte) *yaml.Node {
 	if len(data) > MaxFileSize {
-		d.errorAt(nil, "the file is %d bytes; a scenario file is at most %d (is this the right file?)", len(data), MaxFileSize)
+		// The place where the file goes past the limit: a file read by
+		// LoadFile ends one byte after it.
+		line, col := position(data, MaxFileSize)
+		d.errs = append(d.errs, &Error{Path: d.path, Line: line, Column: col,
+			Msg: fmt.Sprintf("the file goes past %d bytes here, the most a scenario file may hold (is this the right file?)", MaxFileSize)})
 		return nil
 	}
 	d.lines = lastLine(data)
@@ -169,7 +227,13 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	switch err := decodeYAML(dec, &doc); {
 	case errors.Is(err, io.EOF):
-		d.errorAt(nil, "the file is empty; a scenario needs at least title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults")
+		// Nothing is at any place; the first line is where it should be.
+		what := "empty"
+		if len(bytes.TrimSpace(data)) > 0 {
+			what = "empty but for comments"
+		}
+		d.errs = append(d.errs, &Error{Path: d.path, Line: 1, Column: 1,
+			Msg: "the file is " + what + "; a scenario needs at least title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults"})
 		return nil
 	case err != nil:
 		d.yamlError(data, err)
@@ -245,6 +309,21 @@ func (d *decoder) yamlError(data []byte, err error) {
 			e.Line = last
 			problem += " at the end of the file"
 		}
+		// A tab where YAML wants indentation. yaml.v3 names the line the
+		// token started on ("cannot start any token": the tab's), or the
+		// line a plain scalar started on, which the tab continues
+		// ("violates indentation"); the tab is the place.
+		last := 0
+		switch {
+		case strings.Contains(problem, "tab character"):
+			last = lastLine(data)
+		case strings.Contains(problem, "cannot start any token"):
+			last = e.Line
+		}
+		if line, col, ok := leadingTab(data, e.Line, last); ok {
+			e.Line, e.Column = line, col
+			problem = "a tab indents this line; YAML indents with spaces only"
+		}
 		e.Msg = "invalid YAML: " + problem
 		return
 	}
@@ -278,6 +357,28 @@ func lineBreak(data []byte, i int) int {
 		return 3
 	}
 	return 0
+}
+
+// leadingTab finds the first line from line from to line to (1-based,
+// inclusive) whose indentation holds a tab, and the tab's column.
+func leadingTab(data []byte, from, to int) (line, col int, found bool) {
+	line, start, indent := 1, 0, true
+	for i := 0; i < len(data) && line <= to; {
+		if n := lineBreak(data, i); n > 0 {
+			i += n
+			line, start, indent = line+1, i, true
+			continue
+		}
+		switch {
+		case !indent || line < from:
+		case data[i] == '\t':
+			return line, utf8.RuneCount(data[start:i]) + 1, true
+		case data[i] != ' ':
+			indent = false
+		}
+		i++
+	}
+	return 0, 0, false
 }
 
 // lastLine is the number of the file's last line.

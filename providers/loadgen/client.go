@@ -315,7 +315,9 @@ func discardChunked(br *bufio.Reader) error {
 }
 
 // stdClient sends requests with net/http: used for https URLs and when the
-// caller supplies its own *http.Client.
+// caller supplies its own *http.Client. Its own client, like rawClient,
+// does not follow redirects: a 3xx is the answer, classified as such. A
+// caller's client follows its own policy.
 type stdClient struct {
 	c   *http.Client
 	url string
@@ -326,7 +328,7 @@ func newStdClient(u *url.URL, c *http.Client) *stdClient {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 10000
 		t.MaxIdleConns = 10000
-		c = &http.Client{Transport: t}
+		c = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return &stdClient{c: c, url: u.String()}
 }
@@ -359,8 +361,10 @@ func (r stdRequester) Do(deadline time.Time) (int, error) {
 // Classify returns the category of one request's outcome: its status code
 // if it got a response, else the kind of error.
 //
-//   - a status of 400–499 is Status4xx, 500–599 Status5xx, anything else
-//     that is a whole response is Success;
+//   - a status of 300–399 is Status3xx (neither client follows redirects;
+//     Config.AcceptRedirects counts them as successes), 400–499 Status4xx,
+//     500–599 Status5xx, anything else that is a whole response is
+//     Success;
 //   - a deadline (the request's Timeout) is Timeout;
 //   - ECONNREFUSED is Refused;
 //   - ECONNRESET, EPIPE, ECONNABORTED, or the connection ending before a
@@ -373,6 +377,8 @@ func Classify(code int, err error) Category {
 			return Status5xx
 		case code >= 400 && code < 500:
 			return Status4xx
+		case code >= 300 && code < 400:
+			return Status3xx
 		default:
 			return Success
 		}

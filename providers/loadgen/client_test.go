@@ -231,6 +231,12 @@ func TestCategories(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release); slow.Close() })
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			http.Redirect(w, r, "/login", http.StatusMovedPermanently)
+		}
+	}))
+	t.Cleanup(redirect.Close)
 
 	resetter := newScriptServer(t, func(c net.Conn, br *bufio.Reader) {
 		readRequest(br)
@@ -254,7 +260,10 @@ func TestCategories(t *testing.T) {
 		want    Category
 	}{
 		"200":           {status(200), time.Second, Success},
-		"302":           {status(302), time.Second, Success},
+		"204":           {status(204), time.Second, Success},
+		"302":           {status(302), time.Second, Status3xx},
+		"301 elsewhere": {redirect.URL, time.Second, Status3xx}, // not followed
+		"304":           {status(304), time.Second, Status3xx},
 		"404":           {status(404), time.Second, Status4xx},
 		"500":           {status(500), time.Second, Status5xx},
 		"503":           {status(503), time.Second, Status5xx},

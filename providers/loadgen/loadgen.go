@@ -12,7 +12,7 @@
 //
 // Each response is binned into the one-second window in which it completed.
 // A window has latency percentiles from an HDR histogram, success and error
-// counts by category (HTTP 4xx/5xx, timeout, refused, reset, dropped,
+// counts by category (HTTP 3xx/4xx/5xx, timeout, refused, reset, dropped,
 // other), throughput and the in-flight count; the last Config.Keep windows
 // are kept in a bounded ring.
 //
@@ -71,8 +71,13 @@ type Config struct {
 	// Keep is the number of one-second windows kept (default 600).
 	Keep int
 	// Client, if set, sends the requests through net/http instead of the
-	// lean built-in client.
+	// lean built-in client; it follows redirects by its own CheckRedirect.
 	Client *http.Client
+	// AcceptRedirects counts a 3xx answer as a success. By default it is
+	// an error of category Status3xx: the generator does not follow
+	// redirects, and a service that starts answering with one (to a login
+	// or maintenance page) is not serving what it was asked.
+	AcceptRedirects bool
 	// OnWindow, if set, is called with each window as it closes. It must
 	// not block (it runs on the recording path) nor call the Generator.
 	OnWindow func(Window)
@@ -405,7 +410,16 @@ func (g *Generator) send(rq requester, rec *Recorder, due time.Duration) {
 	code, err := rq.Do(sent.Add(g.cfg.Timeout))
 	done := time.Now()
 	g.inflight.Add(-1)
-	rec.Record(done, done.Sub(g.start)-due, Classify(code, err), code)
+	rec.Record(done, done.Sub(g.start)-due, g.classify(code, err), code)
+}
+
+// classify is Classify with Config.AcceptRedirects applied.
+func (g *Generator) classify(code int, err error) Category {
+	c := Classify(code, err)
+	if c == Status3xx && g.cfg.AcceptRedirects {
+		return Success
+	}
+	return c
 }
 
 // closedLoop is the max mode: Workers workers each send their next request

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -450,5 +451,53 @@ func TestRunCategoriesEndToEnd(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A redirect is an error of its own category unless the configuration
+// accepts redirects, on the pooled fast path and in the max mode alike;
+// it is never followed.
+func TestRunRedirects(t *testing.T) {
+	t.Parallel()
+	var followed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			followed.Add(1)
+			return
+		}
+		http.Redirect(w, r, "/login", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	for name, cfg := range map[string]Config{
+		"rate": {URL: srv.URL + "/api", Rate: 50, Duration: 300 * time.Millisecond},
+		"max":  {URL: srv.URL + "/api", Workers: 2, Duration: 200 * time.Millisecond},
+	} {
+		for _, accept := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/accept=%v", name, accept), func(t *testing.T) {
+				t.Parallel()
+				cfg.AcceptRedirects = accept
+				s, err := newGen(t, cfg).Run(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ok, redirects := s.OK, s.Errors[Status3xx]
+				if accept {
+					ok, redirects = redirects, ok
+				}
+				if s.Requests == 0 || redirects != s.Requests || ok != 0 || s.StatusCodes["302"] != s.Requests {
+					t.Errorf("accept %v: %d requests, %d ok, errors %v, codes %v", accept, s.Requests, s.OK, s.Errors, s.StatusCodes)
+				}
+				var text strings.Builder
+				if err := s.WriteText(&text); err != nil {
+					t.Fatal(err)
+				}
+				if got := strings.Contains(text.String(), "3xx:"); got == accept {
+					t.Errorf("accept %v: the summary lists 3xx: %v\n%s", accept, got, text.String())
+				}
+			})
+		}
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("%d redirects were followed", n)
 	}
 }

@@ -193,7 +193,7 @@ func (p *connPool) drop(pc *poolConn) {
 func (p *connPool) record(due time.Duration, code int, err error) {
 	done := time.Now()
 	p.g.inflight.Add(-1)
-	p.g.rec.Load().Record(done, done.Sub(p.g.start)-due, Classify(code, err), code)
+	p.g.rec.Load().Record(done, done.Sub(p.g.start)-due, p.g.classify(code, err), code)
 	p.requests.Done()
 }
 

@@ -36,7 +36,7 @@ type Summary struct {
 	Success float64 `json:"success"`
 	// StatusCodes counts responses by HTTP status code.
 	StatusCodes map[string]int64 `json:"status_codes"`
-	// Errors counts failed requests by category (4xx and 5xx included).
+	// Errors counts failed requests by category (3xx, 4xx and 5xx included).
 	Errors map[Category]int64 `json:"errors"`
 	// Interrupted is true when the run was stopped (its context done)
 	// before its Duration.

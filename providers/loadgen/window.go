@@ -10,12 +10,13 @@ import (
 )
 
 // Category classifies the outcome of one request. The empty category means
-// success (a final status below 400).
+// success (a final status below 300, or a 3xx with Config.AcceptRedirects).
 type Category string
 
 // The outcome categories. An error belongs to exactly one.
 const (
 	Success   Category = ""
+	Status3xx Category = "3xx"     // the server answered 300–399: a redirect is not the answer asked for
 	Status4xx Category = "4xx"     // the server answered 400–499
 	Status5xx Category = "5xx"     // the server answered 500–599
 	Timeout   Category = "timeout" // no full response within Config.Timeout
@@ -26,31 +27,33 @@ const (
 )
 
 // Categories lists the error categories in the order reports show them.
-var Categories = []Category{Status4xx, Status5xx, Timeout, Refused, Reset, Dropped, Other}
+var Categories = []Category{Status3xx, Status4xx, Status5xx, Timeout, Refused, Reset, Dropped, Other}
 
 // catIndex maps a category to its slot in the counters; Success is 0.
 func catIndex(c Category) int {
 	switch c {
 	case Success:
 		return 0
-	case Status4xx:
+	case Status3xx:
 		return 1
-	case Status5xx:
+	case Status4xx:
 		return 2
-	case Timeout:
+	case Status5xx:
 		return 3
-	case Refused:
+	case Timeout:
 		return 4
-	case Reset:
+	case Refused:
 		return 5
-	case Dropped:
+	case Reset:
 		return 6
-	default:
+	case Dropped:
 		return 7
+	default:
+		return 8
 	}
 }
 
-const numCats = 8
+const numCats = 9
 
 // Histogram range (providers.NewHist): latencies are recorded in
 // microseconds from 1 µs to one hour with three significant digits (0.1 %

@@ -82,7 +82,7 @@ func TestRecorderCategoriesAndDropped(t *testing.T) {
 	t.Parallel()
 	r := NewRecorder(t0, 10)
 	at := t0.Add(100 * time.Millisecond)
-	for c, n := range map[Category]int{Success: 6, Status4xx: 1, Status5xx: 2, Timeout: 3, Refused: 4, Reset: 5, Dropped: 7, Other: 8} {
+	for c, n := range map[Category]int{Success: 6, Status3xx: 9, Status4xx: 1, Status5xx: 2, Timeout: 3, Refused: 4, Reset: 5, Dropped: 7, Other: 8} {
 		for range n {
 			lat := 10 * time.Millisecond
 			if c == Dropped {
@@ -93,10 +93,10 @@ func TestRecorderCategoriesAndDropped(t *testing.T) {
 	}
 	r.Advance(t0.Add(time.Second))
 	w := r.Windows()[0]
-	if w.Requests != 36 || w.OK != 6 {
-		t.Errorf("requests %d ok %d; want 36, 6", w.Requests, w.OK)
+	if w.Requests != 45 || w.OK != 6 {
+		t.Errorf("requests %d ok %d; want 45, 6", w.Requests, w.OK)
 	}
-	for c, n := range map[Category]int64{Status4xx: 1, Status5xx: 2, Timeout: 3, Refused: 4, Reset: 5, Dropped: 7, Other: 8} {
+	for c, n := range map[Category]int64{Status3xx: 9, Status4xx: 1, Status5xx: 2, Timeout: 3, Refused: 4, Reset: 5, Dropped: 7, Other: 8} {
 		if w.Errors[c] != n {
 			t.Errorf("errors[%s] = %d, want %d", c, w.Errors[c], n)
 		}
@@ -104,16 +104,16 @@ func TestRecorderCategoriesAndDropped(t *testing.T) {
 	if _, ok := w.Errors[Success]; ok {
 		t.Errorf("success counted as an error")
 	}
-	if got, want := w.ErrorRate(), 30.0/36; math.Abs(got-want) > 1e-9 {
+	if got, want := w.ErrorRate(), 39.0/45; math.Abs(got-want) > 1e-9 {
 		t.Errorf("error rate %v, want %v", got, want)
 	}
 	// Dropped requests were never sent: no latency, so the 10 ms of the
-	// 29 sent ones is every percentile.
+	// 38 sent ones is every percentile.
 	if w.P50 != 10*time.Millisecond || w.Max != 10*time.Millisecond {
 		t.Errorf("p50 %v max %v, want 10ms (dropped excluded)", w.P50, w.Max)
 	}
 	s := w.Sample()
-	if s.Running != -1 || s.Errors != 30 || s.ErrorsBy["dropped"] != 7 || s.P95 != 10 || !s.At.Equal(w.End) {
+	if s.Running != -1 || s.Errors != 39 || s.ErrorsBy["dropped"] != 7 || s.ErrorsBy["3xx"] != 9 || s.P95 != 10 || !s.At.Equal(w.End) {
 		t.Errorf("sample %+v", s)
 	}
 }

@@ -54,7 +54,8 @@ func TestListUserScenariosInAnyScript(t *testing.T) {
 	extra := t.TempDir()
 	base := shippedSource(t, "latency.yaml")
 	writeScenario(t, filepath.Join(cwd, "scenarios", "jp.yaml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: 遅延注入テスト", 1))
-	writeScenario(t, filepath.Join(extra, "mixed.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: \"DB 切替 \\e[2J\"", 1))
+	writeScenario(t, filepath.Join(extra, "mixed.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: DB 切替 (mixed)", 1))
+	writeScenario(t, filepath.Join(extra, "escape.yml"), strings.Replace(base, "title: Latency injection (500 ms)", "title: \"DB 切替 \\e[2J\"", 1))
 	bad := strings.Replace(base, "delay: 500ms", "delai: 500ms", 1)
 	writeScenario(t, filepath.Join(config, "bad.yaml"), bad)
 	writeScenario(t, filepath.Join(config, "README.md"), "not a scenario")
@@ -72,15 +73,18 @@ func TestListUserScenariosInAnyScript(t *testing.T) {
 	if !strings.HasPrefix(jp, "jp ") || !strings.Contains(jp, " 遅延注入テスト ") || !strings.HasSuffix(jp, filepath.Join("scenarios", "jp.yaml")) {
 		t.Errorf("./scenarios row = %q", jp)
 	}
-	if !strings.Contains(mixed, " DB 切替 \uFFFD[2J ") || strings.Contains(out, "\x1b") {
-		t.Errorf("a control character in a title reached the terminal: %q", mixed)
+	if !strings.Contains(mixed, " DB 切替 (mixed) ") {
+		t.Errorf("--scenarios row = %q", mixed)
+	}
+	if !strings.Contains(errOut, filepath.Join(extra, "escape.yml")+":2:8: title holds an escape character") || strings.Contains(out+errOut, "\x1b") {
+		t.Errorf("a control character in a title was not refused, or reached the terminal:\n%s", errOut)
 	}
 	checkAligned(t, lines)
 	badPath := filepath.Join(config, "bad.yaml")
 	if !strings.Contains(errOut, badPath+":") || !strings.Contains(errOut, `unknown field "delai" in params; did you mean "delay"?`) {
 		t.Errorf("stderr does not name the bad file's mistake:\n%s", errOut)
 	}
-	if !strings.Contains(errOut, "gameday: 1 scenario file could not be loaded") {
+	if !strings.Contains(errOut, "gameday: 2 scenario files could not be loaded") {
 		t.Errorf("stderr lacks the summary:\n%s", errOut)
 	}
 }

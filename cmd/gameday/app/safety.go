@@ -118,15 +118,28 @@ func dryRunHeadless(ctx context.Context, stdout io.Writer, c *conn, plan *scenar
 			when = "on demand"
 		}
 		ttl := engine.PlannedTTL(plan, fl, margin)
-		pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
-		calls, err := engine.PlanCalls(pctx, c.provider, plan.CallFault(fl), ttl)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("dry run: %w", err)
+		steps := []providers.Selection{fl.Selection}
+		if fl.Ladder != nil {
+			steps = fl.Ladder.Steps
+			fmt.Fprintf(stdout, "ladder   %s %s: %d steps, each held %s while steady, then widened; on a breach: %s\n", fl.ID, fl.Kind, len(steps), fl.Ladder.Hold, orDefault(fl.Ladder.OnBreach, scenarios.OnBreachStop))
 		}
-		fmt.Fprintf(stdout, "calls    %s %s %s, ttl %s:\n", fl.ID, fl.Kind, when, ttl)
-		for _, c := range calls {
-			fmt.Fprintf(stdout, "           %s\n", r(c))
+		for i, sel := range steps {
+			pf := plan.CallFault(fl)
+			pf.Selection = sel
+			pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+			calls, err := engine.PlanCalls(pctx, c.provider, pf, ttl)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("dry run: %w", err)
+			}
+			if fl.Ladder != nil {
+				fmt.Fprintf(stdout, "calls    %s %s step %d/%d (%s) %s, ttl at most %s:\n", fl.ID, fl.Kind, i+1, len(steps), sel, when, ttl)
+			} else {
+				fmt.Fprintf(stdout, "calls    %s %s %s, ttl %s:\n", fl.ID, fl.Kind, when, ttl)
+			}
+			for _, c := range calls {
+				fmt.Fprintf(stdout, "           %s\n", r(c))
+			}
 		}
 	}
 	if plan.Target.Production() {
@@ -138,6 +151,13 @@ func dryRunHeadless(ctx context.Context, stdout io.Writer, c *conn, plan *scenar
 	}
 	fmt.Fprintln(stdout, "dry run: nothing was changed")
 	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // previewFaults resolves each fault's targets now, for the plan card: the

@@ -118,7 +118,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 			}
 			url = c.loadBase + plan.Load.Path
 		}
-		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout})
+		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout, AcceptRedirects: plan.Load.AcceptRedirects})
 		if err != nil {
 			return nil, invalid(fmt.Errorf("%s: load: %w", plan.Path, err))
 		}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// A ladder of 1, 2, 3 targets of latency against a system whose p95
+// breaches its bound only with 3 slow targets: the run widens from 1 to 2
+// while steady, breaks off at 3, rolls it back, and (on_breach: stop) goes
+// on to recovery; the journal names the widest step that held and the one
+// that broke. With on_breach: hold, step 2 is applied again.
+func TestLadderStopsAtTheStepThatBreaches(t *testing.T) {
+	t.Parallel()
+	for _, onBreach := range []string{scenarios.OnBreachStop, scenarios.OnBreachHold} {
+		t.Run(onBreach, func(t *testing.T) {
+			t.Parallel()
+			prov := newFakeProvider(t)
+			f := fault("f1", providers.Latency)
+			f.Selection = providers.Selection{Count: 1}
+			f.Ladder = &scenarios.Ladder{Steps: []providers.Selection{{Count: 1}, {Count: 2}, {Count: 3}}, Hold: 400 * time.Millisecond, OnBreach: onBreach}
+			plan := testPlan(f)
+			plan.Phases = scenarios.Phases{Baseline: 200 * time.Millisecond, Fault: 8 * time.Second, Recovery: 300 * time.Millisecond}
+			h := start(t, plan, prov, prov, metricsFor(func(s *providers.Sample) bool {
+				if prov.activeSelection("f1").Count >= 3 {
+					s.P50, s.P95, s.P99 = 500, 900, 950
+				}
+				return true
+			}))
+			out := h.wait(t)
+			recs := h.records(t)
+			var steps []string
+			for _, r := range recs {
+				if r.Type == RecStep {
+					steps = append(steps, r.Step.What+" "+r.Step.Selection.String())
+				}
+			}
+			want := []string{"started count 1", "held count 1", "started count 2", "held count 2", "started count 3", "breached count 3"}
+			if onBreach == scenarios.OnBreachHold {
+				want = append(want, "started count 2")
+			}
+			if !slices.Equal(steps, want) {
+				t.Errorf("steps %q, want %q", steps, want)
+			}
+			got := prov.selections["f1"]
+			if len(got) < 3 || got[0].Count != 1 || got[1].Count != 2 || got[2].Count != 3 {
+				t.Errorf("injections %v, want 1, 2, 3", got)
+			}
+			// Every step had its own owner label, so verifying one never
+			// sees the next.
+			if o := prov.owners["f1"]; !strings.HasSuffix(o, "f1-s3") && !strings.HasSuffix(o, "f1-s2") {
+				t.Errorf("last owner %q, want a step's own label", o)
+			}
+			if prov.isActive("f1") {
+				t.Error("f1 still active after the run")
+			}
+			// After the breach, stop goes on to recovery at once; hold keeps
+			// step 2 to the end of the fault phase.
+			var faultAt, recoveryAt time.Time
+			for _, r := range recs {
+				if r.Type == RecPhase && r.Phase == Observing.String() && faultAt.IsZero() {
+					faultAt = r.At
+				}
+				if r.Type == RecPhase && r.Phase == Recovering.String() {
+					recoveryAt = r.At
+				}
+			}
+			early := recoveryAt.Sub(faultAt) < plan.Phases.Fault-time.Second
+			if early != (onBreach == scenarios.OnBreachStop) {
+				t.Errorf("the fault phase lasted %s of its %s; on_breach %s", recoveryAt.Sub(faultAt), plan.Phases.Fault, onBreach)
+			}
+			if out.Verdict != VerdictViolated {
+				t.Errorf("verdict %s (%s), want violated (the fault phase held a breaching step)", out.Verdict, out.Reason)
+			}
+		})
+	}
+}
