@@ -563,7 +563,10 @@ func checkReportReproduced(t *testing.T, w *world, journal, report string) {
 	if got := p.stdout.String(); got != string(want) {
 		t.Errorf("gameday report %s differs from the run's report %s:\n%s", journal, report, firstDiff(string(want), got))
 	}
-	out := filepath.Join(t.TempDir(), "again.md")
+	// Under the same name elsewhere, -o writes the same report and the
+	// same charts beside it (the report links them by that name).
+	again := t.TempDir()
+	out := filepath.Join(again, filepath.Base(report))
 	p, code = w.run(t, time.Minute, "report", journal, "-o", out)
 	if code != 0 {
 		t.Fatalf("gameday report -o exited %d\n%s", code, p.output())
@@ -574,6 +577,17 @@ func checkReportReproduced(t *testing.T, w *world, journal, report string) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("gameday report -o wrote a different report:\n%s", firstDiff(string(want), string(got)))
+	}
+	charts, _ := filepath.Glob(strings.TrimSuffix(report, ".md") + "-*.svg")
+	if len(charts) == 0 {
+		t.Error("the run wrote no SVG chart beside its report")
+	}
+	for _, c := range charts {
+		a, errA := os.ReadFile(c)
+		b, errB := os.ReadFile(filepath.Join(again, filepath.Base(c)))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: gameday report -o drew it otherwise (%v, %v)", filepath.Base(c), errA, errB)
+		}
 	}
 }
 

@@ -138,21 +138,6 @@ func formatBound(m scenarios.Metric, b scenarios.Bound) string {
 	return strings.Join(parts, " and ")
 }
 
-// checkName names a check as a JUnit test case: "baseline: p95 ≤ 200 ms".
-func checkName(group string, m scenarios.Metric, b scenarios.Bound) string {
-	var parts []string
-	if b.Min != nil {
-		parts = append(parts, fmt.Sprintf("%s ≥ %s", metricLabel(m), formatValue(m, *b.Min)))
-	}
-	if b.Max != nil {
-		parts = append(parts, fmt.Sprintf("%s ≤ %s", metricLabel(m), formatValue(m, *b.Max)))
-	}
-	if len(parts) == 0 {
-		parts = append(parts, metricLabel(m))
-	}
-	return group + ": " + strings.Join(parts, ", ")
-}
-
 // stopWatch tracks one stop condition over the samples. Time comes from the
 // samples' own timestamps, never the wall clock: a breach has lasted from
 // the start of the first breaching window to the end of the latest
@@ -189,18 +174,6 @@ func (w *stopWatch) add(s providers.Sample) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("stop condition: %s %s for %s", metricLabel(w.sc.Metric), text, formatDuration(w.sc.For)), true
-}
-
-// describeStop renders a stop condition as the plan states it.
-func describeStop(sc scenarios.StopCondition) string {
-	var parts []string
-	if sc.Above != nil {
-		parts = append(parts, "> "+formatValue(sc.Metric, *sc.Above))
-	}
-	if sc.Below != nil {
-		parts = append(parts, "< "+formatValue(sc.Metric, *sc.Below))
-	}
-	return fmt.Sprintf("%s %s for %s", metricLabel(sc.Metric), strings.Join(parts, " or "), formatDuration(sc.For))
 }
 
 // formatDuration renders d compactly: "10s", "2m", "1m30s", "500ms", "0s".
@@ -247,4 +220,14 @@ func BoundedMetrics(plan *scenarios.Plan) []scenarios.Metric { return planMetric
 // (≤ 1000 ms)".
 func FormatAgainst(m scenarios.Metric, v float64, b scenarios.Bound) string {
 	return fmt.Sprintf("%s %s (%s)", metricLabel(m), formatValue(m, v), formatBound(m, b))
+}
+
+// formatSeconds renders a measured delay at the samples' one-second
+// resolution, for the engine's own (English) reasons; the report words
+// its delays through the catalog.
+func formatSeconds(d time.Duration) string {
+	if d < time.Second {
+		return "under 1s"
+	}
+	return formatDuration(d.Round(time.Second))
 }

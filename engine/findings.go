@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,8 +15,12 @@ import (
 // findings is everything the report and the JUnit output say about a run,
 // derived from its journal alone: a pure function of the records (no clock,
 // no map iteration order). Deriving happens here and nowhere else; the
-// renderers (report.go, junit.go) only format what it holds (vegeta's
-// Metrics.Close and its reporters).
+// renderers (report.go, charts.go, junit.go) only word and draw what it
+// holds (vegeta's Metrics.Close and its reporters).
+//
+// What the report says in sentences is held as phrases — a catalog key
+// and structured arguments (values with their metric, times, user text) —
+// never as English: the renderer words them in the language asked for.
 type findings struct {
 	plan    *scenarios.Plan
 	env     *Environment
@@ -25,8 +30,13 @@ type findings struct {
 	groups  *sampleGroups
 	samples []providers.Sample // every sample, in journal order
 	faults  []FaultStatus      // as of the last record
+	phase   Phase              // as of the last record
 	outcome *Outcome           // nil when the journal has no verdict
 	checks  []Check            // the verdict's, or the checks so far
+	// live says the run is still going (its journal is held by it): a
+	// journal without a verdict is in progress, not unfinished, and its
+	// active faults are active, not left behind.
+	live bool
 	// rejudged is this version's verdict over the same samples, set only
 	// when the journal was judged by an older version (its checks carry
 	// no Method) and the two disagree.
@@ -44,13 +54,28 @@ type findings struct {
 	// baselineRunning is the median running count of the baseline, -1 if
 	// unknown.
 	baselineRunning int
+	// secondly says every sample covers one second (the built-in load):
+	// the report then says "worst second" rather than "worst window".
+	secondly bool
 
-	detect   detection
-	recover  recovery
-	extremes []extreme
-	// successes and improvements are what the notes and the figures say
-	// went well and what to improve.
-	successes, improvements []string
+	detect  detection
+	recover recovery
+	goals   []goalLine
+	trends  []trend
+	health  []healthSpan
+	scaling scaling
+	// others are the system events that are neither health checks nor
+	// recovery (a circuit breaker, a database, an alarm).
+	others  []Record
+	actions []actionItem
+	// why is the verdict's reason; successes and improvements are what
+	// the notes and the figures say went well and what to improve.
+	why                     []phrase
+	successes, improvements []phrase
+	// steps are the ladder steps (progressive blast radius) as journaled:
+	// each started, held or breached, in order.
+	steps  []StepRecord
+	stepAt []time.Time // when each of steps was journaled
 	// errorKinds counts the failed requests of each group by kind, as the
 	// samples' ErrorsBy say ("3xx", "timeout"); nil when none says.
 	errorKinds map[string]map[string]int64
@@ -59,30 +84,77 @@ type findings struct {
 // detection is when the fault first showed, and how.
 type detection struct {
 	found bool
-	after time.Duration // from the first injection
-	at    time.Time
-	// what says what showed it: a breach ("p95 240 ms > 200 ms") or a
-	// running-count drop.
-	what string
-	// mechanism is the system's own first reaction after the injection,
-	// if it reported one ("load balancer: health check took replica-2 out
-	// after 2 failed checks"), and when.
-	mechanism   string
-	mechanismAt time.Time
+	// byMetrics: a sample showed it (a breach or a running-count drop),
+	// not only the system's own reaction.
+	byMetrics bool
+	after     time.Duration // from the first injection
+	at        time.Time
+	// what says what showed it: a breach ("p95 240 ms > 200 ms"), a
+	// running-count drop, or the system's own reaction.
+	what phrase
+	// reaction is the system's own first reaction after the injection
+	// (a RecSystem "detected" event), if it reported one.
+	reaction *providers.SystemEvent
 }
 
-// recovery is when the system was back within bounds: state is
-// "recovered", "not recovered", "no data" or "no rollback".
+// recoveryState says whether and how the system came back.
+type recoveryState int
+
+const (
+	noRollback recoveryState = iota // nothing was rolled back
+	noImpact                        // nothing showed, so nothing had to recover
+	recovered
+	notRecovered
+	recoveryNoData
+)
+
+// recovery is when the system was back within bounds, measured from the
+// detection.
 type recovery struct {
-	state string
-	after time.Duration // from anchor
+	state recoveryState
+	after time.Duration // from the anchor
 	at    time.Time
-	from  string // "detection" or "the last rollback"
+}
+
+// goalState is where a goal of the hypothesis stands.
+type goalState int
+
+const (
+	goalMet goalState = iota
+	goalNotMet
+	goalNoData
+)
+
+// goalLine is one line of the summary: a steady-state bound, the value of
+// the phase under test (the fault; the baseline when nothing got past
+// it), and whether the goal was met there and in the recovery.
+type goalLine struct {
+	m     scenarios.Metric
+	b     scenarios.Bound
+	group string
+	c     Check
+	// rec is the recovery's check, when group is the fault and the
+	// recovery was measured.
+	rec   *Check
+	state goalState
+}
+
+// trend is one watched metric over the run: its value per phase, when it
+// first and last went beyond its bound after the first injection, when it
+// came back, and its extreme.
+type trend struct {
+	m        scenarios.Metric
+	b        scenarios.Bound
+	phases   []Check
+	firstOut time.Time
+	lastOut  time.Time
+	backIn   time.Time // zero when it never came back (or never left)
+	outCount int       // samples beyond the bound after the first injection
+	peak     extreme
 }
 
 // extreme is a metric's most extreme value and when it happened.
 type extreme struct {
-	label string
 	m     scenarios.Metric
 	v     float64
 	at    time.Time
@@ -90,7 +162,36 @@ type extreme struct {
 	ok    bool
 }
 
-func derive(records []Record) (*findings, error) {
+// healthSpan is one instance a health check took out and, if it did, put
+// back in. Either end may be missing.
+type healthSpan struct {
+	source, target string
+	out, in        time.Time
+}
+
+// scaling is the recovery and scaling of the instances: the system's own
+// restarts and replacements, and the running count.
+type scaling struct {
+	events []Record // system events of recovery sources, in order
+	// restarts counts the "recovered" ones: instances brought back.
+	restarts int
+	watched  bool // the plan bounds the running count
+	known    bool // samples carried the running count after the injection
+	low      int
+	lowAt    time.Time
+	backAt   time.Time // zero when it never came back to the baseline
+}
+
+// actionItem is an improvement note as a task: its text, the owners named
+// with a leading @, and a due date.
+type actionItem struct {
+	text   string
+	owners []string
+	due    string // YYYY-MM-DD, or ""
+	at     time.Time
+}
+
+func derive(records []Record, live bool) (*findings, error) {
 	if len(records) == 0 {
 		return nil, fmt.Errorf("empty journal: no records")
 	}
@@ -106,6 +207,7 @@ func derive(records []Record) (*findings, error) {
 		groups:          newSampleGroups(),
 		baselineRunning: -1,
 		hit:             map[string][]providers.Target{},
+		secondly:        true,
 	}
 	if s.env == nil {
 		s.env = &Environment{Provider: s.plan.Target.Provider}
@@ -119,6 +221,7 @@ func derive(records []Record) (*findings, error) {
 				smp := *rec.Sample
 				smp.Hist = ""
 				s.samples = append(s.samples, smp)
+				s.secondly = s.secondly && smp.Window() <= time.Second
 			}
 		case RecFault, RecRecover:
 			if rec.Fault == nil {
@@ -144,6 +247,13 @@ func derive(records []Record) (*findings, error) {
 			if rec.Event != nil {
 				s.events = append(s.events, rec)
 			}
+		case RecStep:
+			if rec.Step != nil {
+				st := *rec.Step
+				st.From = clampFrom(st.From, rec.At)
+				s.steps = append(s.steps, st)
+				s.stepAt = append(s.stepAt, rec.At)
+			}
 		case RecVerdict:
 			if rec.Outcome != nil {
 				o := *rec.Outcome
@@ -154,10 +264,18 @@ func derive(records []Record) (*findings, error) {
 			}
 		}
 	}
-	s.faults = Replay(records).Faults
+	// Only a journal without a verdict can be in progress.
+	s.live = live && s.outcome == nil
+	snap := Replay(records)
+	s.faults, s.phase = snap.Faults, snap.Phase
 	s.rejudge()
+	// The running count counts (for detection and recovery) only when
+	// the scenario watches it.
 	var running []float64
 	for _, smp := range s.groups.samples(GroupBaseline) {
+		if !s.watched(scenarios.Running) {
+			break
+		}
 		if v, ok := smp.Value(providers.SeriesRunning); ok {
 			running = append(running, v)
 		}
@@ -167,15 +285,70 @@ func derive(records []Record) (*findings, error) {
 	}
 	s.detect = s.findDetection()
 	s.recover = s.findRecovery()
-	s.extremes = []extreme{
-		s.extremeOf("Peak p95", scenarios.P95, false),
-		s.extremeOf("Peak error rate", scenarios.ErrorRate, false),
-		s.extremeOf("Lowest throughput", scenarios.Throughput, true),
-		s.extremeOf("Lowest running count", scenarios.Running, true),
-	}
+	s.goals = s.findGoals()
+	s.trends = s.findTrends()
+	s.sortEvents()
+	s.scaling = s.findScaling()
+	s.actions = s.findActions()
+	s.why = s.verdictWhy()
 	s.lessons()
 	s.errorKinds = countErrorKinds(s.groups)
 	return s, nil
+}
+
+// clampFrom keeps a step's start no later than its record.
+func clampFrom(from, at time.Time) time.Time {
+	if from.IsZero() || from.After(at) {
+		return at
+	}
+	return from
+}
+
+// ladderBreaches says, for every ladder step that breached, which step
+// of how many, its selection, after how long, what breached, and the
+// widest step that held before it: the structured twin of the engine's
+// reason.
+func (s *findings) ladderBreaches() []phrase {
+	var out []phrase
+	for i, st := range s.steps {
+		if st.What != StepBreached {
+			continue
+		}
+		var bad []phrase
+		for _, c := range st.Checks {
+			if !c.Holds {
+				bad = append(bad, breachOf(c))
+			}
+		}
+		held := say("ladder.noneheld")
+		if prev, ok := s.stepSelection(st.FaultID, st.Step-1); ok {
+			held = say("ladder.widestheld", st.Step-1, selWord(prev))
+		}
+		out = append(out, say("ladder.breached", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection), precise(s.stepAt[i].Sub(st.From)), list(bad), held))
+	}
+	return out
+}
+
+// ladderTops says, for every ladder whose widest step held, that it did.
+func (s *findings) ladderTops() []phrase {
+	var out []phrase
+	for _, st := range s.steps {
+		if st.What == StepHeld && st.Step == st.Of {
+			out = append(out, say("ladder.top", userText(st.FaultID), st.Of, selWord(st.Selection)))
+		}
+	}
+	return out
+}
+
+// stepSelection returns the selection of step n (1-based) of fault id's
+// ladder, as planned.
+func (s *findings) stepSelection(id string, n int) (providers.Selection, bool) {
+	for _, f := range s.plan.Faults {
+		if f.ID == id && f.Ladder != nil && n >= 1 && n <= len(f.Ladder.Steps) {
+			return f.Ladder.Steps[n-1], true
+		}
+	}
+	return providers.Selection{}, false
 }
 
 // countErrorKinds adds up the failed requests of each group by kind; nil
@@ -204,8 +377,9 @@ func countErrorKinds(g *sampleGroups) map[string]map[string]int64 {
 // rejudge sets the checks the report shows: the verdict's own, and, for a
 // journal judged by an older version of gameday (whose p95 was the median
 // of the per-second p95s), this version's judgement of the same samples
-// when it comes out otherwise (another verdict, or other checks failing), so the report never repeats a verdict its
-// own data contradicts without saying so.
+// when it comes out otherwise (another verdict, or other checks failing),
+// so the report never repeats a verdict its own data contradicts without
+// saying so.
 func (s *findings) rejudge() {
 	if s.outcome == nil {
 		s.checks = evaluate(s.plan, s.groups, false)
@@ -220,13 +394,13 @@ func (s *findings) rejudge() {
 		return
 	}
 	checks := evaluate(s.plan, s.groups, true)
+	now := Outcome{Verdict: VerdictHeld, Reason: "steady state held during fault and recovery", Checks: checks}
 	var bad []string
 	for _, c := range checks {
 		if c.Phase != GroupBaseline && !c.Holds {
 			bad = append(bad, describeBreach(c))
 		}
 	}
-	now := Outcome{Verdict: VerdictHeld, Reason: "steady state held during fault and recovery", Checks: checks}
 	if len(bad) > 0 {
 		now.Verdict, now.Reason = VerdictViolated, strings.Join(bad, "; ")
 	}
@@ -246,6 +420,16 @@ func (s *findings) rejudge() {
 	}
 }
 
+// verdict returns the outcome the report stands by: this version's
+// judgement when it differs from an older journal's, else the journal's
+// (nil when there is none).
+func (s *findings) verdict() *Outcome {
+	if s.rejudged != nil {
+		return s.rejudged
+	}
+	return s.outcome
+}
+
 func mergeTargets(have, more []providers.Target) []providers.Target {
 	for _, t := range more {
 		if !slices.ContainsFunc(have, func(h providers.Target) bool { return h.ID == t.ID }) {
@@ -253,13 +437,6 @@ func mergeTargets(have, more []providers.Target) []providers.Target {
 		}
 	}
 	return have
-}
-
-// rel renders t relative to the start of the run: "T+01:05".
-func (s *findings) rel(t time.Time) string {
-	d := max(t.Sub(s.start), 0)
-	secs := int(d / time.Second)
-	return fmt.Sprintf("T+%02d:%02d", secs/60, secs%60)
 }
 
 // check returns the check of metric m in group, if there is one.
@@ -272,6 +449,12 @@ func (s *findings) check(group string, m scenarios.Metric) (Check, bool) {
 	return Check{}, false
 }
 
+// watched reports whether the plan bounds m.
+func (s *findings) watched(m scenarios.Metric) bool {
+	_, ok := s.plan.SteadyState[m]
+	return ok
+}
+
 // ok reports whether smp is within every bound it carries and, when the
 // baseline running count is known, the running count is back to it.
 func (s *findings) ok(smp providers.Sample) bool {
@@ -280,6 +463,47 @@ func (s *findings) ok(smp providers.Sample) bool {
 	}
 	r, known := smp.Value(providers.SeriesRunning)
 	return s.baselineRunning < 0 || !known || int(r) >= s.baselineRunning
+}
+
+// sampleBreach returns what one sample breaches first, as a phrase.
+func (s *findings) sampleBreach(smp providers.Sample) (phrase, bool) {
+	for _, m := range planMetrics(s.plan) {
+		b := s.plan.SteadyState[m]
+		v, ok := m.Value(smp)
+		if !ok || (m == scenarios.P95 && !carriesLatency(smp)) || b.Holds(v) {
+			continue
+		}
+		return beyond(m, v, b), true
+	}
+	return phrase{}, false
+}
+
+// beyond says how v is beyond b: "p95 240 ms > 200 ms".
+func beyond(m scenarios.Metric, v float64, b scenarios.Bound) phrase {
+	if b.Max != nil && v > *b.Max {
+		return say("beyond.max", metricWord(m), valueOf{m, v}, valueOf{m, *b.Max})
+	}
+	if b.Min != nil && v < *b.Min {
+		return say("beyond.min", metricWord(m), valueOf{m, v}, valueOf{m, *b.Min})
+	}
+	return say("beyond.none", metricWord(m), valueOf{m, v})
+}
+
+// breachOf says why check c does not hold: "p95 365 ms > 200 ms during
+// the fault", the structured twin of describeBreach.
+func breachOf(c Check) phrase {
+	m, g := c.Metric, groupWord(c.Phase)
+	switch {
+	case c.Samples == 0:
+		return say("breach.nodata", metricWord(m), g)
+	case c.Method == MethodPerWindow:
+		return say("breach.windows", metricWord(m), valueOf{m, boundEdge(c.Bound)}, c.Breached, c.Samples, g, valueOf{m, c.Worst})
+	}
+	p := say("breach.value", beyond(m, c.Value, c.Bound), g)
+	if m == scenarios.Throughput && c.Bound.Min != nil && c.Offered > 0 && c.Offered < *c.Bound.Min && !c.Holds {
+		p = say("breach.offered", p, valueOf{m, c.Offered})
+	}
+	return p
 }
 
 // findDetection finds the first sample after the first injection that
@@ -292,8 +516,8 @@ func (s *findings) findDetection() detection {
 	}
 	for _, ev := range s.events {
 		if ev.Event.Kind == providers.EventDetected && !ev.Event.At.Before(s.firstInject) {
-			d.mechanism = strings.TrimSpace(ev.Event.Source + ": " + ev.Event.Text)
-			d.mechanismAt = ev.Event.At
+			e := *ev.Event
+			d.reaction = &e
 			break
 		}
 	}
@@ -301,18 +525,19 @@ func (s *findings) findDetection() detection {
 		if smp.At.Before(s.firstInject) {
 			continue
 		}
-		if b := breaches(s.plan, smp); len(b) > 0 {
-			d.found, d.after, d.at, d.what = true, smp.At.Sub(s.firstInject), smp.At, b[0]
+		if b, ok := s.sampleBreach(smp); ok {
+			d.found, d.byMetrics, d.after, d.at, d.what = true, true, smp.At.Sub(s.firstInject), smp.At, b
 			return d
 		}
 		if r, ok := smp.Value(providers.SeriesRunning); ok && s.baselineRunning >= 0 && int(r) < s.baselineRunning {
-			d.found, d.after, d.at = true, smp.At.Sub(s.firstInject), smp.At
-			d.what = fmt.Sprintf("running count %d < %d (baseline)", int(r), s.baselineRunning)
+			d.found, d.byMetrics, d.after, d.at = true, true, smp.At.Sub(s.firstInject), smp.At
+			d.what = say("detect.running", int(r), s.baselineRunning)
 			return d
 		}
 	}
-	if d.mechanism != "" {
-		d.found, d.after, d.at, d.what = true, d.mechanismAt.Sub(s.firstInject), d.mechanismAt, d.mechanism
+	if e := d.reaction; e != nil {
+		d.found, d.after, d.at = true, e.At.Sub(s.firstInject), e.At
+		d.what = say("detect.system", userText(e.Source), userText(e.Text))
 	}
 	return d
 }
@@ -322,16 +547,16 @@ func (s *findings) findDetection() detection {
 // from the detection (the first breach or running-count drop after
 // injection): a system that heals itself while the fault is still in place
 // — a supervisor replacing a killed replica — recovers before the
-// rollback, and that is the time a post-mortem wants. Without a detection
-// it looks from the last rollback.
+// rollback, and that is the time a post-mortem wants. When no sample
+// ever left its bounds there is nothing to recover from (noImpact).
 func (s *findings) findRecovery() recovery {
-	if s.lastRollback.IsZero() {
-		return recovery{state: "no rollback"}
+	switch {
+	case s.lastRollback.IsZero():
+		return recovery{state: noRollback}
+	case !s.detect.byMetrics:
+		return recovery{state: noImpact}
 	}
-	anchor, from := s.lastRollback, "the last rollback"
-	if s.detect.found {
-		anchor, from = s.firstInject.Add(s.detect.after), "detection"
-	}
+	anchor := s.firstInject.Add(s.detect.after)
 	var after []providers.Sample
 	for _, smp := range s.samples {
 		if !smp.At.Before(anchor) {
@@ -339,22 +564,85 @@ func (s *findings) findRecovery() recovery {
 		}
 	}
 	if len(after) == 0 {
-		return recovery{state: "no data", from: from}
+		return recovery{state: recoveryNoData}
 	}
 	k := len(after)
 	for k > 0 && s.ok(after[k-1]) {
 		k--
 	}
 	if k == len(after) {
-		return recovery{state: "not recovered", from: from}
+		return recovery{state: notRecovered}
 	}
-	return recovery{state: "recovered", after: max(after[k].At.Sub(anchor), 0), at: after[k].At, from: from}
+	return recovery{state: recovered, after: max(after[k].At.Sub(anchor), 0), at: after[k].At}
+}
+
+// findGoals derives one summary line per bound of the plan.
+func (s *findings) findGoals() []goalLine {
+	group := GroupFault
+	if !s.groups.reached(GroupFault) {
+		group = GroupBaseline
+	}
+	var out []goalLine
+	for _, m := range planMetrics(s.plan) {
+		g := goalLine{m: m, b: s.plan.SteadyState[m], group: group}
+		c, ok := s.check(group, m)
+		g.c = c
+		if r, rok := s.check(GroupRecovery, m); group == GroupFault && rok {
+			g.rec = &r
+		}
+		switch {
+		case !ok || c.Samples == 0:
+			g.state = goalNoData
+		case !c.Holds || g.rec != nil && g.rec.Samples > 0 && !g.rec.Holds:
+			g.state = goalNotMet
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// findTrends derives the trend of each watched classic metric but the
+// running count (which the recovery section follows).
+func (s *findings) findTrends() []trend {
+	var out []trend
+	for _, m := range []scenarios.Metric{scenarios.ErrorRate, scenarios.P95, scenarios.Throughput} {
+		b, ok := s.plan.SteadyState[m]
+		if !ok {
+			continue
+		}
+		t := trend{m: m, b: b, peak: s.extremeOf(m, b.Max == nil && b.Min != nil)}
+		for _, g := range groups {
+			if c, ok := s.check(g, m); ok {
+				t.phases = append(t.phases, c)
+			}
+		}
+		if !s.firstInject.IsZero() {
+			for _, smp := range s.samples {
+				v, ok := m.Value(smp)
+				if !ok || smp.At.Before(s.firstInject) || (m == scenarios.P95 && !carriesLatency(smp)) {
+					continue
+				}
+				switch {
+				case !b.Holds(v):
+					if t.firstOut.IsZero() {
+						t.firstOut = smp.At
+					}
+					t.lastOut, t.backIn = smp.At, time.Time{}
+					t.outCount++
+				case !t.lastOut.IsZero() && t.backIn.IsZero():
+					t.backIn = smp.At
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // extremeOf returns the peak (or lowest, when low) of metric m over the
 // fault and recovery samples (the whole run when there are none).
-func (s *findings) extremeOf(label string, m scenarios.Metric, low bool) extreme {
-	e := extreme{label: label, m: m}
+func (s *findings) extremeOf(m scenarios.Metric, low bool) extreme {
+	e := extreme{m: m}
 	look := func(grp string, ss []providers.Sample) {
 		for _, smp := range ss {
 			v, ok := m.Value(smp)
@@ -374,81 +662,391 @@ func (s *findings) extremeOf(label string, m scenarios.Metric, low bool) extreme
 	return e
 }
 
+// eventClass sorts a system event into the report's observation
+// checklist.
+type eventClass int
+
+const (
+	classOther eventClass = iota
+	classHealth
+	classRecovery
+)
+
+// classify sorts a system event by its source and words. Providers name
+// their sources in words (providers.SystemEvent.Source), so this reads
+// the words every shipped provider uses: the sandbox's load balancer and
+// supervisor, Kubernetes' kubelet and controllers, ECS.
+func classify(ev providers.SystemEvent) eventClass {
+	src, text := strings.ToLower(ev.Source), strings.ToLower(ev.Text)
+	for _, w := range []string{"load balancer", "health", "target group", "elb"} {
+		if strings.Contains(src, w) {
+			return classHealth
+		}
+	}
+	for _, w := range []string{"health check", "probe", "unhealthy"} {
+		if strings.Contains(text, w) {
+			return classHealth
+		}
+	}
+	for _, w := range []string{"supervisor", "scheduler", "autoscal", "scaling", "controller", "kubelet", "ecs", "replicaset", "deployment"} {
+		if strings.Contains(src, w) {
+			return classRecovery
+		}
+	}
+	return classOther
+}
+
+// sortEvents sorts the system events into health-check spans, recovery
+// events and the others.
+func (s *findings) sortEvents() {
+	open := map[[2]string]int{} // source and target → index in s.health
+	for _, rec := range s.events {
+		ev := rec.Event
+		if ev.Kind == providers.EventGone {
+			s.others = append(s.others, rec)
+			continue
+		}
+		switch classify(*ev) {
+		case classHealth:
+			key := [2]string{ev.Source, ev.Target}
+			switch ev.Kind {
+			case providers.EventDetected:
+				if _, ok := open[key]; !ok {
+					open[key] = len(s.health)
+					s.health = append(s.health, healthSpan{source: ev.Source, target: ev.Target, out: ev.At})
+				}
+			case providers.EventRecovered:
+				if i, ok := open[key]; ok {
+					s.health[i].in = ev.At
+					delete(open, key)
+				} else {
+					s.health = append(s.health, healthSpan{source: ev.Source, target: ev.Target, in: ev.At})
+				}
+			default:
+				s.others = append(s.others, rec)
+			}
+		case classRecovery:
+			s.scaling.events = append(s.scaling.events, rec)
+			if ev.Kind == providers.EventRecovered {
+				s.scaling.restarts++
+			}
+		case classOther:
+			s.others = append(s.others, rec)
+		}
+	}
+}
+
+// findScaling follows the running count after the first injection: its
+// lowest and when it was back to the baseline's.
+func (s *findings) findScaling() scaling {
+	sc := s.scaling
+	sc.watched = s.watched(scenarios.Running)
+	if s.firstInject.IsZero() {
+		return sc
+	}
+	for _, smp := range s.samples {
+		r, ok := smp.Value(providers.SeriesRunning)
+		if !ok || smp.At.Before(s.firstInject) {
+			continue
+		}
+		n := int(math.Round(r))
+		switch {
+		case !sc.known || n < sc.low:
+			sc.known, sc.low, sc.lowAt, sc.backAt = true, n, smp.At, time.Time{}
+		case s.baselineRunning >= 0 && sc.low < s.baselineRunning && n >= s.baselineRunning && sc.backAt.IsZero():
+			sc.backAt = smp.At
+		}
+	}
+	return sc
+}
+
+// The tokens that lead an improvement note to make it an action item:
+// "@sato 2026-12-15 raise the threshold".
+var (
+	ownerToken = regexp.MustCompile(`^@[\p{L}\p{N}][\p{L}\p{N}._-]*$`)
+	dueToken   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
+
+// parseAction reads an improvement note's leading @owners and due date
+// (YYYY-MM-DD, a real date), in any order; the rest is the task.
+func parseAction(text string) actionItem {
+	var a actionItem
+	rest := strings.TrimSpace(text)
+	for rest != "" {
+		tok, after, _ := strings.Cut(rest, " ")
+		switch {
+		case ownerToken.MatchString(tok):
+			a.owners = append(a.owners, tok)
+		case a.due == "" && dueToken.MatchString(tok) && validDate(tok):
+			a.due = tok
+		default:
+			a.text = rest
+			return a
+		}
+		rest = strings.TrimSpace(after)
+	}
+	return a
+}
+
+func validDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// findActions makes every improvement note an action item.
+func (s *findings) findActions() []actionItem {
+	var out []actionItem
+	for _, rec := range s.records {
+		if rec.Type != RecNote || rec.Note == nil || rec.Note.Kind != Improvement {
+			continue
+		}
+		a := parseAction(rec.Note.Text)
+		if a.text == "" {
+			a.text = rec.Note.Text // only tokens: keep what was typed
+		}
+		a.at = rec.At
+		out = append(out, a)
+	}
+	return out
+}
+
+// injected reports whether any fault was actually applied (or may have
+// been).
+func (s *findings) injected() bool {
+	for _, f := range s.faults {
+		switch f.State {
+		case FaultPending, FaultSkipped, FaultInjectFailed, FaultDryRun:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// abortCause says why the run was aborted, from the first abort's reason:
+// a stop condition is found again by replaying the samples (the one the
+// engine fired, with the value that fired it); other reasons the engine
+// and the console give are known by their words; anything else is quoted.
+func (s *findings) abortCause() phrase {
+	if len(s.aborts) == 0 {
+		return say("abort.unknown")
+	}
+	reason := s.aborts[0]
+	switch {
+	case strings.HasPrefix(reason, "stop condition:"):
+		if p, ok := s.firedStop(); ok {
+			return p
+		}
+		// Not one of the plan's: a system event that stops the run (an
+		// alarm in ALARM), as the engine words it.
+		return say("abort.stopevent", userText(strings.TrimSpace(strings.TrimPrefix(reason, "stop condition:"))))
+	case strings.HasPrefix(reason, "signal: "):
+		return say("abort.signal", userText(strings.TrimPrefix(reason, "signal: ")))
+	case strings.HasPrefix(reason, "journal: "):
+		return say("abort.journal", userText(strings.TrimPrefix(reason, "journal: ")))
+	case strings.HasPrefix(reason, "the target system is gone: "):
+		return say("abort.gone", userText(strings.TrimPrefix(reason, "the target system is gone: ")))
+	case strings.HasPrefix(reason, "abort key"):
+		return say("abort.key", userText(strings.TrimSpace(strings.TrimPrefix(reason, "abort key"))))
+	case reason == "interrupted (ctrl+c)":
+		return say("abort.interrupted")
+	case reason == "quit", reason == "console closed":
+		return say("abort.quit")
+	}
+	return say("abort.other", userText(reason))
+}
+
+// firedStop replays the stop conditions over the samples up to the first
+// abort, as the engine fed them, and returns the one that fired.
+func (s *findings) firedStop() (phrase, bool) {
+	watches := make([]*stopWatch, len(s.plan.StopConditions))
+	for i, sc := range s.plan.StopConditions {
+		watches[i] = &stopWatch{sc: sc}
+	}
+	for _, rec := range s.records {
+		if rec.Type == RecAbort {
+			break
+		}
+		if rec.Type != RecSample || rec.Sample == nil {
+			continue
+		}
+		for _, w := range watches {
+			if _, fire := w.add(*rec.Sample); fire {
+				v, _ := w.sc.Metric.Value(*rec.Sample)
+				return say("abort.stop", stopOf(w.sc), say("beyond.none", metricWord(w.sc.Metric), valueOf{w.sc.Metric, v}), moment(rec.Sample.At)), true
+			}
+		}
+	}
+	return phrase{}, false
+}
+
+// stopOf words a stop condition as the plan states it.
+func stopOf(sc scenarios.StopCondition) phrase {
+	var parts []phrase
+	if sc.Above != nil {
+		parts = append(parts, say("stop.above", valueOf{sc.Metric, *sc.Above}))
+	}
+	if sc.Below != nil {
+		parts = append(parts, say("stop.below", valueOf{sc.Metric, *sc.Below}))
+	}
+	if sc.For <= 0 {
+		return say("stop.now", metricWord(sc.Metric), orList(parts))
+	}
+	return say("stop.for", metricWord(sc.Metric), orList(parts), planned(sc.For))
+}
+
+// verdictWhy derives the verdict's reason from the checks, the faults and
+// the aborts (never from the English the engine journaled).
+func (s *findings) verdictWhy() []phrase {
+	o := s.verdict()
+	var why []phrase
+	if s.env.DryRun {
+		why = append(why, say("why.dryrun"))
+	}
+	failing := func(group func(string) bool) []phrase {
+		var out []phrase
+		for _, c := range s.checks {
+			if group(c.Phase) && !c.Holds {
+				out = append(out, breachOf(c))
+			}
+		}
+		return out
+	}
+	switch {
+	case o == nil && s.live:
+		return append(why, say("why.live", phaseWord(s.phase), moment(s.end)))
+	case o == nil:
+		return append(why, say("why.unfinished", moment(s.end)))
+	}
+	switch o.Verdict {
+	case VerdictHeld:
+		why = append(why, say("why.held"))
+		if !s.injected() && !s.env.DryRun {
+			why = append(why, say("why.noinjection"))
+		}
+	case VerdictViolated:
+		why = append(why, failing(func(g string) bool { return g != GroupBaseline })...)
+		// A ladder that breached refutes the hypothesis for the planned
+		// blast radius, even when the phase as a whole held.
+		why = append(why, s.ladderBreaches()...)
+	case VerdictNotSteady:
+		why = append(why, say("why.notsteady", list(failing(func(g string) bool { return g == GroupBaseline }))))
+	case VerdictAborted:
+		why = append(why, say("why.aborted", s.abortCause()))
+		var refuted []phrase
+		for _, c := range s.checks {
+			if c.Phase == GroupFault && !c.Holds && c.Samples > 0 {
+				refuted = append(refuted, breachOf(c))
+			}
+		}
+		if len(refuted) > 0 {
+			why = append(why, say("why.refuted", list(refuted)))
+		}
+		if len(s.groups.samples(GroupRecovery)) > 0 {
+			if back := failing(func(g string) bool { return g == GroupRecovery }); len(back) > 0 {
+				why = append(why, say("why.notback", list(back)))
+			} else {
+				why = append(why, say("why.back"))
+			}
+		}
+	case VerdictRollbackFailed:
+		var left []phrase
+		for _, f := range s.faults {
+			if f.State.MayBeActive() {
+				left = append(left, say("fault.ref", userText(f.Fault.ID), userText(f.Fault.Kind)))
+			}
+		}
+		why = append(why, say("why.rollbackfailed", list(left)))
+	default:
+		why = append(why, say("why.other", userText(o.Reason)))
+	}
+	return why
+}
+
 // lessons derives Successes and Improvements: the notes marked as such,
 // then what the verdict and the findings say.
 func (s *findings) lessons() {
-	var good, bad []string
+	var good, bad []phrase
 	for _, rec := range s.records {
 		if rec.Type != RecNote || rec.Note == nil {
 			continue
 		}
-		text := fmt.Sprintf("%s (note at %s)", line(rec.Note.Text), s.rel(rec.At))
 		switch rec.Note.Kind {
 		case Success:
-			good = append(good, text)
+			good = append(good, say("lesson.note", userText(rec.Note.Text), moment(rec.At)))
 		case Improvement:
-			bad = append(bad, text)
+			text := parseAction(rec.Note.Text).text
+			if text == "" {
+				text = rec.Note.Text
+			}
+			bad = append(bad, say("lesson.note", userText(text), moment(rec.At)))
 		case Observation:
 		}
 	}
 	for _, m := range planMetrics(s.plan) {
 		b := s.plan.SteadyState[m]
 		held, worstOK := true, false
-		var broke, measured, values []string
+		var broke, values []phrase
+		measured := 0
 		var worst float64
 		for _, g := range []string{GroupFault, GroupRecovery} {
 			c, ok := s.check(g, m)
 			if !ok {
 				continue
 			}
-			measured = append(measured, g)
+			measured++
 			if !c.Holds {
 				held = false
-				broke = append(broke, describeBreach(c))
+				broke = append(broke, breachOf(c))
 			}
 			if c.Samples > 0 {
-				values = append(values, g+" "+formatValue(m, c.Value))
+				values = append(values, say("phase.value", groupWord(g), valueOf{m, c.Value}))
 				if c.Method != "" && (!worstOK || worse(b, c.Worst, worst)) {
 					worst, worstOK = c.Worst, true
 				}
 			}
 		}
 		switch {
-		case len(measured) == 0:
-		case held:
+		case measured == 0:
+		case held && worstOK && m != scenarios.Running && !sameFigure(m, worst, values):
 			// Say what the data shows, not only the bound, so no sentence
-			// reads better than the table: "error rate held ≤ 1%: fault
-			// 0.2%, recovery 0%; worst window 0.8%".
-			text := fmt.Sprintf("%s held %s", metricLabel(m), formatBound(m, b))
-			if len(values) > 0 {
-				text += ": " + strings.Join(values, ", ")
-			}
-			if worstOK && m != scenarios.Running {
-				text += "; worst window " + formatValue(m, worst)
-			}
-			good = append(good, text)
+			// reads better than the table.
+			good = append(good, say("lesson.held.worst", metricWord(m), goalOf{m, b}, commas(values), windowWord(s.secondly), valueOf{m, worst}))
+		case held:
+			good = append(good, say("lesson.held", metricWord(m), goalOf{m, b}, commas(values)))
 		default:
-			bad = append(bad, fmt.Sprintf("%s (bound %s)", strings.Join(broke, "; "), formatBound(m, b)))
+			bad = append(bad, say("lesson.broke", list(broke), goalOf{m, b}))
 		}
 	}
 	if s.outcome != nil && s.outcome.Verdict == VerdictNotSteady {
-		bad = append(bad, "the system was not steady before injection: "+line(s.outcome.Reason))
+		var b []phrase
+		for _, c := range s.checks {
+			if c.Phase == GroupBaseline && !c.Holds {
+				b = append(b, breachOf(c))
+			}
+		}
+		bad = append(bad, say("lesson.notsteady", list(b)))
 	}
 	if d := s.detect; d.found {
-		good = append(good, fmt.Sprintf("the fault was visible %s after the first injection (%s)", formatSeconds(d.after), d.what))
+		good = append(good, say("lesson.detected", measured(d.after), d.what))
 	}
 	switch r := s.recover; r.state {
-	case "recovered":
-		what := "every metric was back within bounds"
+	case recovered:
 		if s.baselineRunning >= 0 {
-			what = "running count and every metric recovered"
+			good = append(good, say("lesson.recovered.running", measured(r.after)))
+		} else {
+			good = append(good, say("lesson.recovered", measured(r.after)))
 		}
-		good = append(good, fmt.Sprintf("%s %s after %s", what, formatSeconds(r.after), r.from))
-	case "not recovered":
-		bad = append(bad, "the system did not recover by the end of the run")
+	case notRecovered:
+		if !s.live {
+			bad = append(bad, say("lesson.notrecovered"))
+		}
+	case noRollback, noImpact, recoveryNoData:
 	}
-	for _, r := range s.aborts {
-		bad = append(bad, "the run was aborted: "+line(r))
+	good = append(good, s.ladderTops()...)
+	bad = append(bad, s.ladderBreaches()...)
+	if len(s.aborts) > 0 {
+		bad = append(bad, say("lesson.aborted", s.abortCause()))
 	}
 	rolled, clean, allRolled := 0, true, true
 	for _, f := range s.faults {
@@ -458,35 +1056,39 @@ func (s *findings) lessons() {
 			rolled++
 			clean = clean && (f.Verification == nil || f.Verification.Clean)
 		case f.State == FaultInjectFailed:
-			bad = append(bad, fmt.Sprintf("%s (%s) could not be injected: %s", f.Fault.ID, f.Fault.Kind, line(f.Err)))
+			bad = append(bad, say("lesson.injectfailed", say("fault.ref", userText(f.Fault.ID), userText(f.Fault.Kind)), userText(f.Err)))
 		case f.State == FaultGone:
-			bad = append(bad, fmt.Sprintf("%s (%s) ended with its system: %s", f.Fault.ID, f.Fault.Kind, line(f.Err)))
-		case f.State.MayBeActive():
-			bad = append(bad, fmt.Sprintf("%s (%s) was not confirmed rolled back (%s)", f.Fault.ID, f.Fault.Kind, f.State))
+			bad = append(bad, say("lesson.gone", say("fault.ref", userText(f.Fault.ID), userText(f.Fault.Kind)), userText(f.Err)))
+		case f.State.MayBeActive() && (!s.live || f.State == FaultRollbackFailed):
+			bad = append(bad, say("lesson.unconfirmed", say("fault.ref", userText(f.Fault.ID), userText(f.Fault.Kind)), stateWord(f.State)))
 		}
 	}
 	if rolled > 0 && allRolled && clean {
-		good = append(good, fmt.Sprintf("every injected fault was rolled back (%d)", rolled))
+		good = append(good, say("lesson.allrolled", rolled))
 	}
 	s.successes, s.improvements = good, bad
 }
 
-// manual returns the faults that may still be in place.
+// sameFigure reports whether worst is what every phase's value already
+// says (0% all along): then "worst 0%" says nothing more.
+func sameFigure(m scenarios.Metric, worst float64, values []phrase) bool {
+	for _, v := range values {
+		if vo, ok := v.args[1].(valueOf); !ok || formatNum(vo.v) != formatNum(worst) {
+			return false
+		}
+	}
+	return true
+}
+
+// manual returns the faults that may still be in place and need a person:
+// every one of a run that ended or died; of a live run, only those whose
+// rollback the engine already gave up on.
 func (s *findings) manual() []FaultStatus {
 	var out []FaultStatus
 	for _, f := range s.faults {
-		if f.State.MayBeActive() {
+		if f.State.MayBeActive() && (!s.live || f.State == FaultRollbackFailed) {
 			out = append(out, f)
 		}
 	}
 	return out
-}
-
-// formatSeconds renders a measured delay at the samples' one-second
-// resolution.
-func formatSeconds(d time.Duration) string {
-	if d < time.Second {
-		return "under 1s"
-	}
-	return formatDuration(d.Round(time.Second))
 }

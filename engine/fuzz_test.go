@@ -27,12 +27,18 @@ func FuzzJournal(f *testing.F) {
 	f.Add([]byte(`{"seq":1,"type":"plan","plan":{"title":"x","phases":{"baseline":1,"fault":1,"recovery":1}}}` + "\n" +
 		`{"seq":2,"type":"sample","sample":{"at":"2025-01-01T00:00:00Z","p95_ms":1e308,"running":-1}}` + "\n"))
 	f.Add([]byte("{\"seq\":1}\n{\"seq\":"))
+	// Samples whose values the charts must still scale: huge, tiny, flat.
+	f.Add([]byte(`{"seq":1,"type":"plan","plan":{"title":"x","steady_state":{"p95_ms":{"max":1e-300},"running":{"min":1e300}},"phases":{"baseline":1,"fault":1,"recovery":1}}}` + "\n" +
+		`{"seq":2,"type":"sample","sample":{"at":"2025-01-01T00:00:01Z","p95_ms":1e308,"requests":1,"running":3}}` + "\n" +
+		`{"seq":3,"type":"sample","sample":{"at":"2025-01-01T00:00:01Z","p95_ms":-5,"requests":1,"running":3}}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		recs, _ := ReadJournal(bytes.NewReader(data))
 		_ = Replay(recs)
 		_ = Unfinished(recs)
 		_ = WriteReport(io.Discard, recs)
+		_ = WriteReport(io.Discard, recs, WithLang(Japanese), WithLive(true), WithJournalPath("/j"))
 		_ = WriteJUnit(io.Discard, recs)
+		_, _ = WriteCharts(recs)
 		var buf bytes.Buffer
 		enc := NewEncoder(&buf)
 		for _, r := range recs {

@@ -46,20 +46,26 @@ type junitSkipped struct {
 
 // WriteJUnit writes the run as JUnit XML, computed from its journal records
 // alone, so CI systems show it: a test suite named after the plan title,
-// one test case per steady-state check per phase ("baseline: p95_ms ≤
-// 200"), failing with the value against the bound when it breaches and
+// one test case per steady-state check per phase ("baseline: p95 ≤
+// 200 ms"), failing with the value against the bound when it breaches and
 // skipped when the run never measured that phase; one case per injected
 // fault for its rollback (a failure with the manual command when it could
 // not be confirmed); and a "run" case that errors when the run was aborted
-// or did not finish.
-func WriteJUnit(w io.Writer, records []Record) error {
-	s, err := derive(records)
+// or did not finish. Its words come from the catalog in the language of
+// WithLang (test case names included: a CI that tracks cases by name
+// keeps one language).
+func WriteJUnit(w io.Writer, records []Record, opts ...ReportOption) error {
+	cfg := newReportConfig(opts)
+	s, err := derive(records, cfg.live)
 	if err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
-	class := "gameday." + s.plan.Title
+	wd := &words{pr: NewPrinter(cfg.lang), loc: cfg.loc, start: s.start}
+	plain := func(text string) string { return unescape(text) }
+	title := s.plan.Localized(string(cfg.lang)).Title
+	class := "gameday." + title
 	suite := junitSuite{
-		Name:      s.plan.Title,
+		Name:      title,
 		Time:      fmt.Sprintf("%.3f", s.end.Sub(s.start).Seconds()),
 		Timestamp: s.start.UTC().Format("2006-01-02T15:04:05"),
 		Props: []junitProp{
@@ -70,22 +76,25 @@ func WriteJUnit(w io.Writer, records []Record) error {
 		},
 	}
 	verdict := "unfinished"
-	if s.outcome != nil {
+	switch {
+	case s.outcome != nil:
 		verdict = string(s.outcome.Verdict)
+	case s.live:
+		verdict = "in progress"
 	}
 	suite.Props = append(suite.Props, junitProp{Name: "verdict", Value: verdict})
 
 	for _, g := range groups {
 		for _, m := range planMetrics(s.plan) {
 			b := s.plan.SteadyState[m]
-			tc := junitCase{Name: checkName(g, m, b), Classname: class, Time: "0"}
+			tc := junitCase{Name: plain(wd.t("junit.case", groupWord(g), metricWord(m), goalOf{m, b})), Classname: class, Time: "0"}
 			c, ok := s.check(g, m)
 			switch {
 			case !ok:
-				tc.Skipped = &junitSkipped{Message: notMeasured(s, g)}
+				tc.Skipped = &junitSkipped{Message: plain(wd.phrase(notMeasured(s, g)))}
 			case !c.Holds:
-				msg := describeBreach(c)
-				tc.Failure = &junitProblem{Message: msg, Type: "breach", Text: fmt.Sprintf("%s: %s over %d samples, bound %s", msg, formatValue(m, c.Value), c.Samples, formatBound(m, b))}
+				msg := plain(wd.phrase(breachOf(c)))
+				tc.Failure = &junitProblem{Message: msg, Type: "breach", Text: plain(wd.t("junit.breach", msg, valueOf{m, c.Value}, c.Samples, goalOf{m, b}))}
 			}
 			suite.add(tc)
 		}
@@ -94,17 +103,24 @@ func WriteJUnit(w io.Writer, records []Record) error {
 		if f.State == FaultPending || f.State == FaultSkipped || f.State == FaultDryRun {
 			continue
 		}
-		tc := junitCase{Name: fmt.Sprintf("rollback: %s (%s)", f.Fault.ID, f.Fault.Kind), Classname: class, Time: "0"}
+		tc := junitCase{Name: plain(wd.t("junit.rollback", userText(f.Fault.ID), userText(f.Fault.Kind))), Classname: class, Time: "0"}
 		switch {
 		case f.State == FaultInjectFailed:
-			tc.Error = &junitProblem{Message: "could not be injected", Type: "inject", Text: f.Err}
-		case f.State.MayBeActive():
+			tc.Error = &junitProblem{Message: plain(wd.t("junit.injectfailed")), Type: "inject", Text: f.Err}
+		case f.State.MayBeActive() && (!s.live || f.State == FaultRollbackFailed):
+			recover := "gameday recover   # give it this run's journal"
+			if cfg.journal != "" {
+				recover = "gameday recover " + shellQuote(cfg.journal)
+			}
 			cmd := f.Manual
-			if cmd == "" {
-				cmd = "gameday recover JOURNAL"
+			switch {
+			case cmd == "":
+				cmd = recover
+			case strings.Contains(cmd, "gameday recover JOURNAL") && cfg.journal != "":
+				cmd = strings.ReplaceAll(cmd, "gameday recover JOURNAL", recover)
 			}
 			tc.Failure = &junitProblem{
-				Message: fmt.Sprintf("rollback not confirmed (%s): manual action needed", f.State),
+				Message: plain(wd.t("junit.unconfirmed", stateWord(f.State))),
 				Type:    "rollback",
 				Text:    strings.TrimSpace(f.Err + "\nmanual: " + cmd),
 			}
@@ -113,10 +129,12 @@ func WriteJUnit(w io.Writer, records []Record) error {
 	}
 	run := junitCase{Name: "run", Classname: class, Time: suite.Time}
 	switch {
+	case s.outcome == nil && s.live:
+		run.Skipped = &junitSkipped{Message: plain(wd.phrase(s.why[len(s.why)-1]))}
 	case s.outcome == nil:
-		run.Error = &junitProblem{Message: "the journal ends without a verdict: the run did not finish", Type: "unfinished"}
+		run.Error = &junitProblem{Message: plain(wd.t("junit.unfinished")), Type: "unfinished"}
 	case s.outcome.Verdict == VerdictAborted:
-		run.Error = &junitProblem{Message: "aborted: " + s.outcome.Reason, Type: "aborted"}
+		run.Error = &junitProblem{Message: plain(wd.t("junit.aborted", s.abortCause())), Type: "aborted"}
 	}
 	suite.add(run)
 
@@ -134,6 +152,22 @@ func WriteJUnit(w io.Writer, records []Record) error {
 	return nil
 }
 
+// unescape undoes escapeText for output that is not markdown (JUnit's
+// XML escapes for itself).
+func unescape(s string) string {
+	var b strings.Builder
+	esc := false
+	for _, r := range s {
+		if r == '\\' && !esc {
+			esc = true
+			continue
+		}
+		esc = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 func (s *junitSuite) add(tc junitCase) {
 	s.Tests++
 	switch {
@@ -148,12 +182,12 @@ func (s *junitSuite) add(tc junitCase) {
 }
 
 // notMeasured says why a group has no check.
-func notMeasured(s *findings, g string) string {
+func notMeasured(s *findings, g string) phrase {
 	switch {
 	case s.outcome != nil && s.outcome.Verdict == VerdictNotSteady:
-		return "not measured: the steady state did not hold during the baseline, so nothing was injected"
+		return say("junit.skip.notsteady")
 	case !s.groups.reached(g):
-		return "not measured: the run ended before the " + g + " phase"
+		return say("junit.skip.notreached", groupWord(g))
 	}
-	return "not measured: no samples during the " + g + " phase"
+	return say("junit.skip.nosamples", groupWord(g))
 }

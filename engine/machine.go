@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gameday-tui/gameday/providers"
@@ -155,9 +156,39 @@ func (m *machine) run(ctx context.Context) {
 			}
 		}()
 	}
-	var sysEvents <-chan providers.SystemEvent
+	// What the system does by itself, and what a source says of its own
+	// reading (a Prometheus query that stops or starts answering), on one
+	// channel, journaled alike as system events.
+	var streams []<-chan providers.SystemEvent
 	if es, ok := r.prov.(providers.EventStreamer); ok {
-		sysEvents = es.SystemEvents(mctx)
+		streams = append(streams, es.SystemEvents(mctx))
+	}
+	for _, src := range r.opts.Sources {
+		if es, ok := src.(providers.EventStreamer); ok && !same(src, r.prov) {
+			streams = append(streams, es.SystemEvents(mctx))
+		}
+	}
+	var sysEvents <-chan providers.SystemEvent
+	switch len(streams) {
+	case 0:
+	case 1:
+		sysEvents = streams[0]
+	default:
+		merged := make(chan providers.SystemEvent, 16)
+		var wg sync.WaitGroup
+		for _, ch := range streams {
+			wg.Go(func() {
+				for ev := range ch {
+					select {
+					case merged <- ev:
+					case <-mctx.Done():
+						return
+					}
+				}
+			})
+		}
+		go func() { wg.Wait(); close(merged) }()
+		sysEvents = merged
 	}
 	abortCh, abortNowCh, ctxDone := r.abortCh, r.abortNowCh, ctx.Done()
 
@@ -1069,4 +1100,16 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// same reports whether a and b are the same value (a provider that is also
+// one of its run's sources); values of a type that cannot be compared are
+// not the same.
+func same(a, b any) (eq bool) {
+	defer func() {
+		if recover() != nil {
+			eq = false
+		}
+	}()
+	return a == b
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -21,119 +20,6 @@ import (
 var update = flag.Bool("update", false, "regenerate the golden files (and the journal fixture) in testdata")
 
 const fixturePath = "testdata/run.jsonl"
-
-// fixtureRecords scripts a complete run with fixed times: a random task
-// stop with a manual latency fault, a breach of the error rate during the
-// fault, notes of every kind, verified rollbacks and a violated verdict.
-// It is written to testdata/run.jsonl with -update; the report golden is
-// rendered from that file.
-func fixtureRecords() []Record {
-	t0 := time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC)
-	at := func(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
-	f1 := scenarios.Fault{Fault: providers.Fault{ID: "f1", Kind: providers.InstanceStop, Selection: providers.Selection{Percent: 25}}, Duration: 15 * time.Second}
-	f2 := scenarios.Fault{Fault: providers.Fault{ID: "f2", Kind: providers.Latency, Params: providers.Params{Delay: 300 * time.Millisecond, Jitter: 50 * time.Millisecond}}, Duration: 12 * time.Second, Manual: true}
-	plan := &scenarios.Plan{
-		Path:        "embedded:instance-stop.yaml",
-		Title:       "Random task stop",
-		Hypothesis:  "Stopping 25% of replicas keeps the error rate under 0.1%",
-		BlastRadius: "25% of the API replicas",
-		Rollback:    "abort when the error rate exceeds 5% for 5 s",
-		Target:      scenarios.Target{Provider: "sandbox", Name: "demo"},
-		Load:        &scenarios.Load{Rate: 300},
-		SteadyState: map[scenarios.Metric]scenarios.Bound{
-			scenarios.P95:        {Max: fp(200)},
-			scenarios.ErrorRate:  {Max: fp(0.001)},
-			scenarios.Throughput: {Min: fp(250)},
-			scenarios.Running:    {Min: fp(3)},
-		},
-		Phases:         scenarios.Phases{Baseline: 10 * time.Second, Fault: 30 * time.Second, Recovery: 20 * time.Second},
-		Faults:         []scenarios.Fault{f1, f2},
-		StopConditions: []scenarios.StopCondition{{Metric: scenarios.ErrorRate, Above: fp(0.05), For: 5 * time.Second}},
-	}
-	replicas := []providers.Target{{ID: "r1", Name: "replica-1"}, {ID: "r2", Name: "replica-2"}, {ID: "r3", Name: "replica-3"}, {ID: "r4", Name: "replica-4"}}
-	type ev struct {
-		at  time.Time
-		rec Record
-	}
-	var evs []ev
-	add := func(sec float64, rec Record) { evs = append(evs, ev{at(sec), rec}) }
-	phase := func(sec float64, p Phase) { add(sec, Record{Type: RecPhase, Phase: p.String()}) }
-	faultRec := func(sec float64, fs FaultStatus) { add(sec, Record{Type: RecFault, Fault: &fs}) }
-
-	add(0, Record{Type: RecPlan, Plan: plan, Env: &Environment{RunID: "20250301t140000-1a2b3c4d", Provider: "sandbox", Targets: replicas, Version: "v0.4.0"}})
-	phase(0.001, Baseline)
-	for i := 1; i <= 60; i++ {
-		s := providers.Sample{At: at(float64(i)), P50: 40, P95: 120 + float64(i%3), P99: 160, Requests: 300, Throughput: 300, Running: 4}
-		switch {
-		case i >= 11 && i <= 13: // a replica dies: retries, a few errors
-			s.P95, s.Errors, s.Running, s.Throughput = 240, 6, 3, 290
-		case i >= 14 && i <= 17:
-			s.Running, s.Errors = 3, 2
-		case i >= 18 && i <= 28: // the latency fault delays every request by 300 ms
-			s.P50, s.P95, s.P99 = 340, 390, 400
-		}
-		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
-		s.Offered = 300
-		s.Span = time.Second
-		withLatency(&s)
-		add(float64(i), Record{Type: RecSample, Sample: &s})
-	}
-	inj1 := &providers.Injection{FaultID: "f1", Provider: "sandbox", Kind: providers.InstanceStop, Targets: replicas[1:2], Handles: []string{"kill-r2"}, Owner: "20250301t140000-1a2b3c4d.f1", ExpiresAt: at(55.2)}
-	inj2 := &providers.Injection{FaultID: "f2", Provider: "sandbox", Kind: providers.Latency, Targets: []providers.Target{{ID: "lb", Name: "load balancer"}}, Handles: []string{"hook-7"}, Owner: "20250301t140000-1a2b3c4d.f2", ExpiresAt: at(58)}
-	add(10.0, Record{Type: RecClose, Group: GroupBaseline, Until: at(10.0)})
-	phase(10.005, Observing)
-	faultRec(10.01, FaultStatus{Fault: f1, State: FaultRequested})
-	faultRec(10.02, FaultStatus{Fault: f1, State: FaultInjecting})
-	phase(10.03, Injecting)
-	faultRec(10.2, FaultStatus{Fault: f1, State: FaultActive, Targets: inj1.Targets, Injection: inj1, InjectedAt: at(10.2), EndsAt: at(25.2)})
-	phase(10.21, Observing)
-	sys := func(sec float64, src string, kind providers.EventKind, target, text string) {
-		add(sec, Record{Type: RecSystem, Event: &providers.SystemEvent{At: at(sec), Source: src, Kind: kind, Target: target, Text: text}})
-	}
-	sys(12.1, "load balancer", providers.EventDetected, "replica-2", "health check took replica-2 out after 2 failed checks")
-	sys(15.3, "supervisor", providers.EventRecovered, "replica-2", "restarted replica-2 (pid 4242) 5.1 s after it died")
-	sys(17.4, "load balancer", providers.EventRecovered, "replica-2", "health check put replica-2 back in after 2 passed checks")
-	add(14.5, Record{Type: RecNote, Note: &Note{Kind: Success, Text: "load balancer took the dead replica out within 2 s"}})
-	faultRec(16.0, FaultStatus{Fault: f2, State: FaultRequested})
-	faultRec(16.01, FaultStatus{Fault: f2, State: FaultInjecting})
-	phase(16.02, Injecting)
-	faultRec(16.3, FaultStatus{Fault: f2, State: FaultActive, Targets: inj2.Targets, Injection: inj2, InjectedAt: at(16.3), EndsAt: at(28.3)})
-	phase(16.31, Observing)
-	add(20.0, Record{Type: RecNote, Note: &Note{Kind: Improvement, Text: "the replica-down alert took 40 s to fire"}})
-	faultRec(25.2, FaultStatus{Fault: f1, State: FaultRollingBack, Targets: inj1.Targets, Injection: inj1, InjectedAt: at(10.2), EndsAt: at(25.2)})
-	faultRec(25.4, FaultStatus{Fault: f1, State: FaultRolledBack, Targets: inj1.Targets, Injection: inj1, InjectedAt: at(10.2), EndsAt: at(25.2)})
-	faultRec(26.0, FaultStatus{Fault: f1, State: FaultRolledBack, Targets: inj1.Targets, Injection: inj1, InjectedAt: at(10.2), EndsAt: at(25.2), Verification: &providers.Verification{Clean: true, Details: []string{"4/4 replicas running"}}})
-	faultRec(28.3, FaultStatus{Fault: f2, State: FaultRollingBack, Targets: inj2.Targets, Injection: inj2, InjectedAt: at(16.3), EndsAt: at(28.3)})
-	faultRec(28.5, FaultStatus{Fault: f2, State: FaultRolledBack, Targets: inj2.Targets, Injection: inj2, InjectedAt: at(16.3), EndsAt: at(28.3)})
-	faultRec(29.0, FaultStatus{Fault: f2, State: FaultRolledBack, Targets: inj2.Targets, Injection: inj2, InjectedAt: at(16.3), EndsAt: at(28.3), Verification: &providers.Verification{Clean: true, Details: []string{"no hooks installed"}}})
-	phase(40.0, RollingBack)
-	phase(40.01, Recovering)
-	add(45.0, Record{Type: RecNote, Note: &Note{Kind: Observation, Text: "dashboards | lagged by about 5 s"}})
-	add(60.0, Record{Type: RecClose, Group: GroupRecovery, Until: at(60.0)})
-	phase(60.5, Done)
-
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
-	var recs []Record
-	g := newSampleGroups()
-	for i, e := range evs {
-		e.rec.Seq, e.rec.At = i+1, e.at
-		g.observe(e.rec)
-		recs = append(recs, e.rec)
-	}
-	checks := evaluate(plan, g, true)
-	out := Outcome{Verdict: VerdictHeld, Reason: "steady state held during fault and recovery", Checks: checks}
-	var bad []string
-	for _, c := range checks {
-		if c.Phase != GroupBaseline && !c.Holds {
-			bad = append(bad, describeBreach(c))
-		}
-	}
-	if len(bad) > 0 {
-		out.Verdict, out.Reason = VerdictViolated, strings.Join(bad, "; ")
-	}
-	recs = append(recs, Record{Seq: len(recs) + 1, At: at(60.51), Type: RecVerdict, Outcome: &out})
-	return recs
-}
 
 func readFixture(t *testing.T) []Record {
 	t.Helper()
@@ -198,52 +84,83 @@ func firstDiff(want, got string) string {
 
 func itoa(i int) string { return formatNum(float64(i)) }
 
-func TestReportGolden(t *testing.T) {
-	recs := readFixture(t)
+// goldenOptions are the options the goldens are rendered with: a reader
+// in Central Europe (English) or Japan (Japanese), the journal's real
+// path, and (for the violated run) the SVG charts beside the report.
+func goldenOptions(lang Lang, charts bool) []ReportOption {
+	loc := time.FixedZone("CET", 3600)
+	if lang == Japanese {
+		loc = time.FixedZone("JST", 9*3600)
+	}
+	opts := []ReportOption{WithLang(lang), WithLocation(loc), WithJournalPath("/home/sre/.local/state/gameday/journals/20250301T140000.000Z-random-task-stop.jsonl")}
+	if charts {
+		links := map[scenarios.Metric]string{}
+		for _, m := range scenarios.Metrics {
+			links[m] = "20250301T140000.000Z-random-task-stop-" + ChartName(m) + ".svg"
+		}
+		opts = append(opts, WithChartLinks(links))
+	}
+	return opts
+}
+
+func render(t *testing.T, recs []Record, opts ...ReportOption) string {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteReport(&buf, recs); err != nil {
+	if err := WriteReport(&buf, recs, opts...); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.golden", buf.Bytes())
-
-	// Deterministic: a second rendering is identical.
 	var again bytes.Buffer
-	if err := WriteReport(&again, recs); err != nil {
+	if err := WriteReport(&again, recs, opts...); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("two renderings of the same journal differ")
 	}
+	return buf.String()
+}
 
-	report := buf.String()
-	for _, want := range []string{
-		// The p95 of every request of the fault phase, not the median of
-		// the per-second p95s (which was 122 ms, "held").
-		"**Verdict: ❌ VIOLATED** — p95 365 ms > 200 ms during fault; error rate 0.289% > 0.1% during fault",
-		"| p95 | ≤ 200 ms | 120 ms ✅ held | 365 ms ❌ breached (14 of 30 windows beyond, worst 390 ms) | 120 ms ✅ held |",
-		"| error rate | ≤ 0.1% | 0% ✅ held | 0.289% ❌ breached (7 of 30 windows beyond, worst 2%) | 0% ✅ held |",
-		"| throughput | ≥ 250 req/s | 300 req/s of 300 offered ✅ held |",
-		"- **Time to detect:** under 1s — p95 240 ms > 200 ms at T+00:11",
-		"- **Detected by the system:** load balancer: health check took replica-2 out after 2 failed checks, 2s after the first injection",
-		"- **Time to recover:** 18s after detection",
-		"- **Peak p95:** 390 ms at T+00:18 (fault)",
-		"- **Lowest running count:** 3 at T+00:11 (fault)",
-		"- `T+00:14` ✅ success: load balancer took the dead replica out within 2 s",
-		"- the replica-down alert took 40 s to fire (note at T+00:20)",
-		"- p95 365 ms > 200 ms during fault (bound ≤ 200 ms)",
-		"- throughput held ≥ 250 req/s: fault 299 req/s, recovery 300 req/s; worst window 290 req/s",
-		"^ fault",
-		"- **gameday version:** v0.4.0",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("report lacks %q", want)
+// The report of a held, a violated and an aborted run, in English and in
+// Japanese. Each golden is read line by line when it changes: it must
+// never lock in a sentence its own data contradicts.
+func TestReportGoldens(t *testing.T) {
+	runs := map[string][]Record{
+		"violated": readFixture(t),
+		"held":     heldRecords(),
+		"aborted":  abortedRecords(),
+	}
+	for name, recs := range runs {
+		for _, lang := range Langs() {
+			t.Run(name+"/"+string(lang), func(t *testing.T) {
+				report := render(t, recs, goldenOptions(lang, name == "violated")...)
+				golden(t, "report-"+name+"."+string(lang)+".golden", []byte(report))
+				checkMarkdown(t, report)
+			})
 		}
 	}
-	// The misleading line of the median-of-p95s days must not come back.
-	if strings.Contains(report, "p95 held") || strings.Contains(report, "p95_ms stayed") {
-		t.Error("report says p95 held during the fault")
+}
+
+// checkMarkdown holds a report to what every report must be: no raw
+// markup from user text, no placeholder command, graphs within 72
+// columns.
+func checkMarkdown(t *testing.T, report string) {
+	t.Helper()
+	for _, bad := range []string{"recover JOURNAL", "%!", "(MISSING)", "(EXTRA"} {
+		if strings.Contains(report, bad) {
+			t.Errorf("report holds %q", bad)
+		}
 	}
-	// Graphs stay within 72 columns.
+	// User text is escaped: no "<" reaches GitHub as the start of a tag
+	// or a comment (the only ones are autolinks the report makes; "2 < 3"
+	// starts nothing).
+	for _, l := range strings.Split(report, "\n") {
+		for i := strings.Index(l, "<"); i >= 0; i = next(l, i) {
+			tag := i+1 < len(l) && strings.ContainsAny(l[i+1:i+2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!?")
+			if tag && (i == 0 || l[i-1] != '\\') && !strings.HasPrefix(l[i:], "<https://") && !strings.HasPrefix(l[i:], "<http://") {
+				t.Errorf("unescaped < in %q", l)
+				break
+			}
+		}
+	}
 	inBlock := false
 	for _, l := range strings.Split(report, "\n") {
 		if strings.HasPrefix(l, "```") {
@@ -253,6 +170,111 @@ func TestReportGolden(t *testing.T) {
 		if inBlock && utf8.RuneCountInString(l) > 72 {
 			t.Errorf("graph line is %d columns wide: %q", utf8.RuneCountInString(l), l)
 		}
+	}
+}
+
+// next returns the index of the next "<" in l after i, -1 if none.
+func next(l string, i int) int {
+	j := strings.Index(l[i+1:], "<")
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+// What the violated run's report says, sentence by sentence, against the
+// data it comes from.
+func TestReportViolated(t *testing.T) {
+	recs := readFixture(t)
+	report := render(t, recs, goldenOptions(English, true)...)
+	for _, want := range []string{
+		// The p95 of every request of the fault phase, not the median of
+		// the per-second p95s (which was 122 ms, "held").
+		"**Verdict: ❌ VIOLATED** — p95 365 ms > 200 ms during the fault; error rate 0.289% > 0.1% during the fault",
+		"Started 2025-03-01 15:00:00 +01:00 and lasted 1 min 1 s.",
+		"- ❌ **error rate** 0.289% during the fault (goal ≤ 0.1%) — not met; worst second 2% at 15:00:11 (T+00:11); back to 0% in the recovery",
+		"- ✅ **throughput** 299 req/s during the fault (goal ≥ 250 req/s) — met; worst second 290 req/s at 15:00:11 (T+00:11)",
+		"- 🩺 **The system reacted** 2.1 s after the first injection — load balancer: health check took replica-2 out after 2 failed checks",
+		"| p95 | ≤ 200 ms | 120 ms ✅ held | 365 ms ❌ breached (14 of 30 windows beyond, worst 390 ms) | 120 ms ✅ held |",
+		"| error rate | ≤ 0.1% | 0% ✅ held | 0.289% ❌ breached (7 of 30 windows beyond, worst 2%) | 0% ✅ held |",
+		"- [ ] the replica-down alert took 40 s to fire: page within 10 s (@sato, due 2026-12-15)",
+		"- [ ] \\# alerts should name the replica, not \\`\\*\\` (no owner yet)",
+		"- **Participants:** Sato (facilitator), Tanaka (scribe), Kim (SRE on the API)",
+		"  - [API dashboard](https://grafana.example.com/d/api?from=1740837600000&to=1740837661000)",
+		"| f1 | instance-stop | 25% | — | at +0 s for 15 s | r2 (replica-2) |",
+		"- load balancer took replica-2 out at 15:00:12 (T+00:12), 2.1 s after the first injection, and put it back in 5.3 s later, at 15:00:17 (T+00:17)",
+		"- Running count 4 in the baseline; lowest 3 at 15:00:11 (T+00:11); back to 4 at 15:00:18 (T+00:18), 7 s later.",
+		"![p95 latency (ms)](20250301T140000.000Z-random-task-stop-p95.svg)",
+		"replica-4 (\\<replica-4\\>) looked fine \\<!-- nothing after this should hide",
+		"dashboards \\| lagged by about 5 s",
+		"- **Times:** CET (UTC+01:00); the journal keeps UTC",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	// The misleading line of the median-of-p95s days must not come back.
+	if strings.Contains(report, "p95 held") {
+		t.Error("report says p95 held during the fault")
+	}
+	// A line of the timeline is never said twice, and the mere wish to
+	// inject ("requested") is not a line of its own.
+	seen := map[string]bool{}
+	for _, l := range strings.Split(report[strings.Index(report, "## Timeline"):strings.Index(report, "## Notes")], "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		text := l[strings.Index(l, "T+")+7:]
+		if seen[l] {
+			t.Errorf("timeline line twice: %q", l)
+		}
+		seen[l] = true
+		if strings.Contains(text, "requested") {
+			t.Errorf("timeline shows a request: %q", l)
+		}
+	}
+}
+
+// A held run: no impact was visible, so the report says so instead of
+// "not detected"; the running count is not watched, so it has no summary
+// line, no section and no graph.
+func TestReportHeld(t *testing.T) {
+	report := render(t, heldRecords(), goldenOptions(English, false)...)
+	for _, want := range []string{
+		"**Verdict: ✅ HELD** — the steady state held during the fault and the recovery",
+		"- 🔎 **Detection:** no impact was visible — no metric went beyond its goal after the first injection",
+		"- [ ] add a latency alert at p95 150 ms (@tanaka)",
+		"- [ ] document the 100 ms budget in the runbook (no owner yet)",
+		"The system reported no events during the run",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"running count", "Running", "not detected", "Manual action"} {
+		if strings.Contains(report, bad) {
+			t.Errorf("report of a run that does not watch the running count says %q", bad)
+		}
+	}
+}
+
+// An aborted run: the stop condition that fired is found again from the
+// samples, with its value; the fault never run is skipped, not a manual
+// action; the recovery it watched after the abort is said.
+func TestReportAborted(t *testing.T) {
+	report := render(t, abortedRecords(), goldenOptions(English, false)...)
+	for _, want := range []string{
+		"**Verdict: ⛔ ABORTED** — aborted: stop condition “error rate > 5% for 5 s” fired: error rate 8% at 15:00:15 (T+00:15); the hypothesis was already refuted: ",
+		"; after the rollback the steady state held again",
+		"| f2 | db-failure | ➖ skipped |",
+		"- [ ] cap instance-stop at 1 replica until the autoscaler reacts faster (@kim, @sato, due 2026-12-01)",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(report, "Manual action") {
+		t.Error("an aborted run whose rollback was confirmed asks for manual action")
 	}
 }
 
@@ -277,8 +299,8 @@ func TestReportOfOlderJournal(t *testing.T) {
 	golden(t, "v0.3.0-report.golden", buf.Bytes())
 	report := buf.String()
 	for _, want := range []string{
-		"**Verdict: ❌ VIOLATED** — p95 above 200 ms in 14 of 30 windows during fault (worst 340 ms)",
-		"The run itself (gameday v0.3.0) recorded **❌ VIOLATED** — error_rate 0.00289 > 0.001 during fault",
+		"**Verdict: ❌ VIOLATED** — p95 above 200 ms in 14 of 30 windows during the fault (worst 340 ms); error rate 0.289% > 0.1% during the fault",
+		"The run itself (gameday v0.3.0) recorded **❌ VIOLATED** — `error_rate 0.00289 > 0.001 during fault`",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q", want)
@@ -311,7 +333,7 @@ func TestJUnitGolden(t *testing.T) {
 			failed = append(failed, c.Name+": "+c.Failure.Message)
 		}
 	}
-	if want := []string{"fault: p95 ≤ 200 ms: p95 365 ms > 200 ms during fault", "fault: error rate ≤ 0.1%: error rate 0.289% > 0.1% during fault"}; !slices.Equal(failed, want) || suite.Failures != 2 {
+	if want := []string{"fault: p95 ≤ 200 ms: p95 365 ms > 200 ms during the fault", "fault: error rate ≤ 0.1%: error rate 0.289% > 0.1% during the fault"}; !slices.Equal(failed, want) || suite.Failures != 2 {
 		t.Errorf("failures = %q (%d), want %q", failed, suite.Failures, want)
 	}
 }
@@ -345,7 +367,7 @@ func TestJUnitNotSteadyAndRollbackFailed(t *testing.T) {
 	if suite.Failures != 1 || suite.Skipped != 8 {
 		t.Errorf("not steady: %d failures, %d skipped; want 1 and 8\n%s", suite.Failures, suite.Skipped, buf.String())
 	}
-	if c := suite.Cases[0]; c.Name != "baseline: p95 ≤ 200 ms" || c.Failure == nil || c.Failure.Message != "p95 above 200 ms in 1 of 1 windows during baseline (worst 312 ms)" {
+	if c := suite.Cases[0]; c.Name != "baseline: p95 ≤ 200 ms" || c.Failure == nil || c.Failure.Message != "p95 above 200 ms in 1 of 1 window during the baseline (worst 312 ms)" {
 		t.Errorf("first case = %+v", c)
 	}
 
@@ -490,10 +512,203 @@ func TestReportAfterRecover(t *testing.T) {
 	if strings.Contains(report, "Manual action needed") {
 		t.Error("report still asks for manual action after a successful recover")
 	}
-	for _, want := range []string{"lasted 2s", "`T+180:00` recover: f1 (instance-stop) rolled back, verified clean"} {
+	for _, want := range []string{"lasted 2 s", "- `17:00:00` T+180:00 recover: f1 (instance-stop) rolled back, verified clean"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+}
+
+// A journal whose run is still going reads as IN PROGRESS: its active
+// faults are active, no manual banner, no "not recovered". The same
+// journal from a run that died reads as UNFINISHED, with the banner and
+// the recover command naming the real journal — never a placeholder.
+func TestReportLiveAndCrashed(t *testing.T) {
+	all := readFixture(t)
+	var cut []Record
+	for _, r := range all {
+		if r.At.Sub(all[0].At) > 20*time.Second {
+			break
+		}
+		cut = append(cut, r)
+	}
+	path := "/home/sre/journals/20250301T140000.000Z-random task stop.jsonl"
+	live := render(t, cut, WithJournalPath(path), WithLive(true))
+	for _, want := range []string{
+		"**Verdict: ⏳ IN PROGRESS** — the run is in its fault phase (journal as of 14:00:20 (T+00:20))",
+		"> ⏳ The run is still going; active now: f1 (instance-stop) active, f2 (latency) active.",
+		"| f1 | instance-stop | ⏳ active (the run is still going) |",
+		"Started 2025-03-01 14:00:00 +00:00; running for 20 s so far.",
+	} {
+		if !strings.Contains(live, want) {
+			t.Errorf("live report lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"Manual action", "UNFINISHED", "not recovered", "Not recovered", "may still be active", "gameday recover"} {
+		if strings.Contains(live, bad) {
+			t.Errorf("live report says %q:\n%s", bad, live)
+		}
+	}
+
+	crashed := render(t, cut, WithJournalPath(path))
+	for _, want := range []string{
+		"**Verdict: ⚠️ UNFINISHED** — the journal ends at 14:00:20 (T+00:20) without a verdict; the run did not finish",
+		"> 🚨 **Manual action needed.**",
+		"> - f1 (instance-stop, active): `gameday recover '/home/sre/journals/20250301T140000.000Z-random task stop.jsonl'`",
+		"| f2 | latency | ⚠️ active (may still be active) |",
+	} {
+		if !strings.Contains(crashed, want) {
+			t.Errorf("crashed report lacks %q", want)
+		}
+	}
+	// Without the journal's path the command is said in words.
+	anon := render(t, cut)
+	if !strings.Contains(anon, "`gameday recover` with this run's journal") || strings.Contains(anon, "JOURNAL") {
+		t.Errorf("a report without the journal's path:\n%s", anon)
+	}
+	// A manual command older versions journaled with the placeholder
+	// names the journal.
+	old := slices.Clone(cut)
+	var f FaultStatus
+	for _, r := range old {
+		if r.Fault != nil && r.Fault.Fault.ID == "f2" {
+			f = *r.Fault
+		}
+	}
+	f.State, f.Manual = FaultRollbackFailed, "gameday recover JOURNAL   # the sandbox provider gave no manual command for f2"
+	old = append(old, Record{Seq: 999, At: old[len(old)-1].At, Type: RecFault, Fault: &f})
+	if r := render(t, old, WithJournalPath("/j.jsonl")); strings.Contains(r, "recover JOURNAL") || !strings.Contains(r, "gameday recover /j.jsonl") {
+		t.Errorf("placeholder in:\n%s", r)
+	}
+	// Live, a rollback the engine already gave up on is still an alarm.
+	if r := render(t, old, WithLive(true)); !strings.Contains(r, "Manual action needed") || !strings.Contains(r, "f2 (latency, rollback failed)") {
+		t.Errorf("a live run with a failed rollback has no banner:\n%s", r)
+	}
+}
+
+// Every text a person typed or a system reported is escaped: nothing in a
+// note, a title, a target or an error can hide the rest of the report or
+// start markup of its own.
+func TestReportEscapesUserText(t *testing.T) {
+	t.Parallel()
+	hostile := []string{
+		"<!-- hide everything after this",
+		"<replica-4>",
+		"<img src=x onerror=alert(1)>",
+		"[click](javascript:alert(1))",
+		"line one\n# a heading\n[x]: https://evil.example",
+		"a | b | c",
+		"`unclosed code",
+		"**bold** _em_ ~~strike~~ $x$",
+		"1. not a list",
+		"&lt;entity&gt;",
+	}
+	recs := readFixture(t)
+	plan := *recs[0].Plan
+	plan.Title = hostile[0]
+	plan.Hypothesis = hostile[1]
+	plan.Participants = []scenarios.Participant{{Name: hostile[2], Role: hostile[3]}}
+	plan.Links = []scenarios.Link{{Title: hostile[4], URL: "https://x.example/a(b)<c>"}, {Title: "js", URL: "javascript:alert(1)"}}
+	recs[0].Plan = &plan
+	for i, h := range hostile {
+		recs = append(recs, Record{Seq: 1000 + i, At: recs[len(recs)-1].At, Type: RecNote, Note: &Note{Kind: Improvement, Text: h}})
+	}
+	report := render(t, recs)
+	checkMarkdown(t, report)
+	// Each of these may appear only escaped: right after a backslash.
+	for _, bad := range []string{"\n# a heading", "\n[x]: https", "](javascript:", "<img", "| a | b |", "**bold**", "\n1. not", "&lt;"} {
+		for i := strings.Index(report, bad); i >= 0; {
+			if i == 0 || report[i-1] != '\\' {
+				t.Errorf("report holds the raw %q", bad)
+				break
+			}
+			j := strings.Index(report[i+1:], bad)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	if !strings.Contains(report, "(https://x.example/a%28b%29%3Cc%3E)") || !strings.Contains(report, "js (`javascript:alert(1)`)") {
+		t.Errorf("links are not made safe:\n%s", report[strings.Index(report, "**Links:**"):][:400])
+	}
+}
+
+func TestEscapeText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain text, 40 s":  "plain text, 40 s",
+		"<!-- x":            `\<!-- x`,
+		"# title":           `\# title`,
+		"- item":            `\- item`,
+		"12. item":          `12\. item`,
+		"3) item":           `3\) item`,
+		"2 of 3 and 4. ok":  "2 of 3 and 4. ok",
+		"a|b":               `a\|b`,
+		"snake_case *x*":    `snake\_case \*x\*`,
+		"two\nlines\r\n":    "two lines  ",
+		"bell\a and tab\t.": "bell and tab .",
+		"日本語のメモ":            "日本語のメモ",
+	} {
+		if got := escapeText(in); got != want {
+			t.Errorf("escapeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The SVG charts: one per watched classic metric, the same bytes for the
+// same journal, with the threshold dashed and labelled and the fault
+// window shaded. The p95 chart of the violated run is a golden.
+func TestCharts(t *testing.T) {
+	recs := readFixture(t)
+	opts := goldenOptions(English, false)
+	charts, err := WriteCharts(recs, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := WriteCharts(recs, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, c := range charts {
+		names = append(names, c.Name)
+		if !bytes.Equal(c.SVG, again[i].SVG) {
+			t.Errorf("%s: two drawings of the same journal differ", c.Name)
+		}
+		svg := string(c.SVG)
+		for _, want := range []string{"<svg", "stroke-dasharray", "goal ", "fill:#FF9832;fill-opacity:0.25", "15:00:30"} {
+			if !strings.Contains(svg, want) {
+				t.Errorf("%s chart lacks %q", c.Name, want)
+			}
+		}
+		if c.Name == "p95" {
+			golden(t, "chart-p95.svg.golden", c.SVG)
+			for _, want := range []string{"p95 latency (ms)", "goal ≤ 200 ms", "time (CET, UTC+01:00)"} {
+				if !strings.Contains(svg, want) {
+					t.Errorf("p95 chart lacks %q", want)
+				}
+			}
+		}
+	}
+	if want := []string{"error-rate", "p95", "throughput", "running"}; !slices.Equal(names, want) {
+		t.Errorf("charts %q, want %q", names, want)
+	}
+	// The held run does not watch the running count: no chart for it.
+	held, err := WriteCharts(heldRecords(), WithLang(Japanese))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range held {
+		if c.Name == "running" {
+			t.Error("a chart of a metric the scenario does not watch")
+		}
+		if c.Name == "p95" && !strings.Contains(string(c.SVG), "目標 ≤ 200 ms") {
+			t.Error("the Japanese chart is not in Japanese")
+		}
+	}
+	if len(held) != 3 {
+		t.Errorf("held run: %d charts, want 3", len(held))
 	}
 }
 
@@ -502,12 +717,9 @@ func TestReportAfterRecover(t *testing.T) {
 func TestReportErrorKinds(t *testing.T) {
 	t.Parallel()
 	recs := fixtureRecords()
-	var plain bytes.Buffer
-	if err := WriteReport(&plain, recs); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(plain.String(), "Failed requests by kind") || strings.Contains(plain.String(), "redirect") {
-		t.Errorf("a journal without kinds gets a kinds line:\n%s", plain.String())
+	plain := render(t, recs)
+	if strings.Contains(plain, "Failed requests by kind") || strings.Contains(plain, "redirect") {
+		t.Errorf("a journal without kinds gets a kinds line:\n%s", plain)
 	}
 	plan := *recs[0].Plan
 	load := *plan.Load
@@ -529,16 +741,60 @@ func TestReportErrorKinds(t *testing.T) {
 		}
 		recs[i].Sample = &s
 	}
-	var b bytes.Buffer
-	if err := WriteReport(&b, recs); err != nil {
-		t.Fatal(err)
-	}
+	report := render(t, recs)
 	for _, want := range []string{
-		"Failed requests by kind: baseline none; during fault 3xx 8, 5xx 1, timeout 4; recovery reset 3.",
+		"Failed requests by kind: baseline none; fault 3xx 8, 5xx 1, timeout 4; recovery reset 3.",
 		"- **Load:** 300 req/s (built-in load generator; a redirect (3xx) counts as a success)",
 	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("report lacks %q:\n%s", want, b.String())
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if ja := render(t, recs, WithLang(Japanese)); !strings.Contains(ja, "失敗したリクエストの種類別件数: ベースライン なし、障害フェーズ 3xx 8 件、5xx 1 件、timeout 4 件、回復フェーズ reset 3 件。") {
+		t.Errorf("Japanese kinds line missing:\n%s", ja)
+	}
+}
+
+// A ladder that breaks off: the verdict, the summary and the improvements
+// name the step that breached and the widest that held; the timeline has
+// each step; the plan shows the ladder — in both languages.
+func TestReportLadder(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	f := fault("f1", providers.Latency)
+	f.Ladder = &scenarios.Ladder{Steps: []providers.Selection{{Count: 1}, {Count: 2}, {Count: 3}}, Hold: 400 * time.Millisecond, OnBreach: scenarios.OnBreachStop}
+	plan := testPlan(f)
+	plan.Phases = scenarios.Phases{Baseline: 200 * time.Millisecond, Fault: 8 * time.Second, Recovery: 300 * time.Millisecond}
+	h := start(t, plan, prov, prov, metricsFor(func(s *providers.Sample) bool {
+		if prov.activeSelection("f1").Count >= 3 {
+			s.P50, s.P95, s.P99 = 500, 900, 950
+		}
+		return true
+	}))
+	if out := h.wait(t); out.Verdict != VerdictViolated {
+		t.Fatalf("verdict %s (%s)", out.Verdict, out.Reason)
+	}
+	recs := h.records(t)
+	en := render(t, recs)
+	for _, want := range []string{
+		"f1's ladder breached at step 3 of 3 (3 targets) after ",
+		"; the widest step that held: 2 (2 targets)",
+		"- 🪜 **Ladder:** f1's ladder breached at step 3 of 3",
+		"f1 ladder step 1 of 3 (1 target) held",
+		"f1 ladder step 3 of 3 (3 targets) **breached**",
+		"| f1 | latency | 1 target → 2 targets → 3 targets, each held 400 ms; on a breach, stop |",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Count(en, "**Verdict: ❌ VIOLATED** — ") != 1 || !strings.Contains(en[:strings.Index(en, "\n\n## ")], "ladder breached") {
+		t.Errorf("the verdict does not say the ladder breached:\n%s", en[:400])
+	}
+	ja := render(t, recs, WithLang(Japanese))
+	for _, want := range []string{"f1 の段階 3/3（3 件）が ", "維持できた最も広い段階: 2（2 件）", "🪜 **段階的な影響範囲:**"} {
+		if !strings.Contains(ja, want) {
+			t.Errorf("Japanese report lacks %q", want)
 		}
 	}
 }

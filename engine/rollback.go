@@ -106,16 +106,19 @@ func VerifyFault(prov providers.Provider, v providers.Verifier, inj providers.In
 // ManualCommand asks prov for the command that finishes rolling back inj
 // by hand. ManualRollback only formats a string, so it gets a short bound:
 // a provider that hangs there must not hold up the verdict. Without an
-// answer it names `gameday recover` on the journal.
+// answer it names `gameday recover` on the journal — by its path; a run
+// without one (a library caller's) gets the command without an argument
+// and a comment saying which journal to give it, never a placeholder a
+// reader could paste as it is.
 func ManualCommand(prov providers.Provider, inj providers.Injection, journal string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	cmd, err := call(ctx, func(context.Context) (string, error) { return prov.ManualRollback(inj), nil })
 	if err != nil || strings.TrimSpace(cmd) == "" {
 		if journal == "" {
-			journal = "JOURNAL"
+			return fmt.Sprintf("gameday recover   # give it this run's journal; the %s provider gave no manual command for %s", prov.Name(), inj.FaultID)
 		}
-		return fmt.Sprintf("gameday recover %s   # the %s provider gave no manual command for %s", journal, prov.Name(), inj.FaultID)
+		return fmt.Sprintf("gameday recover %s   # the %s provider gave no manual command for %s", shellQuote(journal), prov.Name(), inj.FaultID)
 	}
 	return cmd
 }

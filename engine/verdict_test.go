@@ -71,7 +71,7 @@ func TestLateSamplesAreJudgedWithTheirPhase(t *testing.T) {
 	plan.Phases = scenarios.Phases{Baseline: 600 * time.Millisecond, Fault: 400 * time.Millisecond, Recovery: 300 * time.Millisecond}
 	var mu sync.Mutex
 	var baselineEnd time.Time
-	src := &lateSource{interval: 20 * time.Millisecond, delay: 250 * time.Millisecond, lag: 600 * time.Millisecond, fn: func(at time.Time, s *providers.Sample) {
+	src := &lateSource{interval: 20 * time.Millisecond, delay: 250 * time.Millisecond, lag: 3 * time.Second, fn: func(at time.Time, s *providers.Sample) {
 		mu.Lock()
 		defer mu.Unlock()
 		// The last 200 ms of the baseline are slow.
@@ -99,7 +99,7 @@ func TestLateFaultSamplesCountTowardTheFault(t *testing.T) {
 	prov := newFakeProvider(t)
 	plan := testPlan(fault("f1", providers.InstanceStop))
 	plan.Phases = scenarios.Phases{Baseline: 300 * time.Millisecond, Fault: 500 * time.Millisecond, Recovery: 600 * time.Millisecond}
-	src := &lateSource{interval: 20 * time.Millisecond, delay: 300 * time.Millisecond, lag: 500 * time.Millisecond, fn: func(_ time.Time, s *providers.Sample) {
+	src := &lateSource{interval: 20 * time.Millisecond, delay: 300 * time.Millisecond, lag: 3 * time.Second, fn: func(_ time.Time, s *providers.Sample) {
 		if prov.isActive("f1") {
 			s.Errors, s.ErrorRate = 300, 0.3
 		}

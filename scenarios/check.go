@@ -75,6 +75,9 @@ const (
 	// MaxFieldText bounds each text a provider owns (a PromQL query, a
 	// label, a string in a Chaos Mesh manifest), in characters.
 	MaxFieldText = 16 << 10
+	// MaxPeople bounds participants and links, each: a line of the
+	// report per one.
+	MaxPeople = 100
 )
 
 // Validate checks a plan built in code (or changed after Parse) with the
@@ -199,6 +202,94 @@ func (c *checker) plan(p *Plan) {
 	for i, sc := range p.StopConditions {
 		c.stopCondition(fmt.Sprintf("stop_conditions[%d]", i), sc, series)
 	}
+	c.people(p)
+}
+
+// people checks the participants, the links and the translations: the
+// parts of a plan only the report reads.
+func (c *checker) people(p *Plan) {
+	if len(p.Participants) > MaxPeople && !c.skip("participants") {
+		c.reportf("participants", "participants lists %d people; at most %d", len(p.Participants), MaxPeople)
+	}
+	for i, pt := range p.Participants {
+		at := fmt.Sprintf("participants[%d]", i)
+		switch {
+		case c.skip(at + ".name"):
+		case strings.TrimSpace(pt.Name) == "":
+			c.reportf(at+".name", "a participant needs a name")
+		default:
+			c.text(at+".name", pt.Name, oneLine, MaxName)
+		}
+		if !c.skip(at + ".role") {
+			c.text(at+".role", pt.Role, oneLine, MaxName)
+		}
+	}
+	if len(p.Links) > MaxPeople && !c.skip("links") {
+		c.reportf("links", "links lists %d links; at most %d", len(p.Links), MaxPeople)
+	}
+	for i, l := range p.Links {
+		at := fmt.Sprintf("links[%d]", i)
+		if !c.skip(at + ".title") {
+			c.text(at+".title", l.Title, oneLine, MaxName)
+		}
+		if c.skip(at + ".url") {
+			continue
+		}
+		if msg := textProblem(l.URL, oneLine, MaxURL); msg != "" {
+			c.reportf(at+".url", "url %s", msg)
+		} else if msg := checkURL(l.URL); msg != "" {
+			c.reportf(at+".url", "%s", msg)
+		}
+	}
+	langs := make([]string, 0, len(p.Translations))
+	for lang := range p.Translations {
+		langs = append(langs, lang)
+	}
+	slices.Sort(langs)
+	for _, lang := range langs {
+		at := "translations." + lang
+		if c.skip(at) {
+			continue
+		}
+		if !slices.Contains(Languages, lang) {
+			c.reportf(at, "unknown language %q in translations%s", lang, hint(lang, Languages, "languages"))
+			continue
+		}
+		t := p.Translations[lang]
+		if t == (Text{}) {
+			c.reportf(at, "translations.%s is empty; give at least one of %s", lang, strings.Join(textFields, ", "))
+			continue
+		}
+		for _, f := range []struct {
+			name, v string
+			kind    textKind
+			max     int
+		}{
+			{"title", t.Title, oneLine, MaxTitle}, {"description", t.Description, prose, MaxProse},
+			{"hypothesis", t.Hypothesis, prose, MaxProse}, {"blast_radius", t.BlastRadius, prose, MaxProse},
+			{"rollback", t.Rollback, prose, MaxProse},
+		} {
+			if !c.skip(at + "." + f.name) {
+				c.text(at+"."+f.name, f.v, f.kind, f.max)
+			}
+		}
+	}
+}
+
+// checkURL says what is wrong with a link's URL ("" when nothing): the
+// report links only absolute http and https URLs.
+func checkURL(raw string) string {
+	if strings.TrimSpace(raw) == "" {
+		return "a link needs a url"
+	}
+	if strings.ContainsAny(raw, " \t\n<>\"`") {
+		return fmt.Sprintf("url %q has spaces or characters a link cannot hold; percent-encode them", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("url: expected an absolute http or https URL (https://grafana.example.com/d/api), got %q", raw)
+	}
+	return ""
 }
 
 // fmtHours renders a whole number of hours as "12h", not "12h0m0s".

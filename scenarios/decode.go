@@ -15,7 +15,7 @@ import (
 
 // The fields of each mapping, in the order "expected one of" lists them.
 var (
-	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "limits", "faults", "stop_conditions"}
+	topFields       = []string{"title", "description", "hypothesis", "blast_radius", "rollback", "target", "load", "metrics", "steady_state", "near_margin", "phases", "max_percent", "max_count", "limits", "faults", "stop_conditions", "participants", "links", "translations"}
 	topRequired     = []string{"title", "hypothesis", "blast_radius", "rollback", "target", "steady_state", "phases", "faults"}
 	loadFields      = []string{"rate", "path", "url", "timeout", "command", "accept_redirects"}
 	limitsFields    = []string{"memory_mb", "cpu_cores"}
@@ -25,6 +25,9 @@ var (
 	selectionFields = []string{"percent", "count", "steps", "hold", "on_breach"}
 	stopFields      = []string{"metric", "above", "below", "for"}
 	paramNames      = []string{"delay", "jitter", "workers", "load", "memory_mb", "mode"}
+	personFields    = []string{"name", "role"}
+	linkFields      = []string{"title", "url"}
+	textFields      = []string{"title", "description", "hypothesis", "blast_radius", "rollback"}
 )
 
 // kindParams lists the params each classic kind takes. Provider-native kinds
@@ -399,7 +402,95 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 	if e, ok := f["stop_conditions"]; ok {
 		p.StopConditions = d.stopConditions(e.val)
 	}
+	if e, ok := f["participants"]; ok {
+		p.Participants = d.participants(e.val)
+	}
+	if e, ok := f["links"]; ok {
+		p.Links = d.links(e.val)
+	}
+	if e, ok := f["translations"]; ok {
+		p.Translations = d.translations(e.val)
+	}
 	return p
+}
+
+// participants decodes who took part: [{ name, role }].
+func (d *decoder) participants(n *yaml.Node) []Participant {
+	items, ok := d.sequence("participants", n, "participants ({ name, role })")
+	if !ok {
+		return nil
+	}
+	out := make([]Participant, 0, len(items))
+	for i, item := range items {
+		at := fmt.Sprintf("participants[%d]", i)
+		var pt Participant
+		if f, ok := d.fields(at, item, "a participant", personFields, []string{"name"}); ok {
+			if e, ok := f["name"]; ok {
+				pt.Name, _ = d.str(join(at, "name"), e.val)
+			}
+			if e, ok := f["role"]; ok {
+				pt.Role, _ = d.str(join(at, "role"), e.val)
+			}
+		}
+		out = append(out, pt)
+	}
+	return out
+}
+
+// links decodes the dashboards, tickets and runbooks: [{ title, url }].
+func (d *decoder) links(n *yaml.Node) []Link {
+	items, ok := d.sequence("links", n, "links ({ title, url })")
+	if !ok {
+		return nil
+	}
+	out := make([]Link, 0, len(items))
+	for i, item := range items {
+		at := fmt.Sprintf("links[%d]", i)
+		var l Link
+		if f, ok := d.fields(at, item, "a link", linkFields, []string{"url"}); ok {
+			if e, ok := f["title"]; ok {
+				l.Title, _ = d.str(join(at, "title"), e.val)
+			}
+			if e, ok := f["url"]; ok {
+				l.URL, _ = d.str(join(at, "url"), e.val)
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// translations decodes the plan's text in other languages:
+// { ja: { title, description, hypothesis, blast_radius, rollback } }.
+// A language gameday does not write is kept, at its key, for the checks
+// to report.
+func (d *decoder) translations(n *yaml.Node) map[string]Text {
+	pairs, ok := d.mapping("translations", n, "translations")
+	if !ok {
+		return nil
+	}
+	out := map[string]Text{}
+	for _, p := range pairs {
+		lang := resolve(p.key).Value
+		at := join("translations", lang)
+		d.pos[at] = p.key
+		f, ok := d.fields(at, p.val, "translations."+lang, textFields, nil)
+		d.pos[at] = p.key
+		if !ok {
+			continue
+		}
+		var t Text
+		for name, dst := range map[string]*string{"title": &t.Title, "description": &t.Description, "hypothesis": &t.Hypothesis, "blast_radius": &t.BlastRadius, "rollback": &t.Rollback} {
+			if e, ok := f[name]; ok {
+				*dst, _ = d.str(join(at, name), e.val)
+			}
+		}
+		if v := resolve(p.val); t == (Text{}) && v != nil && len(v.Content) > 0 {
+			d.bad[at] = true // its fields were wrong, and said so: not also "empty"
+		}
+		out[lang] = t
+	}
+	return out
 }
 
 // target decodes the target mapping: provider, name, environment, and the

@@ -621,3 +621,90 @@ func TestWithPhases(t *testing.T) {
 		t.Errorf("fitting window changed to %s + %s", f.StartAfter, f.Duration)
 	}
 }
+
+// Participants, links and translations: the parts of a plan the report
+// reads.
+func TestParseReportFields(t *testing.T) {
+	src := valid + `participants:
+  - { name: Sato, role: facilitator }
+  - { name: Tanaka, role: tech lead }
+links:
+  - { title: API dashboard, url: "https://grafana.example.com/d/api?from=now-1h" }
+  - { url: "https://tickets.example.com/GD-12" }
+translations:
+  ja:
+    title: ランダムなタスク停止
+    hypothesis: タスクの 10% が停止してもエラー率は 0.1% 未満を保つ
+`
+	p, err := scenarios.Parse("s.yaml", []byte(src), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Participants) != 2 || p.Participants[1] != (scenarios.Participant{Name: "Tanaka", Role: "tech lead"}) {
+		t.Errorf("participants = %+v", p.Participants)
+	}
+	if len(p.Links) != 2 || p.Links[1].URL != "https://tickets.example.com/GD-12" || p.Links[0].Title != "API dashboard" {
+		t.Errorf("links = %+v", p.Links)
+	}
+	ja := p.Localized("ja")
+	if ja.Title != "ランダムなタスク停止" || ja.Hypothesis == p.Hypothesis || ja.BlastRadius != p.BlastRadius {
+		t.Errorf("Localized(ja) = %q / %q / %q: want the translated title and hypothesis, the English blast radius", ja.Title, ja.Hypothesis, ja.BlastRadius)
+	}
+	if p.Localized("en") != p || p.Title != "Random task stop" {
+		t.Error("Localized without a translation must return the plan itself, unchanged")
+	}
+
+	tests := map[string]struct {
+		add       string
+		line, col int
+		contains  string
+	}{
+		"participant without a name": {"participants:\n  - { role: scribe }\n", 19, 5, `missing required field "name" in a participant`},
+		"participant as text":        {"participants: [Sato]\n", 18, 16, "expected a mapping for a participant"},
+		"link that is not http":      {"links:\n  - { url: \"javascript:alert(1)\" }\n", 19, 12, "expected an absolute http or https URL"},
+		"link with a space":          {"links:\n  - { url: \"https://x.example/a b\" }\n", 19, 12, "spaces or characters a link cannot hold"},
+		"unknown language":           {"translations:\n  jp: { title: x }\n", 19, 3, `unknown language "jp" in translations; did you mean "ja"?`},
+		"unknown translated field":   {"translations:\n  ja: { titel: x }\n", 19, 9, `unknown field "titel" in translations.ja; did you mean "title"?`},
+		"empty translation":          {"translations:\n  ja: {}\n", 19, 3, "translations.ja is empty"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			errs := parseErrors(t, valid+tc.add)
+			if len(errs) != 1 || errs[0].Line != tc.line || errs[0].Column != tc.col || !strings.Contains(errs[0].Msg, tc.contains) {
+				t.Errorf("errors = %v; want one at %d:%d containing %q", errs, tc.line, tc.col, tc.contains)
+			}
+		})
+	}
+
+	// A plan built in code is held to the same rules.
+	p.Links = append(p.Links, scenarios.Link{URL: "ftp://x"})
+	p.Translations["fr"] = scenarios.Text{Title: "x"}
+	err = p.Validate(testOptions())
+	if err == nil || !strings.Contains(err.Error(), "links[2].url: url: expected an absolute http or https URL") || !strings.Contains(err.Error(), `translations.fr: unknown language "fr"`) {
+		t.Errorf("Validate = %v", err)
+	}
+}
+
+// The report's fields are held to the bounds of the other text: one line
+// and no control character in a name, a role, a title; prose in a
+// translated hypothesis.
+func TestParseReportFieldBounds(t *testing.T) {
+	tests := map[string]struct {
+		add      string
+		contains string
+	}{
+		"escape code in a name":          {"participants:\n  - { name: \"Sato\\e[2J\", role: scribe }\n", "name holds an escape character"},
+		"line break in a role":           {"participants:\n  - { name: Sato, role: \"a\\nb\" }\n", "role holds a line break"},
+		"title too long":                 {"links:\n  - { title: " + strings.Repeat("x", 300) + ", url: \"https://x.example\" }\n", "title is 300 characters"},
+		"CSI in a translated hypothesis": {"translations:\n  ja: { hypothesis: \"仮説\\x9b2J\" }\n", "hypothesis holds a CSI character"},
+		"two-line translated title":      {"translations:\n  ja: { title: \"a\\nb\" }\n", "title holds a line break"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			errs := parseErrors(t, valid+tc.add)
+			if len(errs) != 1 || !strings.Contains(errs[0].Msg, tc.contains) {
+				t.Errorf("errors = %v; want one containing %q", errs, tc.contains)
+			}
+		})
+	}
+}

@@ -195,6 +195,13 @@ type Plan struct {
 	// NearMargin is how close to a bound a value counts as "near" (amber
 	// on the console): a fraction of the bound, DefaultNearMargin when 0.
 	NearMargin float64 `json:"near_margin,omitempty"`
+	// Participants and Links are who took part and what to look at
+	// (dashboards, tickets, runbooks); the report lists both.
+	Participants []Participant `json:"participants,omitempty"`
+	Links        []Link        `json:"links,omitempty"`
+	// Translations hold the plan's text in other languages, by language
+	// ("ja"); Localized picks one.
+	Translations map[string]Text `json:"translations,omitempty"`
 
 	// pos holds where each field was written in the file, by the paths
 	// Validate names ("faults[1].params"), for Where. Nil for a plan
@@ -233,6 +240,38 @@ func parent(at string) string {
 	}
 	return ""
 }
+
+// Participant is a person at the game day and their role. Role is free
+// text; the report words the common ones (Roles) in its language and shows
+// any other as written.
+type Participant struct {
+	Name string `json:"name"`
+	Role string `json:"role,omitempty"`
+}
+
+// Roles are the roles the report knows by name.
+var Roles = []string{"facilitator", "scribe", "observer", "on-call", "owner"}
+
+// Link is a dashboard, a ticket or a runbook of the game day: an http or
+// https URL and, optionally, what it is.
+type Link struct {
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url"`
+}
+
+// Text is the plan's text in one language; an empty field keeps the
+// plan's own.
+type Text struct {
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Hypothesis  string `json:"hypothesis,omitempty"`
+	BlastRadius string `json:"blast_radius,omitempty"`
+	Rollback    string `json:"rollback,omitempty"`
+}
+
+// Languages are the languages a scenario may carry translations for: the
+// ones gameday writes its report in.
+var Languages = []string{"en", "ja"}
 
 // DefaultNearMargin is the near margin of a plan that sets none: within
 // 10 % of a bound.

@@ -26,6 +26,30 @@ func (p *Plan) Kinds() []providers.Kind {
 	return out
 }
 
+// Localized returns the plan with its text in lang ("ja"): each field its
+// translation gives replaces the plan's own; the others stay. Without a
+// translation for lang it returns p itself. The copy shares everything
+// else with p.
+func (p *Plan) Localized(lang string) *Plan {
+	t, ok := p.Translations[lang]
+	if !ok {
+		return p
+	}
+	q := *p
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&q.Title, t.Title}, {&q.Description, t.Description}, {&q.Hypothesis, t.Hypothesis},
+		{&q.BlastRadius, t.BlastRadius}, {&q.Rollback, t.Rollback},
+	} {
+		if strings.TrimSpace(f.v) != "" {
+			*f.dst = f.v
+		}
+	}
+	return &q
+}
+
 // WithPhases returns a copy of the plan with the non-zero phases of ph in
 // place of its own, for a quick run (run --baseline 5s --fault 10s). A
 // fault whose window no longer fits in the new fault phase has its
@@ -42,6 +66,9 @@ func (p *Plan) WithPhases(ph Phases) *Plan {
 	q.Target.Fields = maps.Clone(p.Target.Fields)
 	q.StopConditions = slices.Clone(p.StopConditions)
 	q.Faults = slices.Clone(p.Faults)
+	q.Participants = slices.Clone(p.Participants)
+	q.Links = slices.Clone(p.Links)
+	q.Translations = maps.Clone(p.Translations)
 	if ph.Baseline > 0 {
 		q.Phases.Baseline = ph.Baseline
 	}

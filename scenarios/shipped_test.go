@@ -71,11 +71,26 @@ func TestShippedScenariosParse(t *testing.T) {
 				t.Fatalf("want one fault per shipped pattern, got %d", len(p.Faults))
 			}
 			kinds = append(kinds, p.Faults[0].Kind)
-			if strings.ContainsFunc(p.Description, func(r rune) bool {
-				return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han)
-			}) {
-				japanese = true
+			// Each text field is English, with its Japanese in
+			// translations.ja: the report takes the language asked for
+			// instead of printing both.
+			isJapanese := func(s string) bool {
+				return strings.ContainsFunc(s, func(r rune) bool {
+					return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han)
+				})
 			}
+			for _, s := range []string{p.Title, p.Hypothesis, p.BlastRadius, p.Rollback, p.Description} {
+				if isJapanese(s) {
+					t.Errorf("an English text field holds Japanese: %q", s)
+				}
+			}
+			ja := p.Localized("ja")
+			for _, s := range []string{ja.Title, ja.Hypothesis, ja.BlastRadius, ja.Rollback, ja.Description} {
+				if !isJapanese(s) {
+					t.Errorf("translations.ja lacks a field, or it is not Japanese: %q", s)
+				}
+			}
+			japanese = japanese || isJapanese(ja.Title)
 			// Tests and CI shorten the phases; the plan must stay valid.
 			short := p.WithPhases(scenarios.Phases{Baseline: 2 * time.Second, Fault: 5 * time.Second, Recovery: 2 * time.Second})
 			if err := short.Validate(testOptions()); err != nil {
@@ -89,7 +104,7 @@ func TestShippedScenariosParse(t *testing.T) {
 		}
 	}
 	if !japanese {
-		t.Error("no shipped description holds Japanese text")
+		t.Error("no shipped scenario has a Japanese translation")
 	}
 }
 

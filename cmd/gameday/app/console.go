@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
 	"github.com/gameday-tui/gameday/tui"
 )
@@ -23,6 +24,7 @@ type consoleFlags struct {
 	scenarios []string
 	fragile   bool
 	dryRun    bool
+	lang      string
 	aws       awsFlags
 	kube      kubeFlags
 }
@@ -32,6 +34,7 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
+	cmd.Flags().StringVar(&f.lang, "lang", "en", "write saved reports in `LANG`: en or ja (the console's own labels stay English)")
 	addAWSFlags(cmd.Flags(), &f.aws)
 	addKubeFlags(cmd.Flags(), &f.kube)
 }
@@ -39,6 +42,10 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 // runConsole opens the interactive console: it attaches to or starts the
 // sandbox, then hands the picker every scenario it can find.
 func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) error {
+	lang, err := engine.ParseLang(f.lang)
+	if err != nil {
+		return invalid(fmt.Errorf("--lang: %w", err))
+	}
 	plans, planErrs := scenarios.Discover(scenarios.SearchDirs(f.scenarios), scenarioOptions())
 	if len(plans) == 0 {
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
@@ -87,7 +94,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			if err != nil {
 				return nil, err
 			}
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Registry: reg, Connect: co})
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, Registry: reg, Connect: co})
 			if err != nil {
 				return nil, err
 			}

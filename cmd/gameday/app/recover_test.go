@@ -114,7 +114,7 @@ func TestRecoverWithoutSandbox(t *testing.T) {
 		t.Errorf("notice after recover = %q, want none", got)
 	}
 	var report bytes.Buffer
-	if err := renderReport(&report, path); err != nil || !strings.Contains(report.String(), "recover") {
+	if err := renderReport(&report, path, localReports(engine.English), false, nil); err != nil || !strings.Contains(report.String(), "recover") {
 		t.Errorf("report after recover (%v) does not show the recovery:\n%s", err, report.String())
 	}
 
@@ -248,7 +248,7 @@ func TestReportOfATornJournal(t *testing.T) {
 	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
 	path := crashedJournal(t, "20261127T120000Z-torn.jsonl")
 	var b bytes.Buffer
-	if err := renderReport(&b, path); err != nil {
+	if err := renderReport(&b, path, localReports(engine.English), false, nil); err != nil {
 		t.Fatalf("report of a torn journal: %v", err)
 	}
 	if !strings.Contains(b.String(), "# Game day report: Crashed") || !strings.Contains(b.String(), "UNFINISHED") {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/gameday-tui/gameday/providers"
+	"github.com/gameday-tui/gameday/providers/prometheus"
 	"github.com/gameday-tui/gameday/providers/sandbox"
 	"github.com/gameday-tui/gameday/scenarios"
 )
@@ -99,6 +101,7 @@ func defaultRegistry() *registry {
 	r.add(awsBackend())
 	r.add(kubernetesBackend())
 	r.addSource(cloudWatchSource())
+	r.addSource(prometheusSource())
 	return r
 }
 
@@ -171,6 +174,9 @@ func (r *registry) source(ctx context.Context, plan *scenarios.Plan, o connectOp
 	s, ok := r.sources[plan.Metrics.Source]
 	if !ok {
 		return nil, invalid(fmt.Errorf("%s: unknown metric source %q", plan.Path, plan.Metrics.Source))
+	}
+	if o.logf == nil {
+		o.logf = func(string, ...any) {}
 	}
 	return s.open(ctx, plan.Metrics, o)
 }
@@ -253,6 +259,28 @@ func sandboxBackend() backend {
 				return nil, fmt.Errorf("attach to the sandbox: %w", err)
 			}
 			return &conn{provider: client, running: client, loadBase: st.LB}, nil
+		},
+	}
+}
+
+// prometheusSource reads a scenario's metrics from Prometheus. The API
+// client is built here, once per run, from the scenario's fields: a bearer
+// token or basic auth password from the environment variable the scenario
+// names, and a CA file.
+func prometheusSource() sourceBackend {
+	return sourceBackend{
+		spec: prometheus.SourceSpec(),
+		open: func(_ context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error) {
+			c, err := prometheus.ConfigFrom(cfg.Fields)
+			if err != nil {
+				return nil, invalid(fmt.Errorf("metrics: %w", err))
+			}
+			api, err := prometheus.NewAPI(c, os.LookupEnv)
+			if err != nil {
+				return nil, invalid(fmt.Errorf("metrics: %w", err))
+			}
+			o.logf("metrics from Prometheus at %s every %s (lag %s)", c.URL, c.Interval, c.Lag)
+			return prometheus.NewSource(api, c), nil
 		},
 	}
 }

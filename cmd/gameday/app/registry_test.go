@@ -353,7 +353,7 @@ func TestRecoverWritesBesideAFullJournal(t *testing.T) {
 		t.Errorf("journal + sidecar still show %d unfinished faults", len(u))
 	}
 	var report strings.Builder
-	if err := renderReport(&report, path); err != nil || !strings.Contains(report.String(), "confirmed rolled back by gameday recover") {
+	if err := renderReport(&report, path, localReports(engine.English), false, nil); err != nil || !strings.Contains(report.String(), "confirmed rolled back by gameday recover") {
 		t.Errorf("report (err %v) does not show the recovery:\n%s", err, report.String())
 	}
 	res, err = recoverJournal(context.Background(), path, recoverOptions{reg: fakeRegistry(sys, nil), timeout: 5 * time.Second})
@@ -376,7 +376,7 @@ func TestJournalNamesDoNotClash(t *testing.T) {
 		// Two systems, so that the lease does not refuse the second.
 		sys := &fakeSystem{id: fmt.Sprintf("sys-%d", i), applied: map[string]bool{}}
 		c := &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: sys.id}}
-		first, err := defaultJournalPath(plan, time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC))
+		first, err := defaultJournalPath(plan, engine.English, time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -31,8 +32,10 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	lang      string
 	aws       awsFlags
 	kube      kubeFlags
+	loadOut   bool
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -61,6 +64,10 @@ environment: production runs only with --confirm and its name.
 would make (inject and rollback), then exits without running the phases:
 nothing is changed and no journal is written.
 
+The report is written beside the journal (or to --report FILE) with its
+SVG charts beside it; --lang ja writes it in Japanese, and names the
+journal after the scenario's Japanese title when it has one.
+
 Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
 2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
 confirmed.`,
@@ -84,7 +91,9 @@ confirmed.`,
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the blast radius and every call the run would make, change nothing, and exit")
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
+	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	addKubeFlags(fl, &f.kube)
+	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
 	fl.DurationVar(&f.ttlMargin, "ttl-margin", 0, "added to each fault's duration to make the TTL its provider enforces (default: the provider's own)")
@@ -132,6 +141,10 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if reg == nil {
 		reg = defaultRegistry()
 	}
+	lang, err := engine.ParseLang(f.lang)
+	if err != nil {
+		return invalid(fmt.Errorf("--lang: %w", err))
+	}
 	plan, err := findPlanWith(name, f.scenarios, reg.options())
 	if err != nil {
 		return invalid(err)
@@ -174,9 +187,13 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	defer t.Close()
 
 	if f.dryRun {
-		return dryRunHeadless(runCtx, stdout, t, plan, f)
+		return dryRunHeadless(runCtx, stdout, t, plan, f, reg, co)
 	}
-	s, err := startSession(runCtx, t, plan, sessionOptions{JournalPath: f.journal, ReportPath: f.report, TTLMargin: f.ttlMargin, Registry: reg, Connect: co})
+	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
+	if f.loadOut {
+		so.LoadOutput = stderr
+	}
+	s, err := startSession(runCtx, t, plan, so)
 	if err != nil {
 		return err
 	}
@@ -272,7 +289,7 @@ loop:
 	}
 	fmt.Fprintf(stdout, "report: %s\n", s.ReportPath())
 	if f.junit != "" {
-		if err := writeJUnitFile(f.junit, s.JournalPath()); err != nil {
+		if err := writeJUnitFile(f.junit, s.JournalPath(), localReports(lang), false); err != nil {
 			return withCode(exitCode(out), err)
 		}
 		fmt.Fprintf(stdout, "junit: %s\n", f.junit)
@@ -284,13 +301,13 @@ loop:
 	return nil
 }
 
-func writeJUnitFile(path, journalPath string) error {
+func writeJUnitFile(path, journalPath string, rs reportSettings, live bool) error {
 	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	if err := engine.WriteJUnit(&b, recs); err != nil {
+	if err := engine.WriteJUnit(&b, recs, rs.options(journalPath, live)...); err != nil {
 		return fmt.Errorf("write JUnit: %w", err)
 	}
 	return writeFileAtomic(path, []byte(b.String()))
@@ -391,6 +408,10 @@ func eventLine(rec engine.Record, started time.Time) string {
 		}
 	case engine.RecRecover:
 		return fmt.Sprintf("%s recover  %s", ts, rec.Reason)
+	case engine.RecSystem:
+		if e := rec.Event; e != nil {
+			return fmt.Sprintf("%s system   %s: %s", ts, e.Source, e.Text)
+		}
 	case engine.RecSample:
 	}
 	return ""
@@ -433,9 +454,28 @@ func statusLine(snap engine.Snapshot, now time.Time) string {
 	if !snap.Started.IsZero() {
 		line += fmt.Sprintf(" %s", now.Sub(snap.Started).Truncate(time.Second))
 	}
-	if n := len(snap.Samples); n > 0 {
-		s := snap.Samples[n-1]
-		line += fmt.Sprintf(" | p95 %.0f ms | errors %.2f%% | %.0f req/s | running %d", s.P95, s.ErrorRate*100, s.Throughput, s.Running)
+	if len(snap.Samples) > 0 {
+		// Each series as its newest sample that carries it: sources other
+		// than the load generator fill only what they measure, and a
+		// series a source could not read is a gap ("–"), never a zero.
+		for _, f := range []struct{ series, label, format string }{
+			{providers.SeriesP95, "p95", "%.0f ms"},
+			{providers.SeriesErrorRate, "errors", "%.2f%%"},
+			{providers.SeriesThroughput, "", "%.0f req/s"},
+			{providers.SeriesRunning, "running", "%.0f"},
+		} {
+			text := strings.NewReplacer("%.0f", "–", "%.2f", "–", "%%", "%").Replace(f.format)
+			for i := len(snap.Samples) - 1; i >= 0; i-- {
+				if v, ok := snap.Samples[i].Value(f.series); ok {
+					if f.series == providers.SeriesErrorRate {
+						v *= 100
+					}
+					text = fmt.Sprintf(f.format, v)
+					break
+				}
+			}
+			line += " | " + strings.TrimSpace(f.label+" "+text)
+		}
 	}
 	if snap.Holding {
 		line += " | holding"

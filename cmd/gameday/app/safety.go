@@ -79,9 +79,11 @@ func printBlast(w io.Writer, prov providers.Provider, plan *scenarios.Plan, blas
 // dryRunHeadless is `gameday run --dry-run`: it resolves the targets and
 // prints the plan, the blast radius and every call the run would make,
 // then exits without running the phases: nothing is changed and no
-// journal is written. It exits 3 when a real run would be refused (blast
-// radius), 0 otherwise; a production target needs no --confirm here.
-func dryRunHeadless(ctx context.Context, stdout io.Writer, c *conn, plan *scenarios.Plan, f runFlags) error {
+// journal is written. A metric source that can (dryRunner) runs each of
+// its queries once and shows what they returned. It exits 3 when a real
+// run would be refused (blast radius), 0 otherwise; a production target
+// needs no --confirm here.
+func dryRunHeadless(ctx context.Context, stdout io.Writer, c *conn, plan *scenarios.Plan, f runFlags, reg *registry, co connectOptions) error {
 	r := engine.Redact
 	fmt.Fprintf(stdout, "dry run of %q (%s): nothing will be changed\n", r(plan.Title), r(plan.Path))
 	tg := plan.Target.Provider
@@ -142,6 +144,9 @@ func dryRunHeadless(ctx context.Context, stdout io.Writer, c *conn, plan *scenar
 			}
 		}
 	}
+	if err := dryRunMetrics(ctx, stdout, plan, reg, co); err != nil {
+		return err
+	}
 	if plan.Target.Production() {
 		fmt.Fprintf(stdout, "production: a real run needs --confirm %s\n", r(strings.TrimSpace(plan.Target.Name)))
 	}
@@ -158,6 +163,43 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// dryRunner is a metric source that can run its queries once and say what
+// they returned (prometheus.Source).
+type dryRunner interface {
+	DryRun(ctx context.Context) []string
+}
+
+// dryRunMetrics shows the load a run would start and what the plan's
+// metric source returns now. Reading metrics changes nothing.
+func dryRunMetrics(ctx context.Context, stdout io.Writer, plan *scenarios.Plan, reg *registry, co connectOptions) error {
+	r := engine.Redact
+	if l := plan.Load; l != nil && len(l.Command) > 0 {
+		fmt.Fprintf(stdout, "load     would run %s in %s for the run, stopped at its end with SIGTERM (SIGKILL after %s)\n", r(shellQuote(l.Command)), loadDir(plan), loadGrace)
+	}
+	if plan.Metrics == nil || reg == nil {
+		return nil
+	}
+	src, err := reg.source(ctx, plan, co)
+	if err != nil {
+		return err
+	}
+	dr, ok := src.(dryRunner)
+	if !ok {
+		fmt.Fprintf(stdout, "metrics  %s\n", plan.Metrics.Source)
+		return nil
+	}
+	qctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+	defer cancel()
+	for i, line := range dr.DryRun(qctx) {
+		head := "metrics  "
+		if i > 0 {
+			head = "         "
+		}
+		fmt.Fprintln(stdout, head+r(line))
+	}
+	return nil
 }
 
 // previewFaults resolves each fault's targets now, for the plan card: the

@@ -283,7 +283,10 @@ faults:
 	if !bytes.Contains(jb, []byte(`"type":"verdict"`)) || !bytes.Contains(jb, []byte(engine.Redacted)) {
 		t.Fatalf("the journal has no verdict or nothing redacted:\n%s", jb)
 	}
-	for _, want := range []string{"latency holds for key " + engine.Redacted, "ops-" + engine.Redacted + " (production)", "deploy:" + engine.Redacted + "@git.internal"} {
+	// The report escapes what it quotes for markdown: [REDACTED] shows as
+	// \[REDACTED\] in the file and as [REDACTED] on GitHub.
+	redacted := `\[REDACTED\]`
+	for _, want := range []string{"latency holds for key " + redacted, "ops-" + redacted + " (production)", "deploy:" + redacted + "@git.internal"} {
 		if !bytes.Contains(rb, []byte(want)) {
 			t.Errorf("report lacks %q (the test wants the planted fields rendered)", want)
 		}

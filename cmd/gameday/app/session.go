@@ -8,11 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers/loadgen"
@@ -34,27 +34,60 @@ func journalDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "gameday", "journals"), nil
 }
 
-var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
-
-// slug turns a plan title into a file-name part.
+// slug turns a plan title into a file-name part: its letters and digits,
+// in any script (a Japanese title stays readable: "ランダムなインスタンス停止"),
+// lower-cased, every other run of characters one "-", at most 40 letters.
 func slug(title string) string {
-	s := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	var b []rune
+	for _, r := range strings.ToLower(title) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b = append(b, r)
+		case len(b) > 0 && b[len(b)-1] != '-':
+			b = append(b, '-')
+		}
+	}
+	if len(b) > 40 {
+		b = b[:40]
+	}
+	s := strings.Trim(string(b), "-")
 	if s == "" {
 		s = "run"
-	}
-	if len(s) > 40 {
-		s = strings.TrimRight(s[:40], "-")
 	}
 	return s
 }
 
-// defaultJournalPath names a new journal for plan started at now.
-func defaultJournalPath(plan *scenarios.Plan, now time.Time) (string, error) {
+// defaultJournalPath names a new journal for plan started at now, after
+// its title in the report's language.
+func defaultJournalPath(plan *scenarios.Plan, lang engine.Lang, now time.Time) (string, error) {
 	dir, err := journalDir()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, now.UTC().Format("20060102T150405.000Z")+"-"+slug(engine.Redact(plan.Title))+".jsonl"), nil
+	title := plan.Localized(string(lang)).Title
+	return filepath.Join(dir, now.UTC().Format("20060102T150405.000Z")+"-"+slug(engine.Redact(title))+".jsonl"), nil
+}
+
+// reportSettings say how the command line writes reports: in which
+// language (--lang; later also a setting of the config file) and with
+// times in which zone (the facilitator's own).
+type reportSettings struct {
+	lang engine.Lang
+	loc  *time.Location
+}
+
+// localReports are the settings of a command run with lang: the local
+// time zone.
+func localReports(lang engine.Lang) reportSettings {
+	return reportSettings{lang: lang, loc: time.Local}
+}
+
+func (rs reportSettings) options(journalPath string, live bool) []engine.ReportOption {
+	loc := rs.loc
+	if loc == nil {
+		loc = time.Local
+	}
+	return []engine.ReportOption{engine.WithLang(rs.lang), engine.WithLocation(loc), engine.WithJournalPath(journalPath), engine.WithLive(live)}
 }
 
 // session is one run with everything it needs: the engine run, its load,
@@ -66,19 +99,27 @@ type session struct {
 	journal     *os.File
 	journalPath string
 	reportPath  string
+	reports     reportSettings
 	blast       engine.Blast
 	cancelLoad  context.CancelFunc
 	loadDone    chan struct{}
 	closeOnce   sync.Once
+	// command is the plan's external load command, nil without one.
+	command *loadCommand
 }
 
 type sessionOptions struct {
 	JournalPath string
 	ReportPath  string
-	DryRun      bool
-	TTLMargin   time.Duration // 0: the provider's own, else engine.TTLMargin
-	Registry    *registry     // for the plan's metrics source
-	Connect     connectOptions
+	// Lang is the language of the report, and of the journal's name.
+	Lang      engine.Lang
+	DryRun    bool
+	TTLMargin time.Duration // 0: the provider's own, else engine.TTLMargin
+	Registry  *registry     // for the plan's metrics source
+	Connect   connectOptions
+	// LoadOutput, when set, receives the external load command's output
+	// lines as they come (run --load-output).
+	LoadOutput io.Writer
 }
 
 // startSession starts the load and the engine for plan against c. It
@@ -141,7 +182,7 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	if !named {
 		o.JournalPath = defaultPath
 		if o.JournalPath == "" {
-			p, err := defaultJournalPath(plan, now)
+			p, err := defaultJournalPath(plan, o.Lang, now)
 			if err != nil {
 				return nil, err
 			}
@@ -198,8 +239,20 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		return nil, invalid(err)
 	}
 	loadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var command *loadCommand
+	if plan.Load != nil && len(plan.Load.Command) > 0 {
+		// Started before the run, so that a command that cannot start
+		// refuses the run with nothing done.
+		command, err = startLoadCommand(loadCtx, plan, c, runID, o.JournalPath, o.LoadOutput)
+		if err != nil {
+			cancel()
+			jf.Close()
+			os.Remove(o.JournalPath)
+			return nil, invalid(fmt.Errorf("%s: load.command: %w", plan.Path, err))
+		}
+	}
 	started = true
-	s := &session{lease: ls, run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, blast: blast, cancelLoad: cancel, loadDone: make(chan struct{})}
+	s := &session{lease: ls, run: run, gen: gen, journal: jf, journalPath: o.JournalPath, reportPath: o.ReportPath, reports: localReports(o.Lang), blast: blast, cancelLoad: cancel, loadDone: make(chan struct{}), command: command}
 	go func() {
 		defer close(s.loadDone)
 		if gen != nil {
@@ -207,6 +260,19 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		}
 	}()
 	run.Start(ctx)
+	if command != nil {
+		go func() {
+			select {
+			case <-command.proc.Done():
+				select {
+				case <-run.Done():
+				default:
+					command.note(run, "ended before the run did")
+				}
+			case <-run.Done():
+			}
+		}()
+	}
 	go func() {
 		<-run.Done()
 		s.stopLoad()
@@ -214,12 +280,27 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	return s, nil
 }
 
+// stopLoad stops the built-in load and the load command, notes how the
+// command ended, and gives the target's lease up. It is idempotent; a
+// second caller waits for the first.
 func (s *session) stopLoad() {
 	s.closeOnce.Do(func() {
 		s.cancelLoad()
 		<-s.loadDone
+		if s.command != nil {
+			s.command.stop(s.run)
+		}
 		s.lease.Release()
 	})
+}
+
+// LoadLines returns the external load command's last output lines, oldest
+// first (nil without a command): its output on demand.
+func (s *session) LoadLines() []string {
+	if s.command == nil {
+		return nil
+	}
+	return s.command.proc.Lines()
 }
 
 // Events, Snapshot, Inject, Abort, Note and Done pass through to the run.
@@ -238,19 +319,31 @@ func (s *session) JournalErr() error            { return s.run.JournalErr() }
 func (s *session) Blast() engine.Blast { return s.blast }
 func (s *session) ReportPath() string  { return s.reportPath }
 
+// live reports whether the run is still going.
+func (s *session) live() bool {
+	select {
+	case <-s.run.Done():
+		return false
+	default:
+		return true
+	}
+}
+
 // Report renders the markdown report from the journal on disk, exactly as
-// `gameday report` would.
+// `gameday report` would: IN PROGRESS while the run goes on, linking the
+// charts once SaveReport wrote them.
 func (s *session) Report() (string, error) {
 	var b bytes.Buffer
-	if err := renderReport(&b, s.journalPath); err != nil {
+	if err := renderReport(&b, s.journalPath, s.reports, s.live(), existingCharts(s.reportPath)); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-// SaveReport writes the report next to the journal and returns its path.
+// SaveReport writes the report next to the journal, with its SVG charts
+// beside it, and returns its path.
 func (s *session) SaveReport() (string, error) {
-	if err := writeReportFile(s.reportPath, s.journalPath); err != nil {
+	if err := writeReportFile(s.reportPath, s.journalPath, s.reports, s.live()); err != nil {
 		return "", err
 	}
 	return s.reportPath, nil
@@ -262,21 +355,79 @@ func (s *session) Close() error {
 	return s.journal.Close()
 }
 
-// renderReport renders the report of the journal at path to w. A torn
-// last line (a crashed run, or a live one caught mid-write) is left out:
-// the report covers every record before it.
-func renderReport(w io.Writer, journalPath string) error {
+// renderReport renders the report of the journal at path to w, as rs
+// says, IN PROGRESS when live, linking the charts of links. A torn last
+// line (a crashed run, or a live one caught mid-write) is left out: the
+// report covers every record before it.
+func renderReport(w io.Writer, journalPath string, rs reportSettings, live bool, links map[scenarios.Metric]string) error {
 	recs, _, err := readJournalFile(journalPath)
 	if err != nil {
 		return err
 	}
-	return engine.WriteReport(w, recs)
+	return engine.WriteReport(w, recs, append(rs.options(journalPath, live), engine.WithChartLinks(links))...)
 }
 
-// writeReportFile renders the report of journalPath into path atomically.
-func writeReportFile(path, journalPath string) error {
+// chartPath names the SVG chart name (engine.ChartName) of the report at
+// report: beside it, REPORT-p95.svg.
+func chartPath(report, name string) string {
+	return strings.TrimSuffix(report, filepath.Ext(report)) + "-" + name + ".svg"
+}
+
+// chartLink is the link from a report to a chart beside it: its file
+// name after "./" (so that no name reads as a URL scheme), with what
+// would end or break a markdown link percent-encoded and every other
+// letter, a Japanese title's included, kept readable.
+func chartLink(chart string) string {
+	var b strings.Builder
+	for _, r := range filepath.Base(chart) {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("()<>[]\"'`\\%#?", r) {
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return "./" + b.String()
+}
+
+// existingCharts links the charts that exist beside the report at
+// report, so that a report rendered again (gameday report JOURNAL, the
+// console's report view) links what the run wrote, and nothing that is
+// not there.
+func existingCharts(report string) map[scenarios.Metric]string {
+	links := map[scenarios.Metric]string{}
+	for _, m := range scenarios.Metrics {
+		p := chartPath(report, engine.ChartName(m))
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			links[m] = chartLink(p)
+		}
+	}
+	return links
+}
+
+// writeReportFile renders the report of journalPath into path atomically,
+// and its SVG charts beside it (REPORT-p95.svg …), which it links.
+func writeReportFile(path, journalPath string, rs reportSettings, live bool) error {
+	recs, _, err := readJournalFile(journalPath)
+	if err != nil {
+		return err
+	}
+	opts := rs.options(journalPath, live)
+	charts, err := engine.WriteCharts(recs, opts...)
+	if err != nil {
+		return err
+	}
+	links := map[scenarios.Metric]string{}
+	for _, c := range charts {
+		p := chartPath(path, c.Name)
+		if err := writeFileAtomic(p, c.SVG); err != nil {
+			return err
+		}
+		links[c.Metric] = chartLink(p)
+	}
 	var b bytes.Buffer
-	if err := renderReport(&b, journalPath); err != nil {
+	if err := engine.WriteReport(&b, recs, append(opts, engine.WithChartLinks(links))...); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, b.Bytes())
