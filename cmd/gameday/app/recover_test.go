@@ -200,12 +200,11 @@ func TestRecoverBadJournal(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		"no journal yet": {[]string{"recover"}, "no journal in"},
-		"missing file":   {[]string{"recover", "/nonexistent/j.jsonl"}, "open the journal"},
-		"not a journal":  {[]string{"recover", notJournal}, "not a gameday journal"},
-		"bad line":       {[]string{"recover", garbage}, "journal line 1"},
-		"two journals":   {[]string{"recover", "a", "b"}, "accepts at most 1 arg"},
-		"bad timeout":    {[]string{"recover", "--timeout", "0s", notJournal}, "--timeout"},
+		"missing file":  {[]string{"recover", "/nonexistent/j.jsonl"}, "open the journal"},
+		"not a journal": {[]string{"recover", notJournal}, "not a gameday journal"},
+		"bad line":      {[]string{"recover", garbage}, "journal line 1"},
+		"two journals":  {[]string{"recover", "a", "b"}, "accepts at most 1 arg"},
+		"bad timeout":   {[]string{"recover", "--timeout", "0s", notJournal}, "--timeout"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, errOut, code := execRoot(ctx, tc.args...)
@@ -213,6 +212,11 @@ func TestRecoverBadJournal(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, ExitInvalid, tc.stderr)
 			}
 		})
+	}
+	// No journal at all: nothing to recover, as the README promises.
+	out, errOut, code := execRoot(ctx, "recover")
+	if code != ExitOK || !strings.Contains(out, "nothing to recover: no journal in") {
+		t.Errorf("no journal yet: exit %d, stdout %q, stderr %q; want 0 and nothing to recover", code, out, errOut)
 	}
 }
 

@@ -53,10 +53,14 @@ type sourceBackend struct {
 // connectOptions are the command line's settings for connecting to a
 // system: the flags a provider reads.
 type connectOptions struct {
-	logf    func(string, ...any)
-	fragile bool // sandbox: start it without its resilience patterns
-	aws     awsFlags
-	kube    kubeFlags
+	// logf says what gameday did to reach the system (attached, started);
+	// systemLog takes what the system itself logs (the sandbox's
+	// processes): the --log file, and stderr only with --verbose.
+	logf      func(string, ...any)
+	systemLog func(string, ...any)
+	fragile   bool // sandbox: start it without its resilience patterns
+	aws       awsFlags
+	kube      kubeFlags
 }
 
 // conn is a system gameday is connected to.
@@ -242,7 +246,11 @@ func sandboxBackend() backend {
 			default:
 				return nil, fmt.Errorf("look for a running sandbox: %w", err)
 			}
-			sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: o.fragile, Logf: o.logf})
+			sysLog := o.systemLog
+			if sysLog == nil {
+				sysLog = debugf
+			}
+			sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: o.fragile, Logf: sysLog})
 			if err != nil {
 				return nil, fmt.Errorf("start the sandbox: %w", err)
 			}
