@@ -478,9 +478,10 @@ func done(fs engine.FaultStatus, v *providers.Verification, what string) recover
 // goneWithSystem is a fault whose system is provably gone: it lived in
 // that system and ended with it.
 func goneWithSystem(fs engine.FaultStatus, why error) recoveredFault {
+	text := strings.TrimPrefix(why.Error(), errGone.Error()+": ")
 	fs.State, fs.Manual = engine.FaultGone, ""
-	fs.Err = "gameday recover: the fault ended with its system: " + why.Error()
-	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: %s; the fault ended with it", fs.Fault.ID, fs.Fault.Kind, why)}
+	fs.Err = "gameday recover: the fault ended with its system: " + text
+	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: gone with its system — %s", fs.Fault.ID, fs.Fault.Kind, text)}
 }
 
 // failed is a fault that could not be confirmed rolled back.
