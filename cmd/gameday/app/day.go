@@ -53,6 +53,7 @@ type dayFlags struct {
 	lang            string
 	scenarios       []string
 	fragile         bool
+	verbose         bool
 	aws             awsFlags
 	kube            kubeFlags
 
@@ -101,7 +102,12 @@ Exit codes: the highest of the experiments' — 0 every experiment held;
 interrupted); 3 one was refused at start, or the day file, the flags, the
 checklist or a production confirmation is missing or wrong and nothing
 ran; 4 a rollback could not be confirmed.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  gameday day sandbox-day --headless --checklist-done
+  gameday day ./gamedays/2026-12-15.yaml --headless --checklist-done --junit day.xml --baseline 10s --fault 30s --recovery 10s
+  gameday day ./gamedays/payments.yaml --headless --checklist-done --confirm payments-prod --stop-on-violation
+  gameday day sandbox-day --dry-run`,
+		Args:              argsWith(cobra.ExactArgs(1)),
+		ValidArgsFunction: completeDays,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !f.headless && !f.dryRun {
 				return invalid(errors.New("day needs --headless or --dry-run (the console's walk of a day is to come)"))
@@ -124,6 +130,7 @@ ran; 4 a rollback could not be confirmed.`,
 	fl.StringVar(&f.lang, "lang", "en", "write the reports (and the JUnit text) in `LANG`: en or ja")
 	fl.StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios and days in `DIR` (repeatable)")
 	fl.BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns (timeouts, retries, circuit breaker)")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "also print what the system gameday started logs (a sandbox's processes)")
 	addKubeFlags(fl, &f.kube)
 	addAWSFlags(fl, &f.aws)
 	return cmd
@@ -145,6 +152,23 @@ func findDay(arg string, extraDirs []string) (*scenarios.Day, error) {
 		names = append(names, name)
 	}
 	return nil, fmt.Errorf("game day %q: no such file or day (known: %s; see gameday list --days)", arg, strings.Join(names, ", "))
+}
+
+// completeDays completes a day argument with the names gameday list
+// --days shows.
+func completeDays(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	days, _ := scenarios.DiscoverDays(scenarios.SearchDirs(nil))
+	var out []string
+	for _, d := range days {
+		if name := dayName(d); strings.HasPrefix(name, prefix) {
+			out = append(out, name+"\t"+oneLine(d.Title))
+		}
+	}
+	// A path to a file of one's own completes too.
+	return out, cobra.ShellCompDirectiveDefault
 }
 
 // dayName is the name gameday day accepts for d: its file name without
@@ -412,7 +436,7 @@ func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f d
 		mu.Unlock()
 		rf := runFlags{
 			headless: true, journal: journal, lang: f.lang, plan: plan, confirm: confirmFor(plan, f.confirm),
-			fragile: f.fragile, aws: f.aws, kube: f.kube, reg: shared, sigs: expSigs,
+			fragile: f.fragile, verbose: f.verbose, aws: f.aws, kube: f.kube, reg: shared, sigs: expSigs,
 		}
 		runErr := runHeadless(ctx, rawStdout, rawStderr, "", rf)
 		mu.Lock()
@@ -498,7 +522,7 @@ func dryRunDay(ctx context.Context, stdout, stderr io.Writer, plans []*scenarios
 	worst := ExitOK
 	for i, plan := range plans {
 		fmt.Fprintf(stdout, "\n== experiment %d of %d ==\n", i+1, len(plans))
-		rf := runFlags{dryRun: true, lang: f.lang, plan: plan, fragile: f.fragile, aws: f.aws, kube: f.kube, reg: shared, sigs: f.sigs}
+		rf := runFlags{dryRun: true, lang: f.lang, plan: plan, fragile: f.fragile, verbose: f.verbose, aws: f.aws, kube: f.kube, reg: shared, sigs: f.sigs}
 		err := runHeadless(ctx, stdout, stderr, "", rf)
 		if err != nil && err.Error() != "" {
 			fmt.Fprintf(stderr, "gameday: experiment %d: %v\n", i+1, err)

@@ -32,7 +32,8 @@ offset.
 Given a day's index (FILE.day.jsonl, written by gameday day), it renders
 the day report from the index and its experiments' journals, byte for
 byte what the day wrote; --junit writes the day's JUnit.`,
-		Args: cobra.ExactArgs(1),
+		Example: "  gameday report ~/.local/state/gameday/journals/20261129T101500.000Z-latency-injection.jsonl\n  gameday report run.jsonl --lang ja -o report.md\n  gameday report 20261215T090000.000Z-sandbox-game-day.day.jsonl --junit day.xml",
+		Args:    argsWith(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := engine.ParseLang(lang)
 			if err != nil {

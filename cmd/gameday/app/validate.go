@@ -25,10 +25,9 @@ gameday day loads it: the file, then the scenario of each experiment with
 the phases the day gives it.
 
 Exit codes: 0 every file is valid; 3 at least one is not.`,
+		Example: "  gameday validate scenarios/*.yaml\n  cat plan.yaml | gameday validate -\n  gameday validate scenarios/days/sandbox-day.yaml",
+		Args:    argsWith(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return invalid(errors.New("validate needs at least one scenario FILE (or - for standard input)"))
-			}
 			return validateFiles(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
