@@ -89,6 +89,7 @@ func newRootCmd() *cobra.Command {
 		newRunCmd(),
 		newReportCmd(),
 		newRecoverCmd(),
+		newHistoryCmd(),
 		newValidateCmd(),
 		newListCmd(),
 		newVersionCmd(),
