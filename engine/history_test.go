@@ -445,3 +445,25 @@ func TestHistoryStepFigure(t *testing.T) {
 		t.Errorf("a ladder never reached has a figure: %+v", v)
 	}
 }
+
+// Times are the reader's, with the zone as each run's start was in it:
+// a zone that changed to summer time between runs names both.
+func TestHistoryDaylightSaving(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone database: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := WriteHistory(&buf, historyGroups(t), WithLocation(berlin)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"times in CET (UTC+01:00), CEST (UTC+02:00).",
+		"2025-03-29 15:00  ✅ HELD", // 14:00 UTC, winter time
+		"2025-03-31 11:00  ✅ HELD", // 09:00 UTC, summer time since the 30th
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("history lacks %q\n%s", want, buf.String())
+		}
+	}
+}

@@ -105,22 +105,26 @@ func (hw *historyWriter) write(groups []ScenarioRuns) {
 	}
 }
 
-// zone names the reader's zone, with its UTC offset when every run
-// started at the same one (no daylight saving time in between).
+// zone names the reader's zone as the runs' starts were in it, with its
+// UTC offset: "CET (UTC+01:00)", and each of them when daylight saving
+// time changed it in between: "CET (UTC+01:00), CEST (UTC+02:00)". The
+// zone's abbreviation says more than the name of time.Local ("Local").
 func (hw *historyWriter) zone(groups []ScenarioRuns) string {
-	name := hw.wd.loc.String()
-	offsets := map[string]bool{}
+	var zones []string
 	for _, g := range groups {
 		for _, r := range g.Runs {
-			offsets[r.Start.In(hw.wd.loc).Format("-07:00")] = true
+			t := r.Start.In(hw.wd.loc)
+			abbr, _ := t.Zone()
+			z := hw.t("hist.zone", hw.text(abbr), t.Format("-07:00"))
+			if !slices.Contains(zones, z) {
+				zones = append(zones, z)
+			}
 		}
 	}
-	if len(offsets) == 1 {
-		for off := range offsets {
-			return hw.t("hist.zone", hw.text(name), off)
-		}
+	if len(zones) == 0 {
+		return hw.text(hw.wd.loc.String())
 	}
-	return hw.text(name)
+	return strings.Join(zones, hw.t("sep.comma"))
 }
 
 func (hw *historyWriter) scenario(g ScenarioRuns, slug string) {

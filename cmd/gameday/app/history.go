@@ -175,40 +175,42 @@ func writeHistoryMarkdown(path string, groups []engine.ScenarioRuns, opts []engi
 
 // journalFiles lists the journals under root, recursively, in lexical
 // order: every *.jsonl but recover's sidecars (*.recover.jsonl, read with
-// their journal). A root that does not exist has none.
-func journalFiles(root string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// their journal); a link to a journal is read, a link to a directory not
+// followed. A root that does not exist has none; a directory that cannot
+// be read is skipped, and said in errs.
+func journalFiles(root string) (files []string, errs []error) {
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		switch {
 		case err != nil && path == root && errors.Is(err, fs.ErrNotExist):
 			return fs.SkipAll
 		case err != nil:
-			return err
+			errs = append(errs, fmt.Errorf("list the journals in %s: %w", path, err))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		case d.IsDir() || !strings.HasSuffix(d.Name(), ".jsonl") || strings.HasSuffix(d.Name(), ".recover.jsonl"):
 			return nil
+		case d.Type().IsRegular() || regularFile(path):
+			files = append(files, path)
 		}
-		if !d.Type().IsRegular() {
-			// A link to a journal is read; a link to a directory is
-			// not followed (WalkDir does not), nor is a device read.
-			if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
-				return nil
-			}
-		}
-		out = append(out, path)
 		return nil
 	})
-	if err != nil {
-		return out, fmt.Errorf("list the journals in %s: %w", root, err)
-	}
-	return out, nil
+	return files, errs
+}
+
+// regularFile reports whether path is, or links to, a regular file.
+func regularFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // readRuns sums up every journal under roots. A journal that cannot be
 // read is skipped with a line on stderr; found counts those read.
 func readRuns(roots []string, stderr io.Writer) (runs []engine.RunSummary, found int) {
 	for _, root := range roots {
-		files, err := journalFiles(root)
-		if err != nil {
+		files, errs := journalFiles(root)
+		for _, err := range errs {
 			fmt.Fprintln(stderr, "gameday:", err)
 		}
 		for _, path := range files {

@@ -233,3 +233,41 @@ func TestLastRuns(t *testing.T) {
 		t.Errorf("after a new journal: %q", got)
 	}
 }
+
+// Which files under a --dir are journals: every *.jsonl, recursively,
+// but recover's sidecars; a link to a journal, not a link to a
+// directory.
+func TestJournalFiles(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	for _, name := range []string{"a.jsonl", "a.jsonl.recover.jsonl", "notes.txt", "run-1/b.jsonl", "run-1/deeper/c.jsonl"} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(elsewhere, "x.jsonl"), []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "x.jsonl"), filepath.Join(root, "link.jsonl")); err != nil {
+		t.Skipf("no symbolic links: %v", err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(root, "linked-dir")); err != nil {
+		t.Fatal(err)
+	}
+	files, errs := journalFiles(root)
+	var got []string
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	want := []string{"a.jsonl", "link.jsonl", "run-1/b.jsonl", "run-1/deeper/c.jsonl"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || len(errs) != 0 {
+		t.Errorf("journals %q (errors %v), want %q", got, errs, want)
+	}
+	if files, errs := journalFiles(filepath.Join(root, "missing")); len(files) != 0 || len(errs) != 0 {
+		t.Errorf("a directory that does not exist: %q, %v", files, errs)
+	}
+}
