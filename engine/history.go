@@ -256,7 +256,7 @@ func GroupRuns(runs []RunSummary) []ScenarioRuns {
 	var uniq []RunSummary
 	for _, r := range runs {
 		k := runKey{id: r.RunID}
-		if k.id == "" {
+		if k.id == "" && r.Plan != nil {
 			k.start, k.title = r.Start, r.Plan.Title
 		}
 		if i, ok := seen[k]; ok {

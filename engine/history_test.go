@@ -467,3 +467,22 @@ func TestHistoryDaylightSaving(t *testing.T) {
 		}
 	}
 }
+
+// Two runs that started in one minute are told apart by their seconds.
+func TestHistorySameMinute(t *testing.T) {
+	t.Parallel()
+	plan := &scenarios.Plan{Path: "embedded:sandbox/latency.yaml", Title: "Latency", Target: scenarios.Target{Provider: "sandbox"}}
+	t0 := time.Date(2026, 11, 29, 12, 7, 16, 0, time.UTC)
+	run := func(id string, start time.Time) RunSummary {
+		return RunSummary{Scenario: "latency", Provider: "sandbox", Plan: plan, RunID: id, Start: start, Verdict: VerdictHeld}
+	}
+	var buf bytes.Buffer
+	if err := WriteHistory(&buf, GroupRuns([]RunSummary{run("a", t0), run("b", t0.Add(40*time.Second))})); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2026-11-29 12:07:16  ✅ HELD", "2026-11-29 12:07:56  ✅ HELD", "(2026-11-29 12:07:56) against the one before it (2026-11-29 12:07:16)"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("history lacks %q\n%s", want, buf.String())
+		}
+	}
+}

@@ -55,6 +55,9 @@ type historyWriter struct {
 	md  bool
 	cfg reportConfig
 	wd  *words
+	// seconds shows the seconds of the dates: two runs of the scenario
+	// being written started in the same minute.
+	seconds bool
 }
 
 func (hw *historyWriter) line(parts ...string) {
@@ -75,8 +78,14 @@ func (hw *historyWriter) text(s string) string {
 	return Printable(s)
 }
 
-// date is a run's start in the reader's zone, to the minute.
-func (hw *historyWriter) date(t time.Time) string { return t.In(hw.wd.loc).Format("2006-01-02 15:04") }
+// date is a run's start in the reader's zone, to the minute (to the
+// second when two runs started in one minute).
+func (hw *historyWriter) date(t time.Time) string {
+	if hw.seconds {
+		return t.In(hw.wd.loc).Format("2006-01-02 15:04:05")
+	}
+	return t.In(hw.wd.loc).Format("2006-01-02 15:04")
+}
 
 func (hw *historyWriter) write(groups []ScenarioRuns) {
 	runs := 0
@@ -128,6 +137,13 @@ func (hw *historyWriter) zone(groups []ScenarioRuns) string {
 }
 
 func (hw *historyWriter) scenario(g ScenarioRuns, slug string) {
+	hw.seconds = false
+	for i := 1; i < len(g.Runs); i++ {
+		if hw.date(g.Runs[i].Start) == hw.date(g.Runs[i-1].Start) {
+			hw.seconds = true
+			break
+		}
+	}
 	latest := g.Latest()
 	title := hw.text(latest.Plan.Localized(string(hw.cfg.lang)).Title)
 	span := hw.date(g.Runs[0].Start)
