@@ -14,11 +14,15 @@ import (
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
+// drillPath is the shipped free-form drill: every fault kind, fired by
+// key (drill_test.go), not one of the six patterns.
+const drillPath = "embedded:sandbox/drill.yaml"
+
 // sandboxFiles are the shipped scenarios of the sandbox: the six patterns.
 func sandboxFiles() []scenarios.File {
 	var out []scenarios.File
 	for _, f := range scenarios.ShippedFiles() {
-		if strings.HasPrefix(f.Path, "embedded:sandbox/") {
+		if strings.HasPrefix(f.Path, "embedded:sandbox/") && f.Path != drillPath {
 			out = append(out, f)
 		}
 	}

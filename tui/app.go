@@ -17,7 +17,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -108,6 +107,10 @@ type Config struct {
 	Now func() time.Time
 	// Styles overrides DefaultStyles() when not nil.
 	Styles *Styles
+	// Lang is the language of the console's own words and of the
+	// scenarios' text where they have a translation (English when empty);
+	// the command line sets it (--lang), as it does the report's.
+	Lang engine.Lang
 }
 
 // screen names the screen on show.
@@ -133,6 +136,7 @@ const (
 type Model struct {
 	cfg    Config
 	styles Styles
+	tr     *printer
 	keys   globalKeyMap
 	help   help.Model
 	clock  func() time.Time
@@ -181,14 +185,16 @@ func New(cfg Config) Model {
 	h.Styles.FullSeparator = st.HelpSep
 	h.Styles.Ellipsis = st.HelpSep
 	h.ShortSeparator = " · "
+	tr := newPrinter(cfg.Lang)
 	m := Model{
 		cfg:    cfg,
 		styles: st,
-		keys:   defaultGlobalKeyMap(),
+		tr:     tr,
+		keys:   defaultGlobalKeyMap(tr),
 		help:   h,
 		clock:  clock,
-		picker: newPicker(cfg, st),
-		report: newReport(0, nil, "", st),
+		picker: newPicker(cfg, st, tr),
+		report: newReport(0, nil, "", st, tr),
 	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
@@ -236,6 +242,10 @@ func (m *Model) setSize(w, h int) {
 	body := m.bodyHeight()
 	m.picker.SetSize(w, body)
 	m.console.SetSize(w, body)
+	m.console.reserve = 0
+	if m.banner == "" && h > 0 {
+		m.console.reserve = 1
+	}
 	m.report.SetSize(w, body)
 }
 
@@ -363,8 +373,12 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			m.quitting = true
 			return m, tea.Quit
 		}
+		// Both of the run's screens learn it: the report, if loaded, is
+		// built again with the verdict.
+		var rcmd tea.Cmd
+		m.report, rcmd = m.report.Update(msg)
 		m, cmd := m.updateConsole(msg)
-		return m, tea.Batch(cmd, snapshot(m.gen, m.run))
+		return m, tea.Batch(cmd, rcmd, snapshot(m.gen, m.run))
 
 	// Results of the screens' commands: a banner, and the screen that
 	// asked, whichever is on show.
@@ -376,23 +390,27 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case recoveredMsg:
 		m.picker, _ = m.picker.Update(msg)
 		if msg.err != nil {
-			m.setBanner("✘ recover: "+msg.err.Error(), bannerError)
+			m.setBanner(m.tr.S("ui.banner.recoverFailed", msg.err.Error()), bannerError)
 		} else {
 			m.setBanner("✔ "+msg.summary, bannerInfo)
 		}
 		return m, nil
 
 	case injectedMsg:
-		m.setBanner(fmt.Sprintf("Fault %s requested.", msg.faultID), bannerInfo)
+		m.setBanner(m.tr.S("ui.banner.injected", msg.faultID), bannerInfo)
 		return m, snapshot(m.gen, m.run)
 
 	case noteSavedMsg:
-		m.setBanner("Note saved to the journal.", bannerInfo)
+		if msg.reason {
+			m.setBanner(m.tr.S("ui.banner.reasonSaved"), bannerInfo)
+		} else {
+			m.setBanner(m.tr.S("ui.banner.noteSaved"), bannerInfo)
+		}
 		return m, snapshot(m.gen, m.run)
 
 	case noteFailedMsg:
-		// The text goes back into the note input, which must be on show.
-		m.setBanner("✘ "+msg.err.Error()+" (the note is back in the input)", bannerError)
+		// The text goes back into the input, which must be on show.
+		m.setBanner(m.tr.S("ui.banner.noteFailed", msg.err.Error()), bannerError)
 		m.screen = screenConsole
 		return m.updateConsole(msg)
 
@@ -403,7 +421,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 
 	case savedMsg:
 		// Both of the run's screens say where the report is.
-		m.setBanner("Report saved to "+msg.path, bannerInfo)
+		m.setBanner(m.tr.S("ui.banner.saved", msg.path), bannerInfo)
 		m.report, _ = m.report.Update(msg)
 		return m.updateConsole(msg)
 	}
@@ -417,7 +435,7 @@ func (m Model) startRun(p *scenarios.Plan) (Model, tea.Cmd) {
 	if m.runActive() || m.cfg.Start == nil {
 		return m, nil
 	}
-	m.setBanner(fmt.Sprintf("Starting %q…", p.Title), bannerInfo)
+	m.setBanner(m.tr.S("ui.banner.starting", p.Title), bannerInfo)
 	return m, start(m.cfg.Start, p)
 }
 
@@ -426,7 +444,7 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	if m.runActive() {
 		// A second start while watching a run cannot happen through the
 		// keys; refuse it rather than lose track of the first run.
-		return m, abort(msg.run, "console was already watching a run", true)
+		return m, abort(msg.run, reasonSecondRun, true)
 	}
 	m.gen++
 	m.tickTag++
@@ -434,8 +452,8 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	m.ended = false
 	m.aborted = false
 	m.interrupted = false
-	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock)
-	m.report = newReport(m.gen, msg.run, msg.plan.Title, m.styles)
+	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.tr, m.clock)
+	m.report = newReport(m.gen, msg.run, m.console.title, m.styles, m.tr)
 	m.screen = screenConsole
 	m.banner = ""
 	m.setSize(m.width, m.height)
@@ -466,14 +484,16 @@ func (m Model) backToPicker() (Model, tea.Cmd) {
 // abortRun aborts the watched run (idempotent) and tells the console,
 // which stops offering fault keys and journals a half-typed note. leaving
 // says the facilitator is leaving (q, ctrl+c): the run then ends once its
-// faults are rolled back, without watching the recovery.
+// faults are rolled back, without watching the recovery; otherwise (the
+// abort keys) the console then asks why, without waiting for the answer:
+// the abort is already under way.
 func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
 	if !m.runActive() {
 		return nil
 	}
 	m.aborted = true
 	var cmd tea.Cmd
-	m.console, cmd = m.console.Update(abortingMsg{})
+	m.console, cmd = m.console.Update(abortingMsg{ask: !leaving})
 	return tea.Batch(abort(m.run, reason, leaving), snapshot(m.gen, m.run), cmd)
 }
 
@@ -494,15 +514,18 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.interrupted = true
 		m.quitAfterDone = true
-		cmd := m.abortRun("interrupted (ctrl+c)", true)
-		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
+		cmd := m.abortRun(reasonInterrupt, true)
+		m.setBanner(m.tr.S("ui.banner.exiting"), bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Abort):
 		// A note half typed is journaled at once, as it stands, while the
-		// rollback runs (the engine refuses notes once the run has ended).
-		// If saving fails, the text goes back into the input.
-		cmd := m.abortRun("abort key (ctrl+x)", false)
-		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		// rollback runs. If saving fails, the text goes back into the
+		// input.
+		if !m.runActive() {
+			break // the reason prompt may be open: ctrl+x is not text
+		}
+		cmd := m.abortRun(reasonAbortKey, false)
+		m.setBanner(m.tr.S("ui.banner.abort"), bannerAbort)
 		return m, cmd
 	}
 
@@ -521,14 +544,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.showHelp = !m.showHelp
 		return m, nil
 	case key.Matches(msg, m.keys.AbortAlt):
-		cmd := m.abortRun("abort key (X)", false)
-		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		cmd := m.abortRun(reasonAbortAlt, false)
+		m.setBanner(m.tr.S("ui.banner.abort"), bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Quit):
 		if m.runActive() {
 			m.quitAfterDone = true
-			cmd := m.abortRun("quit", true)
-			m.setBanner("Rolling back before quitting… press ctrl+c to exit at once.", bannerAbort)
+			cmd := m.abortRun(reasonQuit, true)
+			m.setBanner(m.tr.S("ui.banner.quitting"), bannerAbort)
 			return m, cmd
 		}
 		m.quitting = true
@@ -622,7 +645,7 @@ func (m Model) View() string {
 
 // footer renders the short help and, on the right, the ABORT block.
 func (m Model) footer() string {
-	abort := m.styles.abortLabel()
+	abort := m.styles.abortLabel(m.tr)
 	aw := width(abort)
 	hm := m.help
 	hm.Width = max(m.width-aw-1, 0)
@@ -633,15 +656,14 @@ func (m Model) footer() string {
 func (m Model) helpView(h int) string {
 	hm := m.help
 	hm.ShowAll = true
-	lines := []string{m.styles.Title.Render("Keys") + " (press ? or esc to close)", ""}
+	lines := []string{m.styles.Title.Render(m.tr.S("ui.help.title")) + " " + m.tr.S("ui.help.close"), ""}
 	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
 	lines = append(lines, "")
 	for _, p := range []string{
-		"Abort (ctrl+x, or X outside text input) rolls back every fault at once, without confirmation, " +
-			"from every screen, even while a note is being typed (the note is journaled as it stands); " +
-			"then the run watches the system recover until the recovery phase ends.",
-		"ctrl+c during a run aborts and exits when the rollback is done; press it twice to exit at once.",
-		"q during a run rolls back first, then quits (without watching the recovery).",
+		m.tr.S("ui.help.abort"),
+		m.tr.S("ui.help.interrupt"),
+		m.tr.S("ui.help.quit"),
+		m.tr.S("ui.help.notes"),
 	} {
 		lines = append(lines, wrapText(p, m.width)...)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -253,7 +254,19 @@ func settledSnap(p *scenarios.Plan) engine.Snapshot {
 	s := abortedSnap(p)
 	s.Faults[1].State = engine.FaultRolledBack
 	s.Faults[1].Manual, s.Faults[1].Err = "", ""
+	s.Faults[1].Verification = &providers.Verification{Clean: true}
 	s.Outcome = &engine.Outcome{Verdict: engine.VerdictAborted, Reason: "abort key (ctrl+x)"}
+	// The journal says the same: f2 rolled back, the run aborted.
+	s.Timeline = append([]engine.Record(nil), s.Timeline...)
+	for i, r := range s.Timeline {
+		switch {
+		case r.Type == engine.RecFault && r.Fault.Fault.ID == "f2" && r.Fault.State == engine.FaultRollbackFailed:
+			f2 := s.Faults[1]
+			s.Timeline[i].Fault = &f2
+		case r.Type == engine.RecVerdict:
+			s.Timeline[i].Outcome = s.Outcome
+		}
+	}
 	return s
 }
 
@@ -264,6 +277,7 @@ func endedModel(t *testing.T, cfg Config, s engine.Snapshot) Model {
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
+	run.finish()
 	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m
 }
@@ -279,13 +293,13 @@ func TestBackToPickerOnlyWhenSettled(t *testing.T) {
 		if got, cmd := step(t, m, keyMsg("esc")); cmd != nil || got.screen != screenConsole {
 			t.Errorf("%s: esc left the console", name)
 		}
-		if strings.Contains(helpText(m), "scenarios") || strings.Contains(ansi.Strip(m.View()), "esc for the scenarios") {
+		if strings.Contains(helpText(m), "scenarios") || strings.Contains(ansi.Strip(m.View()), "esc: scenarios") {
 			t.Errorf("%s: the console offers esc", name)
 		}
 	}
 
 	m := endedModel(t, cfg, settledSnap(latencyPlan()))
-	if !strings.Contains(helpText(m), "esc scenarios") || !strings.Contains(ansi.Strip(m.View()), "esc for the scenarios") {
+	if !strings.Contains(helpText(m), "esc scenarios") || !strings.Contains(ansi.Strip(m.View()), "esc: scenarios") {
 		t.Errorf("a settled run does not offer esc:\n%s", ansi.Strip(m.View()))
 	}
 	old := m.gen
@@ -385,7 +399,9 @@ func TestFlowSecondRunAfterBack(t *testing.T) {
 
 	tm.Type("X")
 	recv(t, first.abortCh, "Abort")
-	teatest.WaitFor(t, tm.Output(), contains("esc for the scenarios"), teatest.WithDuration(waitLong))
+	teatest.WaitFor(t, tm.Output(), contains("why? (enter to skip)"), teatest.WithDuration(waitLong))
+	tm.Send(keyMsg("esc")) // no reason
+	teatest.WaitFor(t, tm.Output(), contains("esc: scenarios"), teatest.WithDuration(waitLong))
 	tm.Send(keyMsg("esc"))
 	teatest.WaitFor(t, tm.Output(), contains("pick a scenario"), teatest.WithDuration(waitLong))
 	tm.Type("j") // the CPU plan
@@ -435,13 +451,18 @@ func TestAbortWatchesRecoveryLeavingDoesNot(t *testing.T) {
 	m, cmd = step(t, m, snapshotMsg{gen: m.gen, snap: recoveringSnap(p)})
 	m, _ = through[bannerMsg](t, m, cmd)
 	v := ansi.Strip(m.View())
-	if strings.Contains(v, "rolling back every fault") || !strings.Contains(v, "watching the system recover") ||
+	if strings.Contains(v, "rolling back every fault") || !strings.Contains(v, "watching the recovery after the abort · 0:58 left · q ends it") ||
 		!strings.Contains(v, "Rollback finished") {
 		t.Errorf("after the rollback, the console does not say it watches the recovery:\n%s", v)
 	}
 	if _, cmd := step(t, m, snapshotMsg{gen: m.gen, snap: recoveringSnap(p)}); cmd != nil {
 		t.Error("the console said twice that it watches the recovery")
 	}
+	// The reason prompt is still open: q is text there. esc skips it.
+	if got, _ := step(t, m, keyMsg("q")); got.quitting || got.console.reason.Value() != "q" {
+		t.Errorf("q in the reason prompt was not text: quitting %v, reason %q", got.quitting, got.console.reason.Value())
+	}
+	m, _ = step(t, m, keyMsg("esc"))
 	_, cmd = step(t, m, keyMsg("q"))
 	runCmd(cmd)
 	if now := run.abortedNow(); len(now) != 1 || now[0] != "quit" {

@@ -19,13 +19,13 @@ type globalKeyMap struct {
 	Help      key.Binding
 }
 
-func defaultGlobalKeyMap() globalKeyMap {
+func defaultGlobalKeyMap(tr *printer) globalKeyMap {
 	return globalKeyMap{
-		Abort:     key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "ABORT")),
-		AbortAlt:  key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort")),
-		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "abort & quit (twice: now)")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Abort:     key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", tr.S("ui.key.abort"))),
+		AbortAlt:  key.NewBinding(key.WithKeys("X"), key.WithHelp("X", tr.S("ui.key.abortAlt"))),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", tr.S("ui.key.interrupt"))),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", tr.S("ui.key.quit"))),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", tr.S("ui.key.help"))),
 	}
 }
 
@@ -44,18 +44,18 @@ type pickerKeyMap struct {
 	CancelConfirm key.Binding
 }
 
-func defaultPickerKeyMap() pickerKeyMap {
+func defaultPickerKeyMap(tr *printer) pickerKeyMap {
 	return pickerKeyMap{
-		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-		Start:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start run")),
-		Recover:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "recover now")),
+		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.S("ui.key.up"))),
+		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.S("ui.key.down"))),
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", tr.S("ui.key.filter"))),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.S("ui.key.clearFilter"))),
+		AcceptFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.S("ui.key.keepFilter"))),
+		Start:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.S("ui.key.start"))),
+		Recover:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", tr.S("ui.key.recover"))),
 
-		Confirm:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start against production")),
-		CancelConfirm: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Confirm:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.S("ui.key.confirm"))),
+		CancelConfirm: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.S("ui.key.cancel"))),
 	}
 }
 
@@ -64,36 +64,51 @@ const maxFaultKeys = 9
 
 // consoleKeyMap holds the console's keys. Inject is bound to "1"…"n" for a
 // plan with n faults, and not at all in dry run (dangerous keys are bound
-// only when they can act, like k9s's bindDangerousKeys). Back returns to
-// the picker once the run has ended with nothing left to roll back.
+// only when they can act, like k9s's bindDangerousKeys). FaultKey is every
+// number key, bound always and never shown in help: a number key that
+// cannot fire a fault now answers with a status line instead ("f1 is
+// already active"), so that no number key goes unanswered. Back returns
+// to the picker once the run has ended with nothing left to roll back.
+// SaveReason and SkipReason answer the one-line prompt for the reason of
+// an abort.
 type consoleKeyMap struct {
 	Inject     key.Binding
+	FaultKey   key.Binding
 	Note       key.Binding
 	SaveNote   key.Binding
 	CancelNote key.Binding
+	SaveReason key.Binding
+	SkipReason key.Binding
 	Report     key.Binding
 	Save       key.Binding
 	Back       key.Binding
 }
 
-func defaultConsoleKeyMap(faults int, dryRun bool) consoleKeyMap {
+func defaultConsoleKeyMap(tr *printer, faults int, dryRun bool) consoleKeyMap {
+	numbers := make([]string, maxFaultKeys)
+	for i := range numbers {
+		numbers[i] = fmt.Sprint(i + 1)
+	}
 	k := consoleKeyMap{
-		Inject:     key.NewBinding(key.WithKeys(), key.WithHelp("1", "trigger fault")),
-		Note:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
-		SaveNote:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save note")),
-		CancelNote: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel note")),
-		Report:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "report")),
-		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save report")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "scenarios")),
+		Inject:     key.NewBinding(key.WithKeys(), key.WithHelp("1", tr.S("ui.key.inject"))),
+		FaultKey:   key.NewBinding(key.WithKeys(numbers...)),
+		Note:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", tr.S("ui.key.note"))),
+		SaveNote:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.S("ui.key.saveNote"))),
+		CancelNote: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.S("ui.key.cancelNote"))),
+		SaveReason: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.S("ui.key.saveReason"))),
+		SkipReason: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.S("ui.key.skipReason"))),
+		Report:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.S("ui.key.report"))),
+		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", tr.S("ui.key.save"))),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.S("ui.key.scenarios"))),
 	}
 	if !dryRun {
-		bindDangerousKeys(&k, faults)
+		bindDangerousKeys(&k, tr, faults)
 	}
 	return k
 }
 
 // bindDangerousKeys binds the number keys that inject faults.
-func bindDangerousKeys(k *consoleKeyMap, faults int) {
+func bindDangerousKeys(k *consoleKeyMap, tr *printer, faults int) {
 	n := min(faults, maxFaultKeys)
 	if n == 0 {
 		return
@@ -107,7 +122,7 @@ func bindDangerousKeys(k *consoleKeyMap, faults int) {
 		help = fmt.Sprintf("1–%d", n)
 	}
 	k.Inject.SetKeys(keys...)
-	k.Inject.SetHelp(help, "trigger fault")
+	k.Inject.SetHelp(help, tr.S("ui.key.inject"))
 }
 
 // reportKeyMap holds the report view's keys; scrolling uses the viewport's
@@ -118,10 +133,10 @@ type reportKeyMap struct {
 	Back   key.Binding
 }
 
-func defaultReportKeyMap() reportKeyMap {
+func defaultReportKeyMap(tr *printer) reportKeyMap {
 	return reportKeyMap{
-		Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓/pgup/pgdn", "scroll")),
-		Save:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save")),
-		Back:   key.NewBinding(key.WithKeys("esc", "r"), key.WithHelp("esc", "back")),
+		Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓/pgup/pgdn", tr.S("ui.key.scroll"))),
+		Save:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", tr.S("ui.key.saveShort"))),
+		Back:   key.NewBinding(key.WithKeys("esc", "r"), key.WithHelp("esc", tr.S("ui.key.back"))),
 	}
 }

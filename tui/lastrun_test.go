@@ -74,7 +74,7 @@ func TestPickerLastRunRefreshed(t *testing.T) {
 	calls := 0
 	cfg := testConfig(nil, 80, 24, t0)
 	cfg.LastRun = func(p *scenarios.Plan) string { calls++; return lastRunBadges(p) }
-	p := newPicker(cfg, DefaultStyles())
+	p := newPicker(cfg, DefaultStyles(), newPrinter(cfg.Lang))
 	p.SetSize(80, 23)
 	collectMsgs(p.Init())
 	if calls != len(cfg.Plans) {
@@ -96,7 +96,7 @@ func TestPickerLastRunRefreshed(t *testing.T) {
 	}
 
 	cfg.LastRun = nil
-	q := newPicker(cfg, DefaultStyles())
+	q := newPicker(cfg, DefaultStyles(), newPrinter(cfg.Lang))
 	q.SetSize(80, 23)
 	for _, msg := range collectMsgs(q.Init()) {
 		if _, ok := msg.(lastRunMsg); ok {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/term"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,6 +27,7 @@ type consoleFlags struct {
 	fragile   bool
 	dryRun    bool
 	lang      string
+	reportDir string
 	aws       awsFlags
 	kube      kubeFlags
 }
@@ -34,7 +37,8 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
-	cmd.Flags().StringVar(&f.lang, "lang", "en", "write saved reports in `LANG`: en or ja (the console's own labels stay English)")
+	cmd.Flags().StringVar(&f.reportDir, "report-dir", "", "write reports into `DIR` (default: beside the journal)")
+	cmd.Flags().StringVar(&f.lang, "lang", "en", "the console's labels and its saved reports in `LANG`: en (English) or ja (Japanese)")
 	addAWSFlags(cmd.Flags(), &f.aws)
 	addKubeFlags(cmd.Flags(), &f.kube)
 }
@@ -42,6 +46,10 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 // runConsole opens the interactive console: it attaches to or starts the
 // sandbox, then hands the picker every scenario it can find.
 func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) error {
+	// Without a terminal (CI, a pipe, cron) the console starts nothing.
+	if !term.IsTerminal(int(os.Stdin.Fd())) || !isTerminal(stdout) {
+		return invalid(errors.New("the console needs a terminal; to run a scenario without one: gameday run SCENARIO --headless (see gameday list)"))
+	}
 	lang, err := engine.ParseLang(f.lang)
 	if err != nil {
 		return invalid(fmt.Errorf("--lang: %w", err))
@@ -51,7 +59,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
 	}
 	reg := defaultRegistry()
-	co := connectOptions{fragile: f.fragile, aws: f.aws, kube: f.kube}
+	co := connectOptions{logf: debugf, systemLog: debugf, fragile: f.fragile, aws: f.aws, kube: f.kube}
 	// Connections outlive Ctrl+C (the console turns it into an abort);
 	// they are closed when the console has quit and the run rolled back.
 	// Local systems (the sandbox) are connected to, or started, at once;
@@ -79,6 +87,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		Recover:    recoverFn,
 		LastRun:    lastRuns(lang, time.Now),
 		DryRun:     f.dryRun,
+		Lang:       lang,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := systems.get(context.WithoutCancel(ctx), p)
 			if err != nil {
@@ -95,7 +104,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			if err != nil {
 				return nil, err
 			}
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, Registry: reg, Connect: co})
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, ReportDir: f.reportDir, Registry: reg, Connect: co})
 			if err != nil {
 				return nil, err
 			}

@@ -3,16 +3,53 @@ package app
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
+// completeScenarios completes a scenario argument with the names gameday
+// list shows.
+func completeScenarios(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	plans, _ := scenarios.Discover(scenarios.SearchDirs(nil), scenarioOptions())
+	var out []string
+	for _, p := range plans {
+		if name := planName(p); strings.HasPrefix(name, prefix) {
+			out = append(out, name+"\t"+oneLine(p.Title))
+		}
+	}
+	// A path to a file of one's own completes too.
+	return out, cobra.ShellCompDirectiveDefault
+}
+
+// completeKinds completes a fault kind: every kind some provider of this
+// build implements.
+func completeKinds(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	seen := map[providers.Kind]bool{}
+	var out []string
+	for _, spec := range defaultRegistry().options().Providers {
+		for _, k := range spec.Kinds {
+			if !seen[k] && strings.HasPrefix(string(k), prefix) {
+				seen[k] = true
+				out = append(out, string(k))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
 func newListCmd() *cobra.Command {
 	var dirs []string
+	var kind string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the scenarios gameday can run",
@@ -23,12 +60,22 @@ accepts, title, provider, fault kinds, path. Files that are not valid scenarios 
 error; the valid ones are still listed.
 
 Exit codes: 0 all found files are valid; 3 some are not.`,
-		Args: cobra.NoArgs,
+		Example: "  gameday list\n  gameday list --kind latency\n  gameday list --scenarios ./gamedays",
+		Args:    argsWith(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkScenarioDirs(dirs); err != nil {
 				return invalid(err)
 			}
 			plans, errs := scenarios.Discover(scenarios.SearchDirs(dirs), scenarioOptions())
+			if kind != "" {
+				var keep []*scenarios.Plan
+				for _, p := range plans {
+					if slices.Contains(p.Kinds(), providers.Kind(kind)) {
+						keep = append(keep, p)
+					}
+				}
+				plans = keep
+			}
 			writeScenarioTable(cmd.OutOrStdout(), plans)
 			for _, err := range errs {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
@@ -44,6 +91,8 @@ Exit codes: 0 all found files are valid; 3 some are not.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
+	cmd.Flags().StringVar(&kind, "kind", "", "only the scenarios with a fault of `KIND` (instance-stop, latency, …)")
+	_ = cmd.RegisterFlagCompletionFunc("kind", completeKinds)
 	return cmd
 }
 

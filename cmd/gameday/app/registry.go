@@ -53,10 +53,14 @@ type sourceBackend struct {
 // connectOptions are the command line's settings for connecting to a
 // system: the flags a provider reads.
 type connectOptions struct {
-	logf    func(string, ...any)
-	fragile bool // sandbox: start it without its resilience patterns
-	aws     awsFlags
-	kube    kubeFlags
+	// logf says what gameday did to reach the system (attached, started);
+	// systemLog takes what the system itself logs (the sandbox's
+	// processes): the --log file, and stderr only with --verbose.
+	logf      func(string, ...any)
+	systemLog func(string, ...any)
+	fragile   bool // sandbox: start it without its resilience patterns
+	aws       awsFlags
+	kube      kubeFlags
 }
 
 // conn is a system gameday is connected to.
@@ -242,7 +246,11 @@ func sandboxBackend() backend {
 			default:
 				return nil, fmt.Errorf("look for a running sandbox: %w", err)
 			}
-			sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: o.fragile, Logf: o.logf})
+			sysLog := o.systemLog
+			if sysLog == nil {
+				sysLog = debugf
+			}
+			sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: o.fragile, Logf: sysLog})
 			if err != nil {
 				return nil, fmt.Errorf("start the sandbox: %w", err)
 			}
@@ -250,15 +258,32 @@ func sandboxBackend() backend {
 			c := sb.Client()
 			return &conn{provider: c, running: c, loadBase: sb.State().LB, close: sb.Close}, nil
 		},
-		reach: func(ctx context.Context, _ providers.Identity, _ *scenarios.Plan, _ connectOptions) (*conn, error) {
-			client, st, err := sandbox.Discover(ctx)
-			switch {
-			case errors.Is(err, sandbox.ErrNoSandbox):
-				return nil, fmt.Errorf("%w: no sandbox is running", errGone)
-			case err != nil:
-				return nil, fmt.Errorf("attach to the sandbox: %w", err)
+		// recover reaches the very sandbox the journal names: by its
+		// instance id at its journaled control address, with the token
+		// from a state file that holds it. Provably gone (its pid dead
+		// and the address refusing or another sandbox's) is gone with its
+		// faults; anything it cannot check is an error that says what.
+		reach: func(ctx context.Context, id providers.Identity, _ *scenarios.Plan, _ connectOptions) (*conn, error) {
+			if id.ID == "" {
+				// A journal from before identities: the running sandbox, if
+				// any, is the only one to try.
+				client, st, err := sandbox.Discover(ctx)
+				switch {
+				case errors.Is(err, sandbox.ErrNoSandbox):
+					return nil, fmt.Errorf("the journal does not say which sandbox the run acted on, and none is running here (check with the state directory of the run: GAMEDAY_STATE_DIR)")
+				case err != nil:
+					return nil, fmt.Errorf("attach to the sandbox: %w", err)
+				}
+				return &conn{provider: client, running: client, loadBase: st.LB}, nil
 			}
-			return &conn{provider: client, running: client, loadBase: st.LB}, nil
+			client, err := sandbox.Reach(ctx, id)
+			switch {
+			case errors.Is(err, sandbox.ErrSandboxGone):
+				return nil, fmt.Errorf("%w: %v", errGone, err)
+			case err != nil:
+				return nil, err
+			}
+			return &conn{provider: client, running: client, loadBase: client.URL()}, nil
 		},
 	}
 }

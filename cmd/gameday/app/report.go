@@ -28,7 +28,8 @@ UNFINISHED, with the command that finishes its rollback.
 --lang ja writes the report in Japanese (the scenario's text too, when it
 carries translations.ja); times are in the local time zone, with its UTC
 offset.`,
-		Args: cobra.ExactArgs(1),
+		Example: "  gameday report ~/.local/state/gameday/journals/20261129T101500.000Z-latency-injection.jsonl\n  gameday report run.jsonl --lang ja -o report.md",
+		Args:    argsWith(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := engine.ParseLang(lang)
 			if err != nil {

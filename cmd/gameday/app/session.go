@@ -120,6 +120,9 @@ type sessionOptions struct {
 	// LoadOutput, when set, receives the external load command's output
 	// lines as they come (run --load-output).
 	LoadOutput io.Writer
+	// ReportDir, when set and ReportPath is not, is where the report goes
+	// (under the journal's name) instead of beside the journal.
+	ReportDir string
 }
 
 // startSession starts the load and the engine for plan against c. It
@@ -209,6 +212,9 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	}
 	if o.ReportPath == "" {
 		o.ReportPath = strings.TrimSuffix(o.JournalPath, filepath.Ext(o.JournalPath)) + ".md"
+		if o.ReportDir != "" {
+			o.ReportPath = filepath.Join(expandHome(o.ReportDir), filepath.Base(o.ReportPath))
+		}
 	}
 	// Held while the run lives (and released if it is killed), so that
 	// recover and the notice at start leave a live run's journal alone.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,10 +22,9 @@ each invalid one prints every mistake it has as FILE:LINE:COLUMN: message.
 FILE "-" reads standard input.
 
 Exit codes: 0 every file is valid; 3 at least one is not.`,
+		Example: "  gameday validate scenarios/*.yaml\n  cat plan.yaml | gameday validate -",
+		Args:    argsWith(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return invalid(errors.New("validate needs at least one scenario FILE (or - for standard input)"))
-			}
 			return validateFiles(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
