@@ -57,7 +57,8 @@ read, or none is of SCENARIO), a --dir that is not a directory, or
 		Example: `  gameday history
   gameday history instance-stop
   gameday history --dir ./ci-artifacts --markdown review.md --lang ja`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              argsWith(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := engine.ParseLang(lang)
 			if err != nil {
