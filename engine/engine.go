@@ -152,6 +152,7 @@ type Run struct {
 
 type injectRequest struct {
 	id    string
+	what  string // "" inject, "hold" or "widen" a ladder
 	reply chan error
 }
 
@@ -298,6 +299,31 @@ func (r *Run) Inject(faultID string) error {
 		return err
 	case <-r.done:
 		return fmt.Errorf("inject %s: the run has ended", faultID)
+	}
+}
+
+// HoldLadder keeps the fault's ladder at its current step until the fault
+// ends: the facilitator has seen enough. It fails when the fault has no
+// ladder climbing.
+func (r *Run) HoldLadder(faultID string) error { return r.ladderCmd(faultID, "hold") }
+
+// WidenNow ends the current step's hold early: the step is judged over what
+// it has measured so far and, if it held, the ladder widens at once (if it
+// breached, the ladder stops as at the end of a hold).
+func (r *Run) WidenNow(faultID string) error { return r.ladderCmd(faultID, "widen") }
+
+func (r *Run) ladderCmd(faultID, what string) error {
+	req := injectRequest{id: faultID, what: what, reply: make(chan error, 1)}
+	select {
+	case r.cmds <- req:
+	case <-r.done:
+		return fmt.Errorf("%s %s: the run has ended", what, faultID)
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-r.done:
+		return fmt.Errorf("%s %s: the run has ended", what, faultID)
 	}
 }
 

@@ -324,6 +324,7 @@ func messages() []msg {
 		{key: "tl.system", en: "system (%s): %s", ja: "システム (%s): %s"},
 		{key: "tl.step.started", en: "%s ladder step %d of %d (%s) started", ja: "%s 段階 %d/%d（%s）開始"},
 		{key: "tl.step.held", en: "%s ladder step %d of %d (%s) held", ja: "%s 段階 %d/%d（%s）維持"},
+		{key: "tl.step.kept", en: "%s ladder kept at step %d of %d (%s) by the facilitator", ja: "%s ファシリテーターが段階 %d/%d（%s）で止めた"},
 		{key: "tl.step.breached", en: "%s ladder step %d of %d (%s) **breached**", ja: "%s 段階 %d/%d（%s）**逸脱**"},
 		{key: "tl.on", en: " on %s", ja: "（対象: %s）"},
 		{key: "tl.unknowntargets", en: "unknown targets", ja: "不明な対象"},

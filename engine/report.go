@@ -1185,6 +1185,8 @@ func (rw *reportWriter) describeRecord(rec Record, last map[string]FaultStatus, 
 			return rw.t("tl.step.held", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
 		case StepBreached:
 			return rw.t("tl.step.breached", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
+		case StepHeldByFacilitator:
+			return rw.t("tl.step.kept", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
 		}
 		return ""
 	case RecClose, RecSample:

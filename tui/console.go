@@ -1344,6 +1344,8 @@ func (c consoleScreen) stepEntry(sr engine.StepRecord) string {
 		return st.Near.Render("● " + step + ": " + tr.S("ui.timeline.stepStarted"))
 	case engine.StepHeld:
 		return st.Holding.Render("✔ " + step + ": " + tr.S("ui.timeline.stepHeld"))
+	case engine.StepHeldByFacilitator:
+		return st.Holding.Render("■ " + step + ": " + tr.S("ui.timeline.stepKept"))
 	case engine.StepBreached:
 		var bad []engine.Check
 		for _, ck := range sr.Checks {

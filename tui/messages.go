@@ -242,6 +242,7 @@ func messages() []msg {
 		{key: "ui.timeline.stepStarted", en: "started", ja: "開始"},
 		{key: "ui.timeline.stepStartedOn", en: "started on %s", ja: "%s で開始"},
 		{key: "ui.timeline.stepHeld", en: "held", ja: "維持"},
+		{key: "ui.timeline.stepKept", en: "kept here by the facilitator", ja: "ファシリテーターがここで止めた"},
 		{key: "ui.timeline.stepBreached", en: "breached: %s", ja: "基準超過: %s"},
 
 		// The picker.

@@ -99,7 +99,7 @@ func newRootCmd() *cobra.Command {
 	pf.String("color", "auto", "colour: auto, always or never")
 	pf.StringVar(&logFile, "log", "", "write debug logs to `FILE` (never to the terminal while the console is open)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		path, must, _ := configPath(configFile)
+		path, must := configPath(configFile)
 		c, err := loadConfig(path, must)
 		if err != nil {
 			return invalid(err) // a bad config file: nothing runs

@@ -45,7 +45,7 @@ func awsConnect(ctx context.Context, target providers.Fields, o connectOptions) 
 	if region == "" {
 		region = target.String(awsprov.FieldRegion)
 	}
-	cfg, err := awsprov.LoadConfig(ctx, o.aws.profile, region)
+	cfg, err := awsprov.LoadConfig(ctx, o.aws.profile, region, debugf)
 	if err != nil {
 		return nil, awsprov.Clients{}, invalid(err)
 	}
@@ -104,7 +104,7 @@ func cloudWatchSource() sourceBackend {
 			if region == "" {
 				region = o.aws.region
 			}
-			ac, err := awsprov.LoadConfig(ctx, o.aws.profile, region)
+			ac, err := awsprov.LoadConfig(ctx, o.aws.profile, region, debugf)
 			if err != nil {
 				return nil, invalid(fmt.Errorf("metrics: %w (or give the metrics mapping a region)", err))
 			}

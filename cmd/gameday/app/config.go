@@ -54,22 +54,24 @@ type config struct {
 
 // configPath returns the config file to read: --config, else
 // $GAMEDAY_CONFIG, else the XDG config directory's.
-func configPath(flag string) (string, bool, error) {
+// The second result says the file was named (it must then exist). Without
+// a home directory there is no default file ("").
+func configPath(flag string) (string, bool) {
 	switch {
 	case flag != "":
-		return flag, true, nil
+		return flag, true
 	case os.Getenv("GAMEDAY_CONFIG") != "":
-		return os.Getenv("GAMEDAY_CONFIG"), true, nil
+		return os.Getenv("GAMEDAY_CONFIG"), true
 	}
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" || !filepath.IsAbs(dir) {
 		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", false, nil // no home: no file
+		if err != nil || home == "" {
+			return "", false
 		}
 		dir = filepath.Join(home, ".config")
 	}
-	return filepath.Join(dir, "gameday", "config.yaml"), false, nil
+	return filepath.Join(dir, "gameday", "config.yaml"), false
 }
 
 // loadConfig reads the config file at path. A file that does not exist is
@@ -77,6 +79,9 @@ func configPath(flag string) (string, bool, error) {
 // naming the file, the line and the key; nothing runs.
 func loadConfig(path string, must bool) (*config, error) {
 	c := &config{Path: path, Values: map[string][]string{}}
+	if path == "" {
+		return c, nil
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) && !must {
 		return c, nil
@@ -288,7 +293,7 @@ key, and nothing runs.`,
 		Example: "  gameday config\n  GAMEDAY_LANG=ja gameday config\n  gameday --config ./team.yaml config",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, must, _ := configPath(*flagPath)
+			path, must := configPath(*flagPath)
 			c, err := loadConfig(path, must)
 			if err != nil {
 				return invalid(err)
