@@ -103,8 +103,11 @@ type LadderReach struct {
 	Steps []providers.Selection
 	// Reached says the ladder started (a first step was injected).
 	Reached bool
-	// Held is the widest step (1-based) that held; 0 when none did.
-	// Breached is the step that breached; 0 when none did.
+	// Held is the widest step (1-based) that held for its hold; 0 when
+	// none did. A step the facilitator kept the ladder at
+	// (StepHeldByFacilitator) counts only if it had held before: it was
+	// not judged over a hold. Breached is the step that breached; 0 when
+	// none did.
 	Held, Breached int
 }
 
