@@ -34,6 +34,8 @@ type reportConfig struct {
 	live    bool
 	journal string
 	charts  map[scenarios.Metric]string
+	// historyCharts link the history's charts, by HistoryChart.Name.
+	historyCharts map[string]string
 }
 
 func newReportConfig(opts []ReportOption) reportConfig {

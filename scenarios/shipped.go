@@ -24,6 +24,25 @@ const shippedDaysDir = "days"
 // "embedded:sandbox/latency.yaml".
 const EmbeddedPrefix = "embedded:"
 
+// Name is the name of the scenario at path as `gameday list` shows it and
+// `gameday run` accepts it: a shipped sandbox scenario by its file name
+// ("latency"), a shipped scenario of another provider with the provider
+// in front ("aws/latency", "kubernetes/latency"), a user's file by its
+// file name, wherever it lies ("checkout" for ./scenarios/checkout.yaml
+// and for /home/runner/work/app/scenarios/checkout.yaml alike). A journal
+// keeps its plan's path, so the name of a run's scenario is the same on
+// every machine and in every version: the shipped files moved into
+// sandbox/ after v0.3.0, and "embedded:instance-stop.yaml" is still
+// "instance-stop".
+func Name(p string) string {
+	rel, embedded := strings.CutPrefix(strings.ReplaceAll(p, "\\", "/"), EmbeddedPrefix)
+	name := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+	if dir := path.Dir(rel); embedded && dir != "sandbox" && dir != "." {
+		return dir + "/" + name
+	}
+	return name
+}
+
 // File is one scenario file's name and contents.
 type File struct {
 	Path string

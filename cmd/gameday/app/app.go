@@ -142,6 +142,7 @@ func newRootCmd() *cobra.Command {
 		newDayCmd(),
 		newReportCmd(),
 		newRecoverCmd(),
+		newHistoryCmd(),
 		newValidateCmd(),
 		newListCmd(),
 		newVersionCmd(),
