@@ -76,6 +76,9 @@ type conn struct {
 	// loadBase is where built-in load goes when the plan gives a path
 	// (the sandbox's load balancer); "" when the plan must give load.url.
 	loadBase string
+	// loadPath is the path built-in load takes on loadBase when the plan
+	// gives none (the sandbox's sandbox.LoadPath); "" means "/".
+	loadPath string
 	// identity says which system this is (journaled for recover).
 	identity providers.Identity
 	// notes say, for the log, how it was reached.
@@ -241,7 +244,7 @@ func sandboxBackend() backend {
 					return nil, invalid(fmt.Errorf("--fragile: the running sandbox (pid %d) is resilient; stop it or start it with `gameday sandbox --fragile`", st.PID))
 				}
 				o.logf("attached to the running sandbox (pid %d, load balancer %s)", st.PID, st.LB)
-				return &conn{provider: client, running: client, loadBase: st.LB}, nil
+				return &conn{provider: client, running: client, loadBase: st.LB, loadPath: sandbox.LoadPath}, nil
 			case errors.Is(err, sandbox.ErrNoSandbox):
 			default:
 				return nil, fmt.Errorf("look for a running sandbox: %w", err)
@@ -256,7 +259,7 @@ func sandboxBackend() backend {
 			}
 			o.logf("started a sandbox for this run (load balancer %s)", sb.URL())
 			c := sb.Client()
-			return &conn{provider: c, running: c, loadBase: sb.State().LB, close: sb.Close}, nil
+			return &conn{provider: c, running: c, loadBase: sb.State().LB, loadPath: sandbox.LoadPath, close: sb.Close}, nil
 		},
 		// recover reaches the very sandbox the journal names: by its
 		// instance id at its journaled control address, with the token
@@ -274,7 +277,7 @@ func sandboxBackend() backend {
 				case err != nil:
 					return nil, fmt.Errorf("attach to the sandbox: %w", err)
 				}
-				return &conn{provider: client, running: client, loadBase: st.LB}, nil
+				return &conn{provider: client, running: client, loadBase: st.LB, loadPath: sandbox.LoadPath}, nil
 			}
 			client, err := sandbox.Reach(ctx, id)
 			switch {
@@ -283,7 +286,7 @@ func sandboxBackend() backend {
 			case err != nil:
 				return nil, err
 			}
-			return &conn{provider: client, running: client, loadBase: client.URL()}, nil
+			return &conn{provider: client, running: client, loadBase: client.URL(), loadPath: sandbox.LoadPath}, nil
 		},
 	}
 }
