@@ -47,7 +47,9 @@ var errGone = errors.New("the system is gone")
 // sourceBackend is one metric source this build has.
 type sourceBackend struct {
 	spec providers.SourceSpec
-	open func(ctx context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error)
+	// open connects the plan's metrics source (plan.Metrics); the plan's
+	// target is there for defaults it shares (the AWS region).
+	open func(ctx context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error)
 }
 
 // connectOptions are the command line's settings for connecting to a
@@ -185,7 +187,7 @@ func (r *registry) source(ctx context.Context, plan *scenarios.Plan, o connectOp
 	if o.logf == nil {
 		o.logf = func(string, ...any) {}
 	}
-	return s.open(ctx, plan.Metrics, o)
+	return s.open(ctx, plan, o)
 }
 
 // conns keeps one connection per provider for the console, which may show
@@ -298,7 +300,8 @@ func sandboxBackend() backend {
 func prometheusSource() sourceBackend {
 	return sourceBackend{
 		spec: prometheus.SourceSpec(),
-		open: func(_ context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error) {
+		open: func(_ context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error) {
+			cfg := plan.Metrics
 			c, err := prometheus.ConfigFrom(cfg.Fields)
 			if err != nil {
 				return nil, invalid(fmt.Errorf("metrics: %w", err))

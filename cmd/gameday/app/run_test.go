@@ -86,7 +86,7 @@ faults:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.MetricsConfig, connectOptions) (providers.MetricSource, error) {
+	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.Plan, connectOptions) (providers.MetricSource, error) {
 		return tickSource{}, nil
 	}})
 	journal := filepath.Join(dir, "slow.jsonl")
