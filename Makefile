@@ -55,7 +55,7 @@ release-check: ## goreleaser check and a snapshot build of this platform, then c
 	./dist/*/gameday version; \
 	rm -rf dist dist-extra
 
-ci: ## bash .ci/run: everything CI runs (installs packages with apt-get: needs root)
+ci: ## bash .ci/run: everything CI runs (root, when apt-get has packages to install)
 	bash .ci/run
 
 kube-tools: ## build kube-apiserver and fetch the Chaos Mesh CRDs; use: eval "$(make -s kube-tools)"
