@@ -269,9 +269,32 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.stale(msg) {
 		return m, nil
 	}
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		return m.typed(k)
+	}
 	m2, cmd := m.update(msg)
 	m2.updateKeybindings()
 	return m2, cmd
+}
+
+// typed handles keys typed faster than the terminal is read (a burst
+// over tmux or SSH, a held key): the input reader hands them over as one
+// message of several runes, which no key binding matches. Each rune is
+// a key of its own, in order, as if typed one at a time. A paste
+// (bracketed) stays whole, for the text input it goes to.
+func (m Model) typed(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	var cur tea.Model = m
+	for _, r := range k.Runes {
+		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}
+		if r == ' ' {
+			one = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{r}, Alt: k.Alt}
+		}
+		var cmd tea.Cmd
+		cur, cmd = cur.Update(one)
+		cmds = append(cmds, cmd)
+	}
+	return cur, tea.Sequence(cmds...)
 }
 
 // stale reports whether msg is scoped to a generation other than the

@@ -469,3 +469,31 @@ func TestAbortWatchesRecoveryLeavingDoesNot(t *testing.T) {
 		t.Errorf("q during the watch: AbortNow %v, want [quit]", now)
 	}
 }
+
+// Keys typed faster than the terminal is read arrive as one message of
+// several runes (tmux send-keys, SSH, a held key); each is a key of its
+// own. Before, "jj" matched no binding and the picker did not move.
+func TestBurstOfKeysIsEachKey(t *testing.T) {
+	one := New(testConfig(nil, 120, 40, t0))
+	one, _ = step(t, one, keyMsg("j"))
+	one, _ = step(t, one, keyMsg("j"))
+	burst := New(testConfig(nil, 120, 40, t0))
+	burst, _ = step(t, burst, keyMsg("jj"))
+	if got, want := burst.picker.selected().Title, one.picker.selected().Title; got != want || want == latencyPlan().Title {
+		t.Errorf(`after "jj" the picker is on %q; after j, j on %q (and not the first plan)`, got, want)
+	}
+	// A burst into the filter is typed, not run as keys.
+	f := New(testConfig(nil, 120, 40, t0))
+	f, _ = step(t, f, keyMsg("/"))
+	f, _ = step(t, f, keyMsg("cpu"))
+	if n := len(f.picker.visible); n != 1 || f.picker.selected().Title != cpuPlan().Title {
+		t.Errorf(`filter "cpu" typed as a burst shows %d plan(s), selected %v`, n, f.picker.selected())
+	}
+	// A bracketed paste stays whole: one message, as the terminal sent it.
+	p := New(testConfig(nil, 120, 40, t0))
+	p, _ = step(t, p, keyMsg("/"))
+	p, _ = step(t, p, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("cpu"), Paste: true})
+	if n := len(p.picker.visible); n != 1 {
+		t.Errorf(`a pasted "cpu" in the filter shows %d plan(s)`, n)
+	}
+}
