@@ -39,6 +39,12 @@ type Run interface {
 	Snapshot() engine.Snapshot
 	// Inject triggers the fault with the given ID now.
 	Inject(faultID string) error
+	// HoldLadder keeps the ladder of the fault with the given ID at its
+	// current step until the fault ends; WidenNow judges the current step
+	// now and, if it held, widens the ladder at once. Both fail when that
+	// fault has no ladder climbing (engine.Run's own contract).
+	HoldLadder(faultID string) error
+	WidenNow(faultID string) error
 	// Abort rolls back every fault and ends the run; when something had
 	// been injected, the run first watches the system recover for the
 	// plan's recovery phase. It is idempotent and does not block.
