@@ -611,7 +611,6 @@ func (m Model) screenHelp() []key.Binding {
 	return nil
 }
 
-
 // fullHelp is the `?` view's key groups for the screen on show.
 func (m Model) fullHelp() [][]key.Binding {
 	var gs [][]key.Binding

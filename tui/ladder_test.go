@@ -130,7 +130,7 @@ func TestLadderStates(t *testing.T) {
 		keys bool // h and W in the line and in help
 		hold bool // h alone: the widest step
 	}{
-		"climbing": {snap: ladderSnap(), now: 75, want: "▮▮▯ step 2/3 (50%) · widening to 100% in 0:17", keys: true},
+		"climbing":                {snap: ladderSnap(), now: 75, want: "▮▮▯ step 2/3 (50%) · widening to 100% in 0:17", keys: true},
 		"hold over, being judged": {snap: ladderSnap(), now: 93, want: "▮▮▯ step 2/3 (50%) · judging the step…", keys: true},
 		"held, widening": {snap: with(func(s *engine.Snapshot) {
 			s.Timeline = append(s.Timeline, stepRec(14, 92, 2, engine.StepHeld), faultRec(15, 92, engine.FaultRollingBack, 2))
