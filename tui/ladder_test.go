@@ -174,6 +174,13 @@ func TestLadderStates(t *testing.T) {
 				faultRec(16, 80, engine.FaultRequested, 1), stepRec(17, 81, 1, engine.StepStarted))
 			s.Faults[0].Step = 1
 		}), now: 90, want: "▮▯▯ step 1/3 (1 target) · widening to 50% in 0:21", keys: true},
+		"fired again after holding the last step that held: starts over": {snap: with(func(s *engine.Snapshot) {
+			s.Plan.Faults[0].Ladder.OnBreach = scenarios.OnBreachHold
+			s.Timeline = append(s.Timeline, stepRec(14, 70, 2, engine.StepBreached), faultRec(15, 71, engine.FaultRolledBack, 2),
+				faultRec(16, 71, engine.FaultRequested, 1), stepRec(17, 72, 1, engine.StepStarted), faultRec(18, 91, engine.FaultRolledBack, 1),
+				faultRec(19, 100, engine.FaultRequested, 1), stepRec(20, 101, 1, engine.StepStarted))
+			s.Faults[0].Step = 1
+		}), now: 110, want: "▮▯▯ step 1/3 (1 target) · widening to 50% in 0:21", keys: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
