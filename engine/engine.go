@@ -358,23 +358,16 @@ func (r *Run) AbortNow(reason string) {
 // are welcome — the retro right after the drill goes into the same journal
 // and report — for as long as the journal is open.
 func (r *Run) Note(text string) error {
-	kind := Observation
-	t := strings.TrimSpace(text)
-	switch {
-	case strings.HasPrefix(t, "+"):
-		kind, t = Success, strings.TrimSpace(t[1:])
-	case strings.HasPrefix(t, "-"):
-		kind, t = Improvement, strings.TrimSpace(t[1:])
-	}
-	if t == "" {
-		return errors.New("note: empty note")
+	n, err := ParseNote(text)
+	if err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.started {
 		return errors.New("note: the run has not started")
 	}
-	if _, err := r.recordLocked(Record{Type: RecNote, Note: &Note{Kind: kind, Text: t}}); err != nil {
+	if _, err := r.recordLocked(Record{Type: RecNote, Note: &n}); err != nil {
 		go r.Abort("journal: " + err.Error())
 		return fmt.Errorf("note: %w", err)
 	}

@@ -219,3 +219,23 @@ func TestSearchDirs(t *testing.T) {
 		t.Errorf("without ./scenarios, SearchDirs = %q, want %q", got, want[2:])
 	}
 }
+
+// A scenario's name is the same wherever its file lies and in every
+// version of the shipped tree, so that runs of it group together.
+func TestName(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"embedded:sandbox/latency.yaml":                     "latency",
+		"embedded:instance-stop.yaml":                       "instance-stop", // v0.3.0, before sandbox/
+		"embedded:aws/latency.yaml":                         "aws/latency",
+		"embedded:kubernetes/cpu-spike.yaml":                "kubernetes/cpu-spike",
+		"scenarios/checkout.yaml":                           "checkout",
+		"/home/runner/work/app/scenarios/checkout.yaml":     "checkout",
+		`C:\Users\sato\scenarios\checkout.yml`:              "checkout",
+		"/home/sato/.config/gameday/scenarios/aws/api.yaml": "api", // a user's file: no provider in front
+	} {
+		if got := scenarios.Name(path); got != want {
+			t.Errorf("Name(%q) = %q, want %q", path, got, want)
+		}
+	}
+}

@@ -101,6 +101,11 @@ type Config struct {
 	// manual action, and says which. It is called in a tea.Cmd with a
 	// timeout. Nil leaves the recover key unbound.
 	Recover func(ctx context.Context) (string, error)
+	// LastRun says when a plan's scenario last ran and how, for the
+	// picker to show beside it ("✅ held 7 days ago", "never run"; ""
+	// shows nothing). It may read files: the picker calls it in a
+	// tea.Cmd, for every plan, each time it is shown. Nil shows nothing.
+	LastRun func(p *scenarios.Plan) string
 	// Width and Height are an optional initial size (for tests); a
 	// tea.WindowSizeMsg replaces them.
 	Width, Height int

@@ -48,6 +48,11 @@ type pickerScreen struct {
 	recoverFn  func(context.Context) (string, error)
 	recovering bool
 
+	// lastRunFn says when each plan last ran (Config.LastRun); lastRun
+	// holds what it said when the picker was last shown.
+	lastRunFn func(*scenarios.Plan) string
+	lastRun   map[*scenarios.Plan]string
+
 	width, height int
 }
 
@@ -80,6 +85,7 @@ func newPicker(cfg Config, st Styles, tr *printer) pickerScreen {
 
 		unfinished: cfg.Unfinished,
 		recoverFn:  cfg.Recover,
+		lastRunFn:  cfg.LastRun,
 	}
 	p.applyFilter()
 	p.updateKeybindings()
@@ -208,8 +214,11 @@ func (p *pickerScreen) ensurePreview() tea.Cmd {
 	return preview(p.gen, p.previewFn, sel)
 }
 
-// Init resolves the first plan's targets.
-func (p *pickerScreen) Init() tea.Cmd { return p.ensurePreview() }
+// Init resolves the first plan's targets and asks when each plan last
+// ran.
+func (p *pickerScreen) Init() tea.Cmd {
+	return tea.Batch(p.ensurePreview(), lastRuns(p.gen, p.lastRunFn, p.plans))
+}
 
 // reopen shows the picker again, in generation g, after a run. Targets are
 // resolved anew (the run may have changed them, and a pick may be random);
@@ -218,9 +227,31 @@ func (p pickerScreen) reopen(g gen) (pickerScreen, tea.Cmd) {
 	p.gen = g
 	p.starting = false
 	p.previews = map[*scenarios.Plan]previewState{}
-	cmd := p.ensurePreview()
+	cmd := tea.Batch(p.ensurePreview(), lastRuns(g, p.lastRunFn, p.plans))
 	p.updateKeybindings()
 	return p, cmd
+}
+
+// lastRunMsg carries what Config.LastRun said of each plan.
+type lastRunMsg struct {
+	gen
+	badges map[*scenarios.Plan]string
+}
+
+var _ scoped = lastRunMsg{}
+
+// lastRuns asks fn about every plan, in a command: it reads journals.
+func lastRuns(g gen, fn func(*scenarios.Plan) string, plans []*scenarios.Plan) tea.Cmd {
+	if fn == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		badges := make(map[*scenarios.Plan]string, len(plans))
+		for _, pl := range plans {
+			badges[pl] = fn(pl)
+		}
+		return lastRunMsg{gen: g, badges: badges}
+	}
 }
 
 // Update handles the picker's keys and preview results.
@@ -236,6 +267,8 @@ func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
 		if msg.err == nil {
 			p.unfinished = ""
 		}
+	case lastRunMsg:
+		p.lastRun = msg.badges
 	case tea.KeyMsg:
 		cmd = p.handleKey(msg)
 	}
@@ -428,9 +461,20 @@ func (p pickerScreen) listLines(w, h int) []string {
 	}
 	errLines := p.errorLines(w)
 	room := max(h-len(errLines), 1)
+	layout := p.badgeLayout(w)
+	// Beside the rows, badges and providers are columns of their own.
+	wb, wp := 0, 0
+	for _, i := range p.visible {
+		wb = max(wb, width(p.lastRun[p.plans[i]]))
+		wp = max(wp, width(p.plans[i].Target.Provider))
+	}
+	perPlan := 1
+	if layout == badgeBelow {
+		perPlan = 2
+	}
 	first := 0
-	if p.cursor >= room {
-		first = p.cursor - room + 1
+	if shown := max(room/perPlan, 1); p.cursor >= shown {
+		first = p.cursor - shown + 1
 	}
 	for i := first; i < len(p.visible) && len(rows) < room; i++ {
 		pl := p.plans[p.visible[i]]
@@ -438,14 +482,56 @@ func (p pickerScreen) listLines(w, h int) []string {
 		if i == p.cursor {
 			marker = "› "
 		}
+		badge := p.lastRun[pl]
 		right := pl.Target.Provider
+		if layout == badgeBeside {
+			right = padRight(badge, wb) + "  " + padRight(right, wp)
+		}
 		row := rightAlign(marker+p.shown(pl).Title, right, w)
 		if i == p.cursor {
 			row = st.Selected.Render(row)
 		}
 		rows = append(rows, row)
+		if layout == badgeBelow && len(rows) < room {
+			rows = append(rows, clip("    "+badge, w))
+		}
 	}
 	return append(rows, errLines...)
+}
+
+// padRight pads s with spaces to w cells.
+func padRight(s string, w int) string { return s + strings.Repeat(" ", max(w-width(s), 0)) }
+
+// Where the picker shows when each plan last ran.
+const (
+	badgeNone   = iota // nothing to show
+	badgeBeside        // on the plan's row, before its provider
+	badgeBelow         // on a line of its own under the plan's row
+)
+
+// minTitle is how many cells a plan's title keeps on its row before the
+// badges move to lines of their own.
+const minTitle = 24
+
+// badgeLayout says where the badges go at width w: on the rows when each
+// row keeps minTitle cells for its title, else below them — the same for
+// every row, so the list scrolls by whole plans.
+func (p pickerScreen) badgeLayout(w int) int {
+	widest, some := 0, false
+	for _, i := range p.visible {
+		pl := p.plans[i]
+		if b := p.lastRun[pl]; b != "" {
+			some = true
+			widest = max(widest, width(b)+2+width(pl.Target.Provider))
+		}
+	}
+	switch {
+	case !some:
+		return badgeNone
+	case w-2-widest-1 >= minTitle:
+		return badgeBeside
+	}
+	return badgeBelow
 }
 
 // errorLines renders the invalid scenario files.

@@ -85,6 +85,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		PlanErrors: planErrs,
 		Unfinished: unfinished,
 		Recover:    recoverFn,
+		LastRun:    lastRuns(lang, time.Now),
 		DryRun:     f.dryRun,
 		Lang:       lang,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {

@@ -49,6 +49,7 @@ func completeKinds(_ *cobra.Command, _ []string, prefix string) ([]string, cobra
 
 func newListCmd() *cobra.Command {
 	var dirs []string
+	var days bool
 	var kind string
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -57,14 +58,18 @@ func newListCmd() *cobra.Command {
 ./scenarios, in each --scenarios DIR and in the user config directory
 (for example ~/.config/gameday/scenarios). Columns: the name gameday run
 accepts, title, provider, fault kinds, path. Files that are not valid scenarios are reported on standard
-error; the valid ones are still listed.
+error; the valid ones are still listed. A game-day file (day:) is not a
+scenario: --days lists those instead, from the same places.
 
 Exit codes: 0 all found files are valid; 3 some are not.`,
-		Example: "  gameday list\n  gameday list --kind latency\n  gameday list --scenarios ./gamedays",
+		Example: "  gameday list\n  gameday list --kind latency\n  gameday list --scenarios ./gamedays\n  gameday list --days",
 		Args:    argsWith(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkScenarioDirs(dirs); err != nil {
 				return invalid(err)
+			}
+			if days {
+				return listDays(cmd.OutOrStdout(), cmd.ErrOrStderr(), dirs)
 			}
 			plans, errs := scenarios.Discover(scenarios.SearchDirs(dirs), scenarioOptions())
 			if kind != "" {
@@ -91,6 +96,7 @@ Exit codes: 0 all found files are valid; 3 some are not.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
+	cmd.Flags().BoolVar(&days, "days", false, "list the game-day files instead (gameday day runs them)")
 	cmd.Flags().StringVar(&kind, "kind", "", "only the scenarios with a fault of `KIND` (instance-stop, latency, …)")
 	_ = cmd.RegisterFlagCompletionFunc("kind", completeKinds)
 	return cmd
@@ -108,6 +114,11 @@ func writeScenarioTable(w io.Writer, plans []*scenarios.Plan) {
 		}
 		rows = append(rows, []string{oneLine(planName(p)), oneLine(p.Title), oneLine(p.Target.Provider), strings.Join(kinds, ", "), oneLine(p.Path)})
 	}
+	writeTable(w, rows)
+}
+
+// writeTable writes rows, the first the header, in columns.
+func writeTable(w io.Writer, rows [][]string) {
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, cell := range row {

@@ -511,6 +511,8 @@ func latestJournal() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("list the journals in %s: %w", dir, err)
 	}
+	// A day's index lies beside its experiments' journals; it is not one.
+	names = slices.DeleteFunc(names, isDayIndexName)
 	if len(names) == 0 {
 		return "", nil
 	}

@@ -43,6 +43,9 @@ type runFlags struct {
 	// signals to react to (default: the process's).
 	reg  *registry
 	sigs chan os.Signal
+	// plan, when set, is the plan to run, already found and given its
+	// phases (gameday day); the SCENARIO argument is then unused.
+	plan *scenarios.Plan
 }
 
 func newRunCmd() *cobra.Command {
@@ -154,9 +157,11 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if err != nil {
 		return invalid(fmt.Errorf("--lang: %w", err))
 	}
-	plan, err := findPlanWith(name, f.scenarios, reg.options())
-	if err != nil {
-		return invalid(err)
+	plan := f.plan
+	if plan == nil {
+		if plan, err = findPlanWith(name, f.scenarios, reg.options()); err != nil {
+			return invalid(err)
+		}
 	}
 	if plan, err = shortenPhases(plan, f.baseline, f.fault, f.recovery); err != nil {
 		return invalid(err)

@@ -64,8 +64,13 @@ func defaultJournalPath(plan *scenarios.Plan, lang engine.Lang, now time.Time) (
 	if err != nil {
 		return "", err
 	}
-	title := plan.Localized(string(lang)).Title
-	return filepath.Join(dir, now.UTC().Format("20060102T150405.000Z")+"-"+slug(engine.Redact(title))+".jsonl"), nil
+	return filepath.Join(dir, journalName(plan.Localized(string(lang)).Title, now)), nil
+}
+
+// journalName names the journal of a run of the plan titled title
+// started at now: its UTC start, then its title, so names sort by time.
+func journalName(title string, now time.Time) string {
+	return now.UTC().Format("20060102T150405.000Z") + "-" + slug(engine.Redact(title)) + ".jsonl"
 }
 
 // reportSettings say how the command line writes reports: in which
