@@ -160,11 +160,16 @@ func ladderBar(step, of int) string {
 }
 
 // ladderStatus says where v is in words, without the bar and the keys:
-// "step 2/3 (50%) · widening to 100% in 0:41".
-func (c consoleScreen) ladderStatus(v ladderView) string {
+// "step 2/3 (50%) · widening to 100% in 0:41". Brief leaves out the
+// next step's selection, then the current one's too, for a narrow line:
+// 1 "step 2/3 (50%) · widening in 0:41", 2 "step 2/3 · widening in 0:41".
+func (c consoleScreen) ladderStatus(v ladderView, brief int) string {
 	tr := c.tr
 	sel := func(n int) string { return shortSelection(tr, v.selection(n)) }
 	step := tr.S("ui.ladder.step", v.step, v.of, sel(v.step))
+	if brief >= 2 {
+		step = tr.S("ui.ladder.stepBrief", v.step, v.of)
+	}
 	if !v.live {
 		// The fault is over: what the ladder came to.
 		switch v.state {
@@ -200,8 +205,14 @@ func (c consoleScreen) ladderStatus(v ladderView) string {
 		case v.step >= v.of:
 			return step + " · " + tr.S("ui.ladder.judgedIn", fmtClock(left))
 		}
+		if brief >= 1 {
+			return step + " · " + tr.S("ui.ladder.wideningInBrief", fmtClock(left))
+		}
 		return step + " · " + tr.S("ui.ladder.wideningIn", sel(v.step+1), fmtClock(left))
 	case ladderWidening:
+		if brief >= 1 {
+			return step + " · " + tr.S("ui.ladder.wideningBrief")
+		}
 		return step + " · " + tr.S("ui.ladder.widening", sel(v.step+1))
 	case ladderTop:
 		return step + " · " + tr.S("ui.ladder.top")
@@ -218,8 +229,8 @@ func (c consoleScreen) ladderStatus(v ladderView) string {
 
 // ladderLine is v's line under its fault, in w cells: the bar, the
 // status, and the keys that act on it now: "▮▮▯ step 2/3 (50%) ·
-// widening to 100% in 0:41 · h hold · W widen now". Nothing
-// for a ladder not fired yet.
+// widening to 100% in 0:41 · h hold · W widen now", briefer when that
+// does not fit (the keys stay whole). Nothing for a ladder not fired yet.
 func (c consoleScreen) ladderLine(v ladderView, w int) string {
 	if v.state == ladderNone {
 		return ""
@@ -236,12 +247,19 @@ func (c consoleScreen) ladderLine(v ladderView, w int) string {
 	if !v.live {
 		style = st.Neutral
 	}
-	s := style.Render(ladderBar(v.step, v.of) + " " + c.ladderStatus(v))
+	keys := ""
 	if cur, ok := c.climbingLadder(); ok && cur.fault.Fault.ID == v.fault.Fault.ID {
 		for _, k := range []key.Binding{c.keys.Hold, c.keys.Widen} {
 			if k.Enabled() {
-				s += " · " + st.HelpKey.Render(k.Help().Key) + " " + k.Help().Desc
+				keys += " · " + st.HelpKey.Render(k.Help().Key) + " " + k.Help().Desc
 			}
+		}
+	}
+	var s string
+	for brief := range 3 {
+		s = style.Render(ladderBar(v.step, v.of)+" "+c.ladderStatus(v, brief)) + keys
+		if width(s) <= w {
+			break
 		}
 	}
 	return fit(s, w)
@@ -308,5 +326,5 @@ func (c consoleScreen) ladderKeyAnswer(k string) string {
 	if v.state == ladderNone {
 		return tr.S("ui.ladderAnswer.notStarted", k, faultName(v.fault.Fault))
 	}
-	return tr.S("ui.ladderAnswer.notClimbing", k, faultName(v.fault.Fault), c.ladderStatus(v))
+	return tr.S("ui.ladderAnswer.notClimbing", k, faultName(v.fault.Fault), c.ladderStatus(v, 0))
 }

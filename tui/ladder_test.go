@@ -319,3 +319,33 @@ func TestFlowLadderKeys(t *testing.T) {
 		t.Error("ctrl+x after h did not abort")
 	}
 }
+
+// TestLadderLineFitsNarrow: at 80 columns a ladder of counts ("2 targets"
+// is longer than "50%") leaves out the next step's selection rather than
+// cut the keys, in both languages.
+func TestLadderLineFitsNarrow(t *testing.T) {
+	for lang, want := range map[engine.Lang][]string{
+		engine.English:  {"▮▮▯ step 2/3 (2 targets) · widening in 0:17 · h hold · W widen now"},
+		engine.Japanese: {"▮▮▯ 段階 2/3 (2 件) · 0:17 後に 3 件 へ拡大 · h 維持 · W 今すぐ拡大"},
+	} {
+		t.Run(string(lang), func(t *testing.T) {
+			s := ladderSnap()
+			s.Plan.Faults[0].Ladder.Steps = []providers.Selection{{Count: 1}, {Count: 2}, {Count: 3}}
+			run := newFakeRun(t, s)
+			cfg := testConfig(run, 80, 24, t0.Add(75*time.Second))
+			cfg.Lang = lang
+			m := New(cfg)
+			m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
+			m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
+			for _, layout := range []string{"console", "presenter"} {
+				v := view(m)
+				for _, w := range want {
+					if !strings.Contains(v, w) {
+						t.Errorf("%s: the ladder line is not %q:\n%s", layout, w, v)
+					}
+				}
+				m, _ = step(t, m, keyMsg("p"))
+			}
+		})
+	}
+}

@@ -227,11 +227,14 @@ func messages() []msg {
 		// A fault's ladder (progressive blast radius), under its fault:
 		// "▮▮▯ step 2/3 (50%) · widening to 100% in 0:41".
 		{key: "ui.ladder.step", en: "step %d/%d (%s)", ja: "段階 %d/%d (%s)"},
+		{key: "ui.ladder.stepBrief", en: "step %d/%d", ja: "段階 %d/%d"},
 		{key: "ui.ladder.starting", en: "starting…", ja: "開始中…"},
 		{key: "ui.ladder.wideningIn", en: "widening to %s in %s", ja: "%[2]s 後に %[1]s へ拡大"},
+		{key: "ui.ladder.wideningInBrief", en: "widening in %s", ja: "%s 後に拡大"},
 		{key: "ui.ladder.judgedIn", en: "the widest step · judged in %s", ja: "最大の段階 · 判定まで %s"},
 		{key: "ui.ladder.judging", en: "judging the step…", ja: "段階を判定中…"},
 		{key: "ui.ladder.widening", en: "held · widening to %s…", ja: "維持 · %s へ拡大中…"},
+		{key: "ui.ladder.wideningBrief", en: "held · widening…", ja: "維持 · 拡大中…"},
 		{key: "ui.ladder.top", en: "held · the widest step stays until the fault ends", ja: "維持 · 最大の段階を障害の終わりまで続ける"},
 		{key: "ui.ladder.kept", en: "held here by the facilitator until the fault ends", ja: "ファシリテーターがここで維持 (障害の終わりまで)"},
 		{key: "ui.ladder.breached", en: "✘ breached · rolling the step back", ja: "✘ 基準超過 · この段階をロールバック中"},
