@@ -686,7 +686,15 @@ func failing(checks []engine.Check, group string) []engine.Check {
 // ("FAULT ACTIVE f1 latency · 0:26 left"), the abort and the watch after
 // it, the outcome of an ended run; else what the phase is for.
 func (c consoleScreen) statusLine(w int) string {
+	return c.statusLines(w, false)[0]
+}
+
+// statusLines is the status line; split, the live faults that do not fit
+// on one line each get a line of their own (the presenter view, where
+// what is live and its countdown are the point).
+func (c consoleScreen) statusLines(w int, split bool) []string {
 	st, tr := c.styles, c.tr
+	one := func(s string) []string { return []string{fit(s, w)} }
 	fs := c.faults()
 	var manual []string
 	for _, f := range fs {
@@ -695,19 +703,19 @@ func (c consoleScreen) statusLine(w int) string {
 		}
 	}
 	if len(manual) > 0 {
-		return fit(st.FaultLive.Render(tr.S("ui.status.manual", strings.Join(manual, tr.S("ui.sep.list")))), w)
+		return one(st.FaultLive.Render(tr.S("ui.status.manual", strings.Join(manual, tr.S("ui.sep.list")))))
 	}
 	switch {
 	case c.ended || c.phase().Ended():
-		return fit(c.outcomeLine(), w)
+		return one(c.outcomeLine())
 	case c.watching:
 		left := ""
 		if d, ok := c.phaseLeft(); ok {
 			left = tr.S("ui.status.left", fmtClock(d))
 		}
-		return fit(st.Breached.Render(tr.S("ui.status.aborted"))+" · "+tr.S("ui.status.watching", left), w)
+		return one(st.Breached.Render(tr.S("ui.status.aborted")) + " · " + tr.S("ui.status.watching", left))
 	case c.aborting:
-		return fit(st.Breached.Render(tr.S("ui.status.aborting")), w)
+		return one(st.Breached.Render(tr.S("ui.status.aborting")))
 	}
 	var live []string
 	for _, f := range fs {
@@ -736,31 +744,41 @@ func (c consoleScreen) statusLine(w int) string {
 		if st.Color {
 			label, sep = " "+label+" ", ""
 		}
-		return fit(st.FaultLive.Render(label)+sep+st.Near.Render(strings.Join(live, " · ")), w)
+		line := func(live ...string) string {
+			return st.FaultLive.Render(label) + sep + st.Near.Render(strings.Join(live, " · "))
+		}
+		if all := line(live...); !split || len(live) == 1 || width(all) <= w {
+			return one(all)
+		}
+		out := make([]string, len(live))
+		for i, l := range live {
+			out[i] = fit(line(l), w)
+		}
+		return out
 	}
 	switch c.phase() {
 	case engine.Ready, engine.Baseline:
 		if d, ok := c.phaseLeft(); ok && c.phase() == engine.Baseline {
-			return fit(tr.S("ui.status.baselineIn", fmtClock(d)), w)
+			return one(tr.S("ui.status.baselineIn", fmtClock(d)))
 		}
-		return fit(tr.S("ui.status.baseline"), w)
+		return one(tr.S("ui.status.baseline"))
 	case engine.Injecting, engine.Observing:
 		if c.keys.Inject.Enabled() {
-			return fit(tr.S("ui.status.noFaultKeys", c.keys.Inject.Help().Key), w)
+			return one(tr.S("ui.status.noFaultKeys", c.keys.Inject.Help().Key))
 		}
 		for _, f := range fs {
 			if f.State == engine.FaultPending && !f.Fault.Manual {
-				return fit(tr.S("ui.status.noFaultAt", faultName(f.Fault), fmtDuration(f.Fault.StartAfter)), w)
+				return one(tr.S("ui.status.noFaultAt", faultName(f.Fault), fmtDuration(f.Fault.StartAfter)))
 			}
 		}
-		return fit(tr.S("ui.status.noFault"), w)
+		return one(tr.S("ui.status.noFault"))
 	case engine.RollingBack:
-		return fit(tr.S("ui.status.phaseRollback"), w)
+		return one(tr.S("ui.status.phaseRollback"))
 	case engine.Recovering:
-		return fit(tr.S("ui.status.recovery"), w)
+		return one(tr.S("ui.status.recovery"))
 	case engine.Done, engine.Aborted:
 	}
-	return fit("", w)
+	return one("")
 }
 
 // outcomeLine says how the run ended, in the console's words and with

@@ -33,7 +33,7 @@ const bigGraphRows = 16
 func (c consoleScreen) presenterView() string {
 	w, h := c.width, c.height
 	lines := c.presentHeader(w, c.styles.Color && h >= presentTall)
-	lines = append(lines, c.statusLine(w))
+	lines = append(lines, c.statusLines(w, true)...)
 	if c.presentPanel() {
 		// The header's line sends the eye to the fault panel: show it,
 		// for the faults fired so far (with their ladders).

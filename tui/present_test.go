@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 )
 
 // TestConsolePresenter is the fault-active console switched to the
@@ -186,5 +187,28 @@ func TestBigFont(t *testing.T) {
 	}
 	if got := strings.Join(bigText("1", bigScale{1, 1}), "\n"); got != " █ \n██ \n █ \n █ \n███" {
 		t.Errorf("1 is drawn\n%s", got)
+	}
+}
+
+// TestPresenterLiveFaultsEachOnALine: two live faults that do not fit on
+// the live line get a line each in the presenter view, each with its
+// countdown; the console keeps its one line.
+func TestPresenterLiveFaultsEachOnALine(t *testing.T) {
+	s := drillSnap()
+	s.Faults[1].State = engine.FaultActive
+	s.Faults[1].InjectedAt = t0.Add(110 * time.Second)
+	s.Faults[1].EndsAt = t0.Add(170 * time.Second)
+	s.Faults[1].Targets = []providers.Target{{ID: "r3", Name: "replica-3"}}
+	m, _ := consoleAt(t, s, 80, 24, t0.Add(120*time.Second))
+	if v := view(m); !strings.Contains(v, "FAULT ACTIVE f1 latency · 0:40 left → replica-2, replica-4 · f2 instance-stop ·…") {
+		t.Errorf("the console's live line is not one line:\n%s", v)
+	}
+	m, _ = step(t, m, keyMsg("p"))
+	v := view(m)
+	lines := strings.Split(v, "\n")
+	for i, want := range []string{"FAULT ACTIVE f1 latency · 0:40 left → replica-2, replica-4", "FAULT ACTIVE f2 instance-stop · 0:50 left → replica-3"} {
+		if got := strings.TrimRight(lines[1+i], " "); got != want {
+			t.Errorf("line %d of the presenter view is %q, want %q:\n%s", 2+i, got, want, v)
+		}
 	}
 }
