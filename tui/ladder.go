@@ -181,7 +181,9 @@ func (c consoleScreen) ladderStatus(v ladderView, brief int) string {
 			return step + " · " + tr.S("ui.ladder.stopped")
 		case ladderSafe:
 			return step + " · " + tr.S("ui.ladder.safeEnded", v.breached)
-		case ladderNone, ladderStarting, ladderClimbing, ladderWidening:
+		case ladderWidening:
+			return step + " · " + tr.S("ui.ladder.heldEnded")
+		case ladderNone, ladderStarting, ladderClimbing:
 		}
 		return step + " · " + tr.S("ui.ladder.cut")
 	}

@@ -165,6 +165,11 @@ func TestLadderStates(t *testing.T) {
 			s.Timeline = append(s.Timeline, faultRec(14, 91, engine.FaultRollingBack, 2), faultRec(15, 91, engine.FaultRolledBack, 2))
 			s.Faults[0].State = engine.FaultRolledBack
 		}), now: 92, want: "▮▮▯ step 2/3 (50%) · ended before the step was judged"},
+		"held, then the fault ended before the next step": {snap: with(func(s *engine.Snapshot) {
+			s.Phase = engine.Recovering
+			s.Timeline = append(s.Timeline, stepRec(14, 92, 2, engine.StepHeld), faultRec(15, 92, engine.FaultRollingBack, 2), faultRec(16, 93, engine.FaultRolledBack, 2))
+			s.Faults[0].State = engine.FaultRolledBack
+		}), now: 95, want: "▮▮▯ step 2/3 (50%) · held · the fault ended before the next step"},
 		"rolling back at the phase's end": {snap: with(func(s *engine.Snapshot) {
 			s.Phase = engine.RollingBack
 			s.Faults[0].State = engine.FaultRollingBack

@@ -246,6 +246,7 @@ func messages() []msg {
 		{key: "ui.ladder.keptEnded", en: "held here by the facilitator", ja: "ファシリテーターがここで維持"},
 		{key: "ui.ladder.stopped", en: "✘ breached · the ladder stopped", ja: "✘ 基準超過 · 段階拡大を停止"},
 		{key: "ui.ladder.safeEnded", en: "the last step that held, after step %d breached", ja: "段階 %d の基準超過後、直前に維持できた段階"},
+		{key: "ui.ladder.heldEnded", en: "held · the fault ended before the next step", ja: "維持 · 次の段階の前に障害が終了"},
 		{key: "ui.ladder.cut", en: "ended before the step was judged", ja: "段階の判定前に終了"},
 
 		// What the ladder's keys (h, W) say.
