@@ -202,6 +202,9 @@ func (c consoleScreen) ladderStatus(v ladderView, brief int) string {
 	case ladderClimbing:
 		left := v.next().Sub(c.now)
 		switch {
+		case !v.fault.EndsAt.IsZero() && !v.next().Before(v.fault.EndsAt):
+			// The fault is over before the hold: no next step.
+			return step + " · " + tr.S("ui.ladder.endsFirst", fmtClock(v.fault.EndsAt.Sub(c.now)))
 		case left <= 0:
 			return step + " · " + tr.S("ui.ladder.judging")
 		case v.step >= v.of:

@@ -16,9 +16,11 @@ import (
 )
 
 // ladderPlan is latencyPlan whose f1 widens 1 target → 50% → 100%, each
-// step held 30 s.
+// step held 30 s, for two minutes (a plan validate takes: the steps before
+// the widest need 1 min).
 func ladderPlan() *scenarios.Plan {
 	p := latencyPlan()
+	p.Faults[0].Duration = 2 * time.Minute
 	p.Faults[0].Ladder = &scenarios.Ladder{Steps: []providers.Selection{{Count: 1}, {Percent: 50}, {Percent: 100}}, Hold: 30 * time.Second}
 	p.Faults[0].Selection = providers.Selection{Count: 1}
 	return p
@@ -26,7 +28,8 @@ func ladderPlan() *scenarios.Plan {
 
 // ladderSnap is ladderPlan 75 s in, as the engine journals it: step 1
 // started at 0:31 on replica-3 and held at 1:01, was rolled back, and
-// step 2 started at 1:02 on two replicas; its hold ends at 1:32.
+// step 2 started at 1:02 on two replicas; its hold ends at 1:32, the
+// fault at 2:31.
 func ladderSnap() engine.Snapshot {
 	p := ladderPlan()
 	s := baselineSnap(p)
@@ -40,7 +43,7 @@ func ladderSnap() engine.Snapshot {
 	fault := func(st engine.FaultState, step int, targets []providers.Target, injected int) *engine.FaultStatus {
 		f := &engine.FaultStatus{Fault: p.Faults[0], State: st, Step: step, Targets: targets}
 		if injected > 0 {
-			f.InjectedAt, f.EndsAt = at(injected), at(91)
+			f.InjectedAt, f.EndsAt = at(injected), at(151)
 		}
 		if st == engine.FaultRolledBack {
 			f.Verification = &providers.Verification{Clean: true}
@@ -170,6 +173,9 @@ func TestLadderStates(t *testing.T) {
 			s.Timeline = append(s.Timeline, stepRec(14, 92, 2, engine.StepHeld), faultRec(15, 92, engine.FaultRollingBack, 2), faultRec(16, 93, engine.FaultRolledBack, 2))
 			s.Faults[0].State = engine.FaultRolledBack
 		}), now: 95, want: "▮▮▯ step 2/3 (50%) · held · the fault ended before the next step"},
+		"the fault ends before the step's hold": {snap: with(func(s *engine.Snapshot) {
+			s.Faults[0].EndsAt = t0.Add(91 * time.Second)
+		}), now: 75, want: "▮▮▯ step 2/3 (50%) · the fault ends in 0:16, before the step's hold", keys: true},
 		"rolling back at the phase's end": {snap: with(func(s *engine.Snapshot) {
 			s.Phase = engine.RollingBack
 			s.Faults[0].State = engine.FaultRollingBack

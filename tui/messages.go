@@ -232,6 +232,7 @@ func messages() []msg {
 		{key: "ui.ladder.wideningIn", en: "widening to %s in %s", ja: "%[2]s 後に %[1]s へ拡大"},
 		{key: "ui.ladder.wideningInBrief", en: "widening in %s", ja: "%s 後に拡大"},
 		{key: "ui.ladder.judgedIn", en: "the widest step · judged in %s", ja: "最大の段階 · 判定まで %s"},
+		{key: "ui.ladder.endsFirst", en: "the fault ends in %s, before the step's hold", ja: "段階の維持時間より先に障害が終了 (残り %s)"},
 		{key: "ui.ladder.judging", en: "judging the step…", ja: "段階を判定中…"},
 		{key: "ui.ladder.widening", en: "held · widening to %s…", ja: "維持 · %s へ拡大中…"},
 		{key: "ui.ladder.wideningBrief", en: "held · widening…", ja: "維持 · 拡大中…"},
