@@ -326,7 +326,7 @@ func messages() []msg {
 		{key: "ui.card.load", en: "%s req/s built-in traffic", ja: "組み込み負荷 %s req/s"},
 		{key: "ui.card.realTraffic", en: "real traffic only", ja: "実トラフィックのみ"},
 		{key: "ui.card.stop", en: "%s %s for %s", ja: "%s %s が %s 続いたら"},
-		{key: "ui.fault.workers", en: "%d workers", ja: "%d ワーカー"},
+		{key: "ui.fault.workers", en: "%d workers", one: "%d worker", count: 1, ja: "%d ワーカー"},
 		{key: "ui.fault.load", en: "%d%% load", ja: "負荷 %d%%"},
 		{key: "ui.fault.manualFor", en: "on demand for %s", ja: "キー操作で、%s 間"},
 		{key: "ui.fault.manualUntilEnd", en: "on demand until the fault phase ends", ja: "キー操作で、障害フェーズの終わりまで"},

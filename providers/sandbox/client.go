@@ -198,7 +198,7 @@ func (c *Client) LoadURL() string {
 	if lb == "" {
 		return ""
 	}
-	return lb + loadPath
+	return lb + LoadPath
 }
 
 func (c *Client) setLB(lb string) {

@@ -274,9 +274,12 @@ func (sb *Sandbox) URL() string { return sb.lbURL }
 
 // LoadURL returns the URL load should hit: one user through the load
 // balancer.
-func (sb *Sandbox) LoadURL() string { return sb.lbURL + loadPath }
+func (sb *Sandbox) LoadURL() string { return sb.lbURL + LoadPath }
 
-const loadPath = "/api/users/7"
+// LoadPath is the path built-in load takes through the load balancer when
+// a scenario gives none: one user's record, which reads the database and
+// calls the dependency. The balancer's own root answers 404.
+const LoadPath = "/api/users/7"
 
 // State returns what a later process needs to attach to this sandbox.
 func (sb *Sandbox) State() State {

@@ -54,7 +54,7 @@ func dayRegistry(sys *fakeSystem) (*registry, *int) {
 		return nil, errors.New("cannot reach the system: connection refused")
 	}
 	reg.add(down)
-	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.MetricsConfig, connectOptions) (providers.MetricSource, error) {
+	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.Plan, connectOptions) (providers.MetricSource, error) {
 		return tickSource{}, nil
 	}})
 	return reg, opened

@@ -47,7 +47,9 @@ var errGone = errors.New("the system is gone")
 // sourceBackend is one metric source this build has.
 type sourceBackend struct {
 	spec providers.SourceSpec
-	open func(ctx context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error)
+	// open connects the plan's metrics source (plan.Metrics); the plan's
+	// target is there for defaults it shares (the AWS region).
+	open func(ctx context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error)
 }
 
 // connectOptions are the command line's settings for connecting to a
@@ -76,6 +78,9 @@ type conn struct {
 	// loadBase is where built-in load goes when the plan gives a path
 	// (the sandbox's load balancer); "" when the plan must give load.url.
 	loadBase string
+	// loadPath is the path built-in load takes on loadBase when the plan
+	// gives none (the sandbox's sandbox.LoadPath); "" means "/".
+	loadPath string
 	// identity says which system this is (journaled for recover).
 	identity providers.Identity
 	// notes say, for the log, how it was reached.
@@ -182,7 +187,7 @@ func (r *registry) source(ctx context.Context, plan *scenarios.Plan, o connectOp
 	if o.logf == nil {
 		o.logf = func(string, ...any) {}
 	}
-	return s.open(ctx, plan.Metrics, o)
+	return s.open(ctx, plan, o)
 }
 
 // conns keeps one connection per provider for the console, which may show
@@ -241,7 +246,7 @@ func sandboxBackend() backend {
 					return nil, invalid(fmt.Errorf("--fragile: the running sandbox (pid %d) is resilient; stop it or start it with `gameday sandbox --fragile`", st.PID))
 				}
 				o.logf("attached to the running sandbox (pid %d, load balancer %s)", st.PID, st.LB)
-				return &conn{provider: client, running: client, loadBase: st.LB}, nil
+				return &conn{provider: client, running: client, loadBase: st.LB, loadPath: sandbox.LoadPath}, nil
 			case errors.Is(err, sandbox.ErrNoSandbox):
 			default:
 				return nil, fmt.Errorf("look for a running sandbox: %w", err)
@@ -256,7 +261,7 @@ func sandboxBackend() backend {
 			}
 			o.logf("started a sandbox for this run (load balancer %s)", sb.URL())
 			c := sb.Client()
-			return &conn{provider: c, running: c, loadBase: sb.State().LB, close: sb.Close}, nil
+			return &conn{provider: c, running: c, loadBase: sb.State().LB, loadPath: sandbox.LoadPath, close: sb.Close}, nil
 		},
 		// recover reaches the very sandbox the journal names: by its
 		// instance id at its journaled control address, with the token
@@ -274,7 +279,7 @@ func sandboxBackend() backend {
 				case err != nil:
 					return nil, fmt.Errorf("attach to the sandbox: %w", err)
 				}
-				return &conn{provider: client, running: client, loadBase: st.LB}, nil
+				return &conn{provider: client, running: client, loadBase: st.LB, loadPath: sandbox.LoadPath}, nil
 			}
 			client, err := sandbox.Reach(ctx, id)
 			switch {
@@ -283,7 +288,7 @@ func sandboxBackend() backend {
 			case err != nil:
 				return nil, err
 			}
-			return &conn{provider: client, running: client, loadBase: client.URL()}, nil
+			return &conn{provider: client, running: client, loadBase: client.URL(), loadPath: sandbox.LoadPath}, nil
 		},
 	}
 }
@@ -295,7 +300,8 @@ func sandboxBackend() backend {
 func prometheusSource() sourceBackend {
 	return sourceBackend{
 		spec: prometheus.SourceSpec(),
-		open: func(_ context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error) {
+		open: func(_ context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error) {
+			cfg := plan.Metrics
 			c, err := prometheus.ConfigFrom(cfg.Fields)
 			if err != nil {
 				return nil, invalid(fmt.Errorf("metrics: %w", err))

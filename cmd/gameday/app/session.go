@@ -165,7 +165,11 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 			if c.loadBase == "" {
 				return nil, invalid(fmt.Errorf("%s: load: provider %s has no address of its own for built-in load; give load.url", plan.Path, plan.Target.Provider))
 			}
-			url = c.loadBase + plan.Load.Path
+			path := plan.Load.Path
+			if path == "" {
+				path = c.loadPath
+			}
+			url = c.loadBase + path
 		}
 		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout, AcceptRedirects: plan.Load.AcceptRedirects})
 		if err != nil {
