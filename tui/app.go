@@ -17,6 +17,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,12 @@ type Run interface {
 	Snapshot() engine.Snapshot
 	// Inject triggers the fault with the given ID now.
 	Inject(faultID string) error
+	// HoldLadder keeps the ladder of the fault with the given ID at its
+	// current step until the fault ends; WidenNow judges the current step
+	// now and, if it held, widens the ladder at once. Both fail when that
+	// fault has no ladder climbing (engine.Run's own contract).
+	HoldLadder(faultID string) error
+	WidenNow(faultID string) error
 	// Abort rolls back every fault and ends the run; when something had
 	// been injected, the run first watches the system recover for the
 	// plan's recovery phase. It is idempotent and does not block.
@@ -423,6 +430,10 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.setBanner(m.tr.S("ui.banner.injected", msg.faultID), bannerInfo)
 		return m, snapshot(m.gen, m.run)
 
+	case ladderDoneMsg:
+		m.setBanner(msg.text, bannerInfo)
+		return m, snapshot(m.gen, m.run)
+
 	case noteSavedMsg:
 		if msg.reason {
 			m.setBanner(m.tr.S("ui.banner.reasonSaved"), bannerInfo)
@@ -475,7 +486,11 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	m.ended = false
 	m.aborted = false
 	m.interrupted = false
+	// The layout the facilitator chose (the presenter view for a screen
+	// share) stays for the next run.
+	presenter := m.console.presenter
 	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.tr, m.clock)
+	m.console.presenter = presenter
 	m.report = newReport(m.gen, msg.run, m.console.title, m.styles, m.tr)
 	m.screen = screenConsole
 	m.banner = ""
@@ -605,18 +620,23 @@ func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
-// shortHelp is the footer's key list for the screen on show.
+// shortHelp is the footer's key list for the screen on show, when they
+// all fit (footer).
 func (m Model) shortHelp() []key.Binding {
-	var ks []key.Binding
+	return append(m.screenHelp(), m.keys.AbortAlt, m.keys.Help, m.keys.Quit)
+}
+
+// screenHelp is the short help of the screen on show, most needed first.
+func (m Model) screenHelp() []key.Binding {
 	switch m.screen {
 	case screenPicker:
-		ks = m.picker.ShortHelp()
+		return m.picker.ShortHelp()
 	case screenConsole:
-		ks = m.console.ShortHelp()
+		return m.console.ShortHelp()
 	case screenReport:
-		ks = m.report.ShortHelp()
+		return m.report.ShortHelp()
 	}
-	return append(ks, m.keys.AbortAlt, m.keys.Help, m.keys.Quit)
+	return nil
 }
 
 // fullHelp is the `?` view's key groups for the screen on show.
@@ -670,9 +690,30 @@ func (m Model) View() string {
 func (m Model) footer() string {
 	abort := m.styles.abortLabel(m.tr)
 	aw := width(abort)
+	room := max(m.width-aw-1, 0)
+	// Help and quit always show. When not everything fits, X abort goes
+	// first (the ABORT block beside it says abort), then the screen's keys
+	// from the end of its list, its least needed.
 	hm := m.help
-	hm.Width = max(m.width-aw-1, 0)
-	return fit(hm.ShortHelpView(m.shortHelp()), max(m.width-aw-1, 0)) + " " + abort
+	hm.Width = 0
+	view := func(ks []key.Binding, alt bool) string {
+		ks = slices.Clone(ks)
+		if alt {
+			ks = append(ks, m.keys.AbortAlt)
+		}
+		return hm.ShortHelpView(append(ks, m.keys.Help, m.keys.Quit))
+	}
+	ks := m.screenHelp()
+	text := view(ks, true)
+	for width(text) > room {
+		if t := view(ks, false); width(t) <= room || len(ks) == 0 {
+			text = t
+			break
+		}
+		ks = ks[:len(ks)-1]
+		text = view(ks, true)
+	}
+	return fit(text, room) + " " + abort
 }
 
 // helpView renders the full help in h lines.

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
@@ -55,6 +56,9 @@ type consoleScreen struct {
 	// recover (engine.Run.Abort); the console has said so.
 	watching bool
 	saved    string // path of the last saved report
+	// presenter: the layout for a screen share (present.go) instead of
+	// the full console.
+	presenter bool
 
 	note   textinput.Model
 	noting bool
@@ -185,6 +189,17 @@ func (c *consoleScreen) updateKeybindings() {
 	c.keys.Report.SetEnabled(!typing)
 	c.keys.Save.SetEnabled(!typing && c.ended)
 	c.keys.Back.SetEnabled(!typing && c.ended && c.settled())
+	// The ladder's keys only while one climbs: in help only then.
+	v, climbing := c.climbingLadder()
+	c.keys.Hold.SetEnabled(!typing && climbing)
+	c.keys.Widen.SetEnabled(!typing && climbing && v.step < v.of)
+	c.keys.LadderKey.SetEnabled(!typing)
+	c.keys.Present.SetEnabled(!typing)
+	if c.presenter {
+		c.keys.Present.SetHelp("p", c.tr.S("ui.key.console"))
+	} else {
+		c.keys.Present.SetHelp("p", c.tr.S("ui.key.present"))
+	}
 }
 
 // settled reports whether no fault may still be active: none is left to
@@ -347,6 +362,15 @@ func (c *consoleScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return send(saveReportMsg{c.gen})
 	case key.Matches(msg, c.keys.Back):
 		return send(backMsg{origin{c.gen, screenConsole}})
+	case key.Matches(msg, c.keys.Present):
+		c.presenter = !c.presenter
+		return nil
+	case key.Matches(msg, c.keys.Hold):
+		return c.holdLadder()
+	case key.Matches(msg, c.keys.Widen):
+		return c.widenLadder()
+	case key.Matches(msg, c.keys.LadderKey):
+		return send(bannerMsg(c.ladderKeyAnswer(msg.String())))
 	case key.Matches(msg, c.keys.FaultKey) && len(msg.Runes) == 1:
 		n := int(msg.Runes[0] - '1')
 		if answer := c.faultKeyAnswer(n); answer != "" || !key.Matches(msg, c.keys.Inject) {
@@ -464,15 +488,18 @@ func (c *consoleScreen) closeReason() {
 
 // ShortHelp lists the console's keys that apply now.
 func (c consoleScreen) ShortHelp() []key.Binding {
-	return []key.Binding{c.keys.SaveReason, c.keys.SkipReason, c.keys.SaveNote, c.keys.CancelNote, c.keys.Inject, c.keys.Note, c.keys.Report, c.keys.Save, c.keys.Back}
+	// Most needed first: the footer drops them from the end when they do
+	// not all fit.
+	return []key.Binding{c.keys.SaveReason, c.keys.SkipReason, c.keys.SaveNote, c.keys.CancelNote,
+		c.keys.Inject, c.keys.Hold, c.keys.Widen, c.keys.Note, c.keys.Report, c.keys.Save, c.keys.Back, c.keys.Present}
 }
 
 // FullHelp lists all of the console's keys that apply now.
 func (c consoleScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{c.keys.Inject, c.keys.Note, c.keys.SaveNote, c.keys.CancelNote},
+		{c.keys.Inject, c.keys.Hold, c.keys.Widen, c.keys.Note, c.keys.SaveNote, c.keys.CancelNote},
 		{c.keys.SaveReason, c.keys.SkipReason},
-		{c.keys.Report, c.keys.Save, c.keys.Back},
+		{c.keys.Report, c.keys.Save, c.keys.Back, c.keys.Present},
 	}
 }
 
@@ -485,6 +512,9 @@ func (c consoleScreen) View() string {
 	w, h := c.width, c.height
 	if w <= 0 || h <= 0 {
 		return ""
+	}
+	if c.presenter {
+		return c.presenterView()
 	}
 	header := []string{c.headerLine(w), c.statusLine(w)}
 	faults := c.faultLines(w)
@@ -523,6 +553,15 @@ func (c consoleScreen) elapsed() time.Duration {
 // phaseLabel names the phase as the plan does — baseline, fault,
 // recovery — in the colour of that phase, with its countdown.
 func (c consoleScreen) phaseLabel() string {
+	word, style := c.phaseParts()
+	if c.styles.Color {
+		word = " " + word + " "
+	}
+	return style.Render(word)
+}
+
+// phaseParts are the phase's word with its countdown, and its style.
+func (c consoleScreen) phaseParts() (string, lipgloss.Style) {
 	st, tr := c.styles, c.tr
 	var word string
 	style := st.Neutral
@@ -544,10 +583,7 @@ func (c consoleScreen) phaseLabel() string {
 	if left, ok := c.phaseLeft(); ok {
 		word += " " + tr.S("ui.header.left", fmtClock(left))
 	}
-	if st.Color {
-		word = " " + word + " "
-	}
-	return style.Render(word)
+	return word, style
 }
 
 // phaseLeft is the time left in a timed phase.
@@ -585,27 +621,33 @@ func (c consoleScreen) headerLine(w int) string {
 // symbol and a word in the colour of its meaning; with names, what
 // breaches.
 func (c consoleScreen) verdict(names bool) string {
+	text, style := c.verdictParts(names)
+	return style.Render(text)
+}
+
+// verdictParts are the verdict's words and the style of their meaning.
+func (c consoleScreen) verdictParts(names bool) (string, lipgloss.Style) {
 	st, tr := c.styles, c.tr
 	if o := c.snap.Outcome; o != nil {
 		switch o.Verdict {
 		case engine.VerdictHeld:
-			return st.Holding.Render(tr.S("ui.verdict.held"))
+			return tr.S("ui.verdict.held"), st.Holding
 		case engine.VerdictViolated:
-			return st.Breached.Render(tr.S("ui.verdict.violated"))
+			return tr.S("ui.verdict.violated"), st.Breached
 		case engine.VerdictAborted:
 			if len(failing(o.Checks, engine.GroupFault)) > 0 {
-				return st.Breached.Render(tr.S("ui.verdict.abortedRefuted"))
+				return tr.S("ui.verdict.abortedRefuted"), st.Breached
 			}
-			return st.Breached.Render(tr.S("ui.verdict.aborted"))
+			return tr.S("ui.verdict.aborted"), st.Breached
 		case engine.VerdictNotSteady:
-			return st.Breached.Render(tr.S("ui.verdict.notSteady"))
+			return tr.S("ui.verdict.notSteady"), st.Breached
 		case engine.VerdictRollbackFailed:
-			return st.Breached.Render(tr.S("ui.verdict.rollbackFailed"))
+			return tr.S("ui.verdict.rollbackFailed"), st.Breached
 		}
-		return st.Neutral.Render(strings.ToUpper(string(o.Verdict)))
+		return strings.ToUpper(string(o.Verdict)), st.Neutral
 	}
 	if len(c.snap.Samples) == 0 {
-		return st.Neutral.Render(tr.S("ui.verdict.noData"))
+		return tr.S("ui.verdict.noData"), st.Neutral
 	}
 	if !c.snap.Holding {
 		// The header names what breached; the values are on the graphs.
@@ -616,16 +658,16 @@ func (c consoleScreen) verdict(names bool) string {
 			}
 		}
 		if names && len(bad) > 0 {
-			return st.Breached.Render(tr.S("ui.verdict.breachedNames", strings.Join(bad, tr.S("ui.sep.list"))))
+			return tr.S("ui.verdict.breachedNames", strings.Join(bad, tr.S("ui.sep.list"))), st.Breached
 		}
-		return st.Breached.Render(tr.S("ui.verdict.breached"))
+		return tr.S("ui.verdict.breached"), st.Breached
 	}
 	for _, m := range scenarios.Metrics {
 		if _, bounded := c.plan.SteadyState[m]; bounded && c.level(m) == levelNear {
-			return st.Near.Render(tr.S("ui.verdict.near"))
+			return tr.S("ui.verdict.near"), st.Near
 		}
 	}
-	return st.Holding.Render(tr.S("ui.verdict.holding"))
+	return tr.S("ui.verdict.holding"), st.Holding
 }
 
 // failing returns the checks of group that do not hold (with data).
@@ -644,7 +686,15 @@ func failing(checks []engine.Check, group string) []engine.Check {
 // ("FAULT ACTIVE f1 latency · 0:26 left"), the abort and the watch after
 // it, the outcome of an ended run; else what the phase is for.
 func (c consoleScreen) statusLine(w int) string {
+	return c.statusLines(w, false)[0]
+}
+
+// statusLines is the status line; split, the live faults that do not fit
+// on one line each get a line of their own (the presenter view, where
+// what is live and its countdown are the point).
+func (c consoleScreen) statusLines(w int, split bool) []string {
 	st, tr := c.styles, c.tr
+	one := func(s string) []string { return []string{fit(s, w)} }
 	fs := c.faults()
 	var manual []string
 	for _, f := range fs {
@@ -653,19 +703,19 @@ func (c consoleScreen) statusLine(w int) string {
 		}
 	}
 	if len(manual) > 0 {
-		return fit(st.FaultLive.Render(tr.S("ui.status.manual", strings.Join(manual, tr.S("ui.sep.list")))), w)
+		return one(st.FaultLive.Render(tr.S("ui.status.manual", strings.Join(manual, tr.S("ui.sep.list")))))
 	}
 	switch {
 	case c.ended || c.phase().Ended():
-		return fit(c.outcomeLine(), w)
+		return one(c.outcomeLine())
 	case c.watching:
 		left := ""
 		if d, ok := c.phaseLeft(); ok {
 			left = tr.S("ui.status.left", fmtClock(d))
 		}
-		return fit(st.Breached.Render(tr.S("ui.status.aborted"))+" · "+tr.S("ui.status.watching", left), w)
+		return one(st.Breached.Render(tr.S("ui.status.aborted")) + " · " + tr.S("ui.status.watching", left))
 	case c.aborting:
-		return fit(st.Breached.Render(tr.S("ui.status.aborting")), w)
+		return one(st.Breached.Render(tr.S("ui.status.aborting")))
 	}
 	var live []string
 	for _, f := range fs {
@@ -694,31 +744,41 @@ func (c consoleScreen) statusLine(w int) string {
 		if st.Color {
 			label, sep = " "+label+" ", ""
 		}
-		return fit(st.FaultLive.Render(label)+sep+st.Near.Render(strings.Join(live, " · ")), w)
+		line := func(live ...string) string {
+			return st.FaultLive.Render(label) + sep + st.Near.Render(strings.Join(live, " · "))
+		}
+		if all := line(live...); !split || len(live) == 1 || width(all) <= w {
+			return one(all)
+		}
+		out := make([]string, len(live))
+		for i, l := range live {
+			out[i] = fit(line(l), w)
+		}
+		return out
 	}
 	switch c.phase() {
 	case engine.Ready, engine.Baseline:
 		if d, ok := c.phaseLeft(); ok && c.phase() == engine.Baseline {
-			return fit(tr.S("ui.status.baselineIn", fmtClock(d)), w)
+			return one(tr.S("ui.status.baselineIn", fmtClock(d)))
 		}
-		return fit(tr.S("ui.status.baseline"), w)
+		return one(tr.S("ui.status.baseline"))
 	case engine.Injecting, engine.Observing:
 		if c.keys.Inject.Enabled() {
-			return fit(tr.S("ui.status.noFaultKeys", c.keys.Inject.Help().Key), w)
+			return one(tr.S("ui.status.noFaultKeys", c.keys.Inject.Help().Key))
 		}
 		for _, f := range fs {
 			if f.State == engine.FaultPending && !f.Fault.Manual {
-				return fit(tr.S("ui.status.noFaultAt", faultName(f.Fault), fmtDuration(f.Fault.StartAfter)), w)
+				return one(tr.S("ui.status.noFaultAt", faultName(f.Fault), fmtDuration(f.Fault.StartAfter)))
 			}
 		}
-		return fit(tr.S("ui.status.noFault"), w)
+		return one(tr.S("ui.status.noFault"))
 	case engine.RollingBack:
-		return fit(tr.S("ui.status.phaseRollback"), w)
+		return one(tr.S("ui.status.phaseRollback"))
 	case engine.Recovering:
-		return fit(tr.S("ui.status.recovery"), w)
+		return one(tr.S("ui.status.recovery"))
 	case engine.Done, engine.Aborted:
 	}
-	return fit("", w)
+	return one("")
 }
 
 // outcomeLine says how the run ended, in the console's words and with
@@ -1037,34 +1097,47 @@ func (c consoleScreen) faultLines(w int) []string {
 	}
 	out := []string{rule(title, w)}
 	for i, f := range c.faults() {
-		keyLabel := fmt.Sprintf(" %d  ", i+1)
-		if c.keys.Inject.Enabled() && triggerable(f.State) && i < maxFaultKeys {
-			keyLabel = st.FaultKey.Render(fmt.Sprintf("[%d]", i+1)) + " "
+		out = append(out, c.faultRow(i, f, w)...)
+	}
+	return out
+}
+
+// faultRow is fault i's line in the fault panel, with the lines under
+// it: its ladder, the manual command, a dry run's calls.
+func (c consoleScreen) faultRow(i int, f engine.FaultStatus, w int) []string {
+	st, tr := c.styles, c.tr
+	keyLabel := fmt.Sprintf(" %d  ", i+1)
+	if c.keys.Inject.Enabled() && triggerable(f.State) && i < maxFaultKeys {
+		keyLabel = st.FaultKey.Render(fmt.Sprintf("[%d]", i+1)) + " "
+	}
+	sel := shortSelection(tr, f.Fault.Selection)
+	if l := f.Fault.Ladder; l != nil && len(l.Steps) > 0 {
+		sel = tr.S("ui.faults.ladder", shortSelection(tr, l.Steps[0]), shortSelection(tr, l.Widest()))
+	}
+	desc := strings.TrimSpace(faultName(f.Fault) + " " + sel)
+	line := keyLabel + fit(desc, min(30, max(w/3, 12))) + " " + c.faultState(f)
+	if len(f.Targets) > 0 {
+		line += " → " + targetNames(f.Targets)
+	}
+	out := []string{fit(line, w)}
+	if f.Fault.Ladder != nil && len(f.Fault.Ladder.Steps) > 0 {
+		if l := c.ladderLine(ladderOf(f, c.snap.Timeline), w-4); l != "" {
+			out = append(out, "    "+l)
 		}
-		sel := shortSelection(tr, f.Fault.Selection)
-		if l := f.Fault.Ladder; l != nil && len(l.Steps) > 0 {
-			sel = tr.S("ui.faults.ladder", shortSelection(tr, l.Steps[0]), shortSelection(tr, l.Widest()))
+	}
+	if c.needsManual(f) {
+		text := tr.S("ui.faults.manualNone")
+		if cmd := c.manualCommand(f); cmd != "" {
+			text = tr.S("ui.faults.manual", cmd)
 		}
-		desc := strings.TrimSpace(faultName(f.Fault) + " " + sel)
-		line := keyLabel + fit(desc, min(30, max(w/3, 12))) + " " + c.faultState(f)
-		if len(f.Targets) > 0 {
-			line += " → " + targetNames(f.Targets)
+		for _, l := range wrapText(text, w-4) {
+			out = append(out, "    "+st.Manual.Render(l))
 		}
-		out = append(out, fit(line, w))
-		if c.needsManual(f) {
-			text := tr.S("ui.faults.manualNone")
-			if cmd := c.manualCommand(f); cmd != "" {
-				text = tr.S("ui.faults.manual", cmd)
-			}
-			for _, l := range wrapText(text, w-4) {
-				out = append(out, "    "+st.Manual.Render(l))
-			}
-		}
-		if f.State == engine.FaultDryRun {
-			for _, call := range f.Calls {
-				for _, l := range wrapText(tr.S("ui.faults.wouldCall", call), w-4) {
-					out = append(out, "    "+st.Neutral.Render(l))
-				}
+	}
+	if f.State == engine.FaultDryRun {
+		for _, call := range f.Calls {
+			for _, l := range wrapText(tr.S("ui.faults.wouldCall", call), w-4) {
+				out = append(out, "    "+st.Neutral.Render(l))
 			}
 		}
 	}

@@ -255,11 +255,13 @@ type fakeRun struct {
 	// finishOnAbort ends the run (rolled back) as soon as Abort is called.
 	finishOnAbort bool
 
-	injected []string
-	aborts   []string // reasons of Abort and AbortNow calls
-	nows     []string // reasons of AbortNow calls alone
-	notes    []string
-	noteErr  error
+	injected  []string
+	ladder    []string // "hold f1", "widen f1": HoldLadder and WidenNow calls
+	ladderErr error    // what HoldLadder and WidenNow return
+	aborts    []string // reasons of Abort and AbortNow calls
+	nows      []string // reasons of AbortNow calls alone
+	notes     []string
+	noteErr   error
 
 	injectCh chan string
 	abortCh  chan string
@@ -312,6 +314,24 @@ func (f *fakeRun) Inject(id string) error {
 	f.mu.Unlock()
 	f.injectCh <- id
 	return nil
+}
+
+// HoldLadder and WidenNow record the call and return ladderErr.
+func (f *fakeRun) HoldLadder(id string) error { return f.ladderCall("hold " + id) }
+func (f *fakeRun) WidenNow(id string) error   { return f.ladderCall("widen " + id) }
+
+func (f *fakeRun) ladderCall(call string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ladder = append(f.ladder, call)
+	return f.ladderErr
+}
+
+// ladderCalls returns the HoldLadder and WidenNow calls so far.
+func (f *fakeRun) ladderCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.ladder...)
 }
 
 func (f *fakeRun) Abort(reason string) { f.abort(reason, false) }

@@ -71,9 +71,20 @@ const maxFaultKeys = 9
 // to the picker once the run has ended with nothing left to roll back.
 // SaveReason and SkipReason answer the one-line prompt for the reason of
 // an abort.
+//
+// Hold and Widen act on a ladder that is climbing (a fault with a
+// progressive blast radius holding a step): bound, like Inject, only
+// outside dry run, and enabled only while a ladder climbs. LadderKey is
+// both of their keys, always bound and never in help, so that either
+// answers on the status line when no ladder climbs. Present switches
+// between the console and the presenter view.
 type consoleKeyMap struct {
 	Inject     key.Binding
 	FaultKey   key.Binding
+	Hold       key.Binding
+	Widen      key.Binding
+	LadderKey  key.Binding
+	Present    key.Binding
 	Note       key.Binding
 	SaveNote   key.Binding
 	CancelNote key.Binding
@@ -92,6 +103,10 @@ func defaultConsoleKeyMap(tr *printer, faults int, dryRun bool) consoleKeyMap {
 	k := consoleKeyMap{
 		Inject:     key.NewBinding(key.WithKeys(), key.WithHelp("1", tr.S("ui.key.inject"))),
 		FaultKey:   key.NewBinding(key.WithKeys(numbers...)),
+		Hold:       key.NewBinding(key.WithKeys(), key.WithHelp(holdKey, tr.S("ui.key.hold"))),
+		Widen:      key.NewBinding(key.WithKeys(), key.WithHelp(widenKey, tr.S("ui.key.widen"))),
+		LadderKey:  key.NewBinding(key.WithKeys(holdKey, widenKey)),
+		Present:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", tr.S("ui.key.present"))),
 		Note:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", tr.S("ui.key.note"))),
 		SaveNote:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.S("ui.key.saveNote"))),
 		CancelNote: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.S("ui.key.cancelNote"))),
@@ -107,8 +122,18 @@ func defaultConsoleKeyMap(tr *printer, faults int, dryRun bool) consoleKeyMap {
 	return k
 }
 
-// bindDangerousKeys binds the number keys that inject faults.
+// The ladder's keys. Widening is a capital, like the abort's X: it makes
+// the blast radius larger, so a stray keystroke must not do it.
+const (
+	holdKey  = "h"
+	widenKey = "W"
+)
+
+// bindDangerousKeys binds the keys that change what is injected: the
+// number keys that inject faults and the ladder's hold and widen.
 func bindDangerousKeys(k *consoleKeyMap, tr *printer, faults int) {
+	k.Hold.SetKeys(holdKey)
+	k.Widen.SetKeys(widenKey)
 	n := min(faults, maxFaultKeys)
 	if n == 0 {
 		return

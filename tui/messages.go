@@ -39,6 +39,10 @@ func messages() []msg {
 		{key: "ui.key.scroll", en: "scroll", ja: "スクロール"},
 		{key: "ui.key.saveShort", en: "save", ja: "保存"},
 		{key: "ui.key.back", en: "back", ja: "戻る"},
+		{key: "ui.key.hold", en: "hold", ja: "維持"},
+		{key: "ui.key.widen", en: "widen now", ja: "今すぐ拡大"},
+		{key: "ui.key.present", en: "presenter view", ja: "発表者ビュー"},
+		{key: "ui.key.console", en: "full console", ja: "通常の画面"},
 		{key: "ui.footer.abort", en: "ctrl+x ABORT", ja: "ctrl+x 中止"},
 
 		// The full help.
@@ -219,6 +223,41 @@ func messages() []msg {
 		{key: "ui.stateWord.injectFailed", en: "inject failed", ja: "注入失敗"},
 		{key: "ui.stateWord.dryRun", en: "dry run", ja: "ドライラン"},
 		{key: "ui.stateWord.gone", en: "gone with its system", ja: "システムと共に消失"},
+
+		// A fault's ladder (progressive blast radius), under its fault:
+		// "▮▮▯ step 2/3 (50%) · widening to 100% in 0:41".
+		{key: "ui.ladder.step", en: "step %d/%d (%s)", ja: "段階 %d/%d (%s)"},
+		{key: "ui.ladder.stepBrief", en: "step %d/%d", ja: "段階 %d/%d"},
+		{key: "ui.ladder.starting", en: "starting…", ja: "開始中…"},
+		{key: "ui.ladder.wideningIn", en: "widening to %s in %s", ja: "%[2]s 後に %[1]s へ拡大"},
+		{key: "ui.ladder.wideningInBrief", en: "widening in %s", ja: "%s 後に拡大"},
+		{key: "ui.ladder.judgedIn", en: "the widest step · judged in %s", ja: "最大の段階 · 判定まで %s"},
+		{key: "ui.ladder.endsFirst", en: "the fault ends in %s, before the step's hold", ja: "段階の維持時間より先に障害が終了 (残り %s)"},
+		{key: "ui.ladder.judging", en: "judging the step…", ja: "段階を判定中…"},
+		{key: "ui.ladder.widening", en: "held · widening to %s…", ja: "維持 · %s へ拡大中…"},
+		{key: "ui.ladder.wideningBrief", en: "held · widening…", ja: "維持 · 拡大中…"},
+		{key: "ui.ladder.top", en: "held · the widest step stays until the fault ends", ja: "維持 · 最大の段階を障害の終わりまで続ける"},
+		{key: "ui.ladder.kept", en: "held here by the facilitator until the fault ends", ja: "ファシリテーターがここで維持 (障害の終わりまで)"},
+		{key: "ui.ladder.breached", en: "✘ breached · rolling the step back", ja: "✘ 基準超過 · この段階をロールバック中"},
+		{key: "ui.ladder.safe", en: "the last step that held, after step %d breached · until the fault ends", ja: "段階 %d の基準超過後、直前に維持できた段階 · 障害の終わりまで"},
+		{key: "ui.ladder.rollbackFailed", en: "✘ rollback failed", ja: "✘ ロールバック失敗"},
+		{key: "ui.ladder.rollingBack", en: "rolling back…", ja: "ロールバック中…"},
+		{key: "ui.ladder.noMore", en: "no longer widening", ja: "これ以上拡大しない"},
+		{key: "ui.ladder.topEnded", en: "held, the widest step", ja: "維持 (最大の段階)"},
+		{key: "ui.ladder.keptEnded", en: "held here by the facilitator", ja: "ファシリテーターがここで維持"},
+		{key: "ui.ladder.stopped", en: "✘ breached · the ladder stopped", ja: "✘ 基準超過 · 段階拡大を停止"},
+		{key: "ui.ladder.safeEnded", en: "the last step that held, after step %d breached", ja: "段階 %d の基準超過後、直前に維持できた段階"},
+		{key: "ui.ladder.heldEnded", en: "held · the fault ended before the next step", ja: "維持 · 次の段階の前に障害が終了"},
+		{key: "ui.ladder.cut", en: "ended before the step was judged", ja: "段階の判定前に終了"},
+
+		// What the ladder's keys (h, W) say.
+		{key: "ui.ladderAnswer.held", en: "%s: held at step %d of %d (%s) until the fault ends.", ja: "%s: 段階 %d / %d (%s) で障害の終わりまで維持する。"},
+		{key: "ui.ladderAnswer.widen", en: "%s: step %d of %d is judged now; if it held, the ladder widens to %s.", ja: "%s: 段階 %d / %d を今判定する。維持できていれば %s へ拡大する。"},
+		{key: "ui.ladderAnswer.noLadder", en: "Key %s: this plan has no ladder.", ja: "キー %s: この計画に段階拡大はない。"},
+		{key: "ui.ladderAnswer.dryRun", en: "Key %s: dry run: nothing is injected, so no ladder climbs.", ja: "キー %s: ドライラン: 何も注入しないので段階は進まない。"},
+		{key: "ui.ladderAnswer.widest", en: "%s is at its widest step (%d of %d): nothing to widen to; %s holds it.", ja: "%s は最大の段階 (%d / %d) にある: これ以上拡大できない。%s で維持する。"},
+		{key: "ui.ladderAnswer.notStarted", en: "Key %s: no ladder is climbing; %s has not started.", ja: "キー %s: 進行中の段階拡大はない。%s はまだ開始していない。"},
+		{key: "ui.ladderAnswer.notClimbing", en: "Key %s: no ladder is climbing now (%s: %s).", ja: "キー %s: 今進行中の段階拡大はない (%s: %s)。"},
 
 		// The timeline.
 		{key: "ui.timeline.title", en: "Timeline", ja: "タイムライン"},

@@ -48,6 +48,7 @@ var (
 	_ scoped = snapshotMsg{}
 	_ scoped = previewMsg{}
 	_ scoped = injectedMsg{}
+	_ scoped = ladderDoneMsg{}
 	_ scoped = noteSavedMsg{}
 	_ scoped = noteFailedMsg{}
 	_ scoped = reportMsg{}
@@ -193,6 +194,13 @@ type injectedMsg struct {
 	faultID string
 }
 
+// ladderDoneMsg says the run took a ladder key (hold, widen now); text
+// says so on the status line.
+type ladderDoneMsg struct {
+	gen
+	text string
+}
+
 // noteSavedMsg says a note reached the journal; reason says it was the
 // reason of an abort.
 type noteSavedMsg struct {
@@ -297,6 +305,22 @@ func inject(g gen, r Run, faultID string) tea.Cmd {
 			return errMsg{fmt.Errorf("trigger fault %s: %w", faultID, err)}
 		}
 		return injectedMsg{gen: g, faultID: faultID}
+	}
+}
+
+// ladderCall holds the fault's ladder at its step, or widens it now, and
+// answers with done, or with the run's error (which names the action and
+// the fault: "widen f1: step 2 has measured nothing yet…").
+func ladderCall(g gen, r Run, faultID string, widen bool, done string) tea.Cmd {
+	return func() tea.Msg {
+		call := r.HoldLadder
+		if widen {
+			call = r.WidenNow
+		}
+		if err := call(faultID); err != nil {
+			return errMsg{err}
+		}
+		return ladderDoneMsg{gen: g, text: done}
 	}
 }
 

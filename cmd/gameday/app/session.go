@@ -330,6 +330,11 @@ func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
 func (s *session) JournalPath() string          { return s.journalPath }
 func (s *session) JournalErr() error            { return s.run.JournalErr() }
 
+// HoldLadder and WidenNow pass the facilitator's ladder keys through to
+// the run.
+func (s *session) HoldLadder(faultID string) error { return s.run.HoldLadder(faultID) }
+func (s *session) WidenNow(faultID string) error   { return s.run.WidenNow(faultID) }
+
 // Blast is the blast radius resolved before the run started.
 func (s *session) Blast() engine.Blast { return s.blast }
 func (s *session) ReportPath() string  { return s.reportPath }
