@@ -268,7 +268,7 @@ func TestStopConditionAbortsAndRollsBackInReverseOrder(t *testing.T) {
 	plan.Phases.Fault = 10 * time.Second // the stop condition must end it first
 	plan.StopConditions = []scenarios.StopCondition{{Metric: scenarios.ErrorRate, Above: fp(0.05), For: 5 * time.Second}}
 	metrics := metricsFor(func(s *providers.Sample) bool {
-		if prov.isActive("f1") && prov.isActive("f2") {
+		if prov.activeAt("f1", s.At) && prov.activeAt("f2", s.At) {
 			s.Errors, s.ErrorRate = 500, 0.5
 		}
 		return true
@@ -690,7 +690,7 @@ func TestViolatedDuringFault(t *testing.T) {
 	t.Parallel()
 	prov := newFakeProvider(t)
 	h := start(t, testPlan(fault("f1", providers.InstanceStop)), prov, prov, metricsFor(func(s *providers.Sample) bool {
-		if prov.isActive("f1") {
+		if prov.activeAt("f1", s.At) {
 			s.Errors, s.ErrorRate = 200, 0.2
 		}
 		return true
