@@ -103,6 +103,12 @@ type Config struct {
 	Now func() time.Time
 	// Styles overrides DefaultStyles() when not nil.
 	Styles *Styles
+	// Join are the lines teammates run to follow this console's runs
+	// (gameday watch …; the scribe's second) when it shares them: the
+	// first is on the banner when the console opens, all of them on w.
+	Join []string
+	// Watch, when set, makes this a watcher's console (watch.go).
+	Watch *Watch
 }
 
 // screen names the screen on show.
@@ -122,6 +128,8 @@ const (
 	bannerInfo bannerKind = iota
 	bannerError
 	bannerAbort
+	// bannerGone: a watcher's stream has ended; it stays.
+	bannerGone
 )
 
 // Model is the console's root tea.Model.
@@ -151,6 +159,7 @@ type Model struct {
 	quitting      bool
 
 	showHelp   bool
+	showJoin   bool
 	banner     string
 	bannerKind bannerKind
 
@@ -185,13 +194,23 @@ func New(cfg Config) Model {
 		picker: newPicker(cfg, st),
 		report: newReport(0, nil, "", st),
 	}
+	if cfg.Watch != nil {
+		m.openWatch()
+	}
+	if len(cfg.Join) > 0 {
+		m.banner = "Team mode: " + cfg.Join[0] + " (w: the lines)"
+	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
 	return m
 }
 
-// Init resolves the first plan's targets.
+// Init resolves the first plan's targets, or starts following the
+// watched run.
 func (m Model) Init() tea.Cmd {
+	if m.watching() {
+		return m.watchInit()
+	}
 	return m.picker.Init()
 }
 
@@ -216,8 +235,9 @@ func (m Model) typing() bool {
 
 // updateKeybindings enables the global keys that apply now.
 func (m *Model) updateKeybindings() {
-	m.keys.AbortAlt.SetEnabled(m.runActive() && !m.typing())
-	m.keys.Abort.SetEnabled(m.runActive())
+	m.keys.AbortAlt.SetEnabled(m.runActive() && !m.typing() && !m.watching())
+	m.keys.Abort.SetEnabled(m.runActive() && !m.watching())
+	m.keys.Share.SetEnabled(len(m.cfg.Join) > 0 && !m.typing())
 	m.keys.Interrupt.SetEnabled(true)
 	m.keys.Quit.SetEnabled(!m.typing())
 	m.keys.Help.SetEnabled(!m.typing())
@@ -344,6 +364,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, tea.Batch(waitForEvent(m.gen, m.run.Events()), snapshot(m.gen, m.run))
 
 	case eventsClosedMsg:
+		if m.watching() {
+			return m, m.watchGone()
+		}
+		return m, nil
+
+	case watchGoneMsg:
+		m.setBanner(string(msg), bannerGone)
 		return m, nil
 
 	case snapshotMsg:
@@ -463,7 +490,7 @@ func (m Model) backToPicker() (Model, tea.Cmd) {
 // says the facilitator is leaving (q, ctrl+c): the run then ends once its
 // faults are rolled back, without watching the recovery.
 func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
-	if !m.runActive() {
+	if !m.runActive() || m.watching() {
 		return nil
 	}
 	m.aborted = true
@@ -478,12 +505,12 @@ func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
 // on: ctrl+x aborts and ctrl+c interrupts even while text is typed; X,
 // q and ? work wherever no text is typed.
 func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	if m.banner != "" && m.bannerKind != bannerAbort {
+	if m.banner != "" && m.bannerKind != bannerAbort && m.bannerKind != bannerGone {
 		m.setBanner("", bannerInfo)
 	}
 	switch {
 	case key.Matches(msg, m.keys.Interrupt):
-		if !m.runActive() || m.interrupted {
+		if !m.runActive() || m.interrupted || m.watching() {
 			m.quitting = true
 			return m, tea.Quit
 		}
@@ -511,16 +538,23 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 	}
+	if m.showJoin && msg.Type == tea.KeyEsc {
+		m.showJoin = false
+		return m, nil
+	}
 	switch {
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = !m.showHelp
+		return m, nil
+	case key.Matches(msg, m.keys.Share):
+		m.showJoin = !m.showJoin
 		return m, nil
 	case key.Matches(msg, m.keys.AbortAlt):
 		cmd := m.abortRun("abort key (X)", false)
 		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Quit):
-		if m.runActive() {
+		if m.runActive() && !m.watching() {
 			m.quitAfterDone = true
 			cmd := m.abortRun("quit", true)
 			m.setBanner("Rolling back before quitting… press ctrl+c to exit at once.", bannerAbort)
@@ -565,7 +599,7 @@ func (m Model) shortHelp() []key.Binding {
 	case screenReport:
 		ks = m.report.ShortHelp()
 	}
-	return append(ks, m.keys.AbortAlt, m.keys.Help, m.keys.Quit)
+	return append(ks, m.keys.AbortAlt, m.keys.Share, m.keys.Help, m.keys.Quit)
 }
 
 // fullHelp is the `?` view's key groups for the screen on show.
@@ -579,7 +613,7 @@ func (m Model) fullHelp() [][]key.Binding {
 	case screenReport:
 		gs = m.report.FullHelp()
 	}
-	return append(gs, []key.Binding{m.keys.Abort, m.keys.AbortAlt, m.keys.Interrupt, m.keys.Quit, m.keys.Help})
+	return append(gs, []key.Binding{m.keys.Abort, m.keys.AbortAlt, m.keys.Interrupt, m.keys.Quit, m.keys.Share, m.keys.Help})
 }
 
 // View draws the screen on show, the banner, and the footer: key help and
@@ -596,6 +630,8 @@ func (m Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.helpView(m.bodyHeight())
+	case m.showJoin && len(m.cfg.Join) > 0:
+		body = m.joinView(m.bodyHeight())
 	case m.screen == screenPicker:
 		body = m.picker.View()
 	case m.screen == screenConsole:
@@ -618,6 +654,9 @@ func (m Model) View() string {
 // footer renders the short help and, on the right, the ABORT block.
 func (m Model) footer() string {
 	abort := m.styles.abortLabel()
+	if m.watching() {
+		abort = m.styles.watchLabel(m.cfg.Watch.Scribe)
+	}
 	aw := width(abort)
 	hm := m.help
 	hm.Width = max(m.width-aw-1, 0)
@@ -631,13 +670,17 @@ func (m Model) helpView(h int) string {
 	lines := []string{m.styles.Title.Render("Keys") + " (press ? or esc to close)", ""}
 	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
 	lines = append(lines, "")
-	for _, p := range []string{
+	paras := []string{
 		"Abort (ctrl+x, or X outside text input) rolls back every fault at once, without confirmation, " +
 			"from every screen, even while a note is being typed (the note is journaled as it stands); " +
 			"then the run watches the system recover until the recovery phase ends.",
 		"ctrl+c during a run aborts and exits when the rollback is done; press it twice to exit at once.",
 		"q during a run rolls back first, then quits (without watching the recovery).",
-	} {
+	}
+	if m.watching() {
+		paras = watchHelp(m.cfg.Watch.Scribe)
+	}
+	for _, p := range paras {
 		lines = append(lines, wrapText(p, m.width)...)
 	}
 	return strings.Join(block(lines, m.width, h), "\n")

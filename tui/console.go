@@ -38,6 +38,8 @@ type consoleScreen struct {
 	// recover (engine.Run.Abort); the console has said so.
 	watching bool
 	saved    string // path of the last saved report
+	// readOnly: a watcher's console (Watch); scribe: one that may note.
+	readOnly, scribe bool
 
 	note   textinput.Model
 	noting bool
@@ -129,13 +131,13 @@ func (c *consoleScreen) updateKeybindings() {
 			some = true
 		}
 	}
-	c.keys.Inject.SetEnabled(!c.noting && c.injectable() && some)
-	c.keys.Note.SetEnabled(!c.noting && !c.ended)
+	c.keys.Inject.SetEnabled(!c.noting && c.injectable() && some && !c.readOnly)
+	c.keys.Note.SetEnabled(!c.noting && !c.ended && (!c.readOnly || c.scribe))
 	c.keys.SaveNote.SetEnabled(c.noting)
 	c.keys.CancelNote.SetEnabled(c.noting)
 	c.keys.Report.SetEnabled(!c.noting)
-	c.keys.Save.SetEnabled(!c.noting && c.ended)
-	c.keys.Back.SetEnabled(!c.noting && c.ended && c.settled())
+	c.keys.Save.SetEnabled(!c.noting && c.ended && !c.readOnly)
+	c.keys.Back.SetEnabled(!c.noting && c.ended && c.settled() && !c.readOnly)
 }
 
 // settled reports whether no fault may still be active: none is left to
@@ -500,6 +502,8 @@ func (c consoleScreen) faultLines(w int) []string {
 	switch {
 	case c.dryRun:
 		title += " — dry run: nothing is injected"
+	case c.readOnly:
+		title += " — the facilitator triggers them"
 	case c.keys.Inject.Enabled():
 		title += " — press " + c.keys.Inject.Help().Key + " to trigger now"
 	case !c.ended && (c.phase() == engine.Ready || c.phase() == engine.Baseline):
@@ -663,12 +667,12 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 		}
 		switch r.Note.Kind {
 		case engine.Success:
-			return st.Holding.Render("+ success: ") + r.Note.Text
+			return st.Holding.Render("+ success: ") + noteText(r.Note)
 		case engine.Improvement:
-			return st.Near.Render("- improvement: ") + r.Note.Text
+			return st.Near.Render("- improvement: ") + noteText(r.Note)
 		case engine.Observation:
 		}
-		return "✎ note: " + r.Note.Text
+		return "✎ note: " + noteText(r.Note)
 	case engine.RecAbort:
 		return st.Breached.Render("■ ABORT: " + r.Reason)
 	case engine.RecVerdict:
@@ -712,6 +716,9 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(st.Breached.Render("ABORTED:")+" watching the system recover until the phase ends · q leaves now", w)
 	case c.aborting || c.phase() == engine.RollingBack:
 		return fit(st.Breached.Render("ABORTING: rolling back every fault…")+" watch the fault panel for confirmation.", w)
+	}
+	if c.readOnly && !c.scribe {
+		return fit("watching read-only: the facilitator's console runs it · r: the report so far", w)
 	}
 	return fit("n: add a note (+ success, - improvement) · it is journaled at once", w)
 }

@@ -17,6 +17,8 @@ type globalKeyMap struct {
 	Interrupt key.Binding
 	Quit      key.Binding
 	Help      key.Binding
+	// Share shows the lines teammates run to follow the run (team mode).
+	Share key.Binding
 }
 
 func defaultGlobalKeyMap() globalKeyMap {
@@ -26,6 +28,7 @@ func defaultGlobalKeyMap() globalKeyMap {
 		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "abort & quit (twice: now)")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Share:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "team: join lines")),
 	}
 }
 

@@ -1,0 +1,129 @@
+package tui
+
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/scenarios"
+)
+
+// Team mode: the facilitator's console shows the lines teammates run to
+// follow the run (Config.Join); a teammate's console (Config.Watch)
+// follows it read-only. Both live here so that the rest of the console
+// knows of them only through m.watching() and c.readOnly.
+
+// Watch makes the console a watcher's (gameday watch): it opens on Run at
+// once, with no picker, and changes nothing. The abort keys and the fault
+// keys are not bound (so help does not offer them); q and ctrl+c leave at
+// once, without calling Abort or AbortNow; there is nothing to save or go
+// back to. Run's Inject, Abort and AbortNow are expected to do nothing as
+// well: the console never calls them, and a watcher's Run refuses anyway.
+type Watch struct {
+	// Run is the followed run (cmd's share.Watcher). Its Done is closed
+	// when the run's verdict arrives, its Events when the stream ends.
+	Run Run
+	// Plan is the run's plan, from the stream's first record.
+	Plan *scenarios.Plan
+	// Scribe binds the note key: Run.Note sends the note to the
+	// facilitator's console, which journals it with the scribe's name.
+	Scribe bool
+	// Gone says why the stream ended (the run is over, the facilitator's
+	// console closed, this watcher was dropped); it is called once, when
+	// Run.Events is closed, and its answer stays on the banner.
+	Gone func() string
+}
+
+// watching reports whether this is a watcher's console.
+func (m Model) watching() bool { return m.cfg.Watch != nil }
+
+// openWatch shows the console on the watched run, as started does for a
+// run the facilitator starts.
+func (m *Model) openWatch() {
+	w := m.cfg.Watch
+	m.gen++
+	m.tickTag++
+	m.run = w.Run
+	m.console = newConsole(m.gen, w.Run, w.Plan, false, m.styles, m.clock)
+	m.console.readOnly, m.console.scribe = true, w.Scribe
+	m.console.updateKeybindings()
+	m.report = newReport(m.gen, w.Run, w.Plan.Title, m.styles)
+	m.screen = screenConsole
+	m.keys.Interrupt.SetHelp("ctrl+c", "quit")
+}
+
+// watchInit starts following the watched run.
+func (m Model) watchInit() tea.Cmd {
+	return tea.Batch(
+		snapshot(m.gen, m.run),
+		waitForEvent(m.gen, m.run.Events()),
+		waitForDone(m.gen, m.run),
+		tick(m.gen, m.tickTag),
+	)
+}
+
+// watchGone says, once a watcher's stream has ended, why.
+func (m Model) watchGone() tea.Cmd {
+	gone := m.cfg.Watch.Gone
+	if gone == nil {
+		return nil
+	}
+	return func() tea.Msg { return watchGoneMsg(gone()) }
+}
+
+// watchGoneMsg carries why a watcher's stream ended.
+type watchGoneMsg string
+
+// joinView lists the join lines in h lines (the w key).
+func (m Model) joinView(h int) string {
+	st := m.styles
+	lines := []string{st.Title.Render("Team mode") + " (press w or esc to close)", ""}
+	lines = append(lines, wrapText("A teammate follows this run from their own terminal, read-only, with:", m.width)...)
+	lines = append(lines, "", "  "+m.cfg.Join[0], "")
+	if len(m.cfg.Join) > 1 {
+		lines = append(lines, wrapText("The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:", m.width)...)
+		for _, l := range m.cfg.Join[1:] {
+			lines = append(lines, "", "  "+l)
+		}
+		lines = append(lines, "")
+		lines = append(lines, wrapText("Hand the scribe's line over privately: whoever has it can write notes into the journal. Watchers cannot trigger, abort or change anything; ctrl+x here stays the only abort.", m.width)...)
+	}
+	return strings.Join(block(lines, m.width, h), "\n")
+}
+
+// watchHelp is what the help says of a watcher's console, instead of
+// the abort.
+func watchHelp(scribe bool) []string {
+	paras := []string{
+		"This console follows the facilitator's run from the record stream, read-only: " +
+			"only the facilitator's console triggers faults and aborts. q or ctrl+c leaves; the run goes on.",
+	}
+	if scribe {
+		paras = append(paras, "As the scribe, n adds a note (+ success, - improvement, @owner for an action item): "+
+			"it lands in the facilitator's journal and report under your name.")
+	}
+	return paras
+}
+
+// watchLabel is the footer's block on a watcher's console, where the
+// facilitator's shows ABORT.
+func (s Styles) watchLabel(scribe bool) string {
+	text := "WATCHING · read-only"
+	if scribe {
+		text = "SCRIBE · notes only"
+	}
+	if s.Color {
+		return s.Banner.Reverse(true).Render(" " + text + " ")
+	}
+	return "[" + text + "]"
+}
+
+// noteText is a note as the timeline shows it: a scribe's with their
+// name.
+func noteText(n *engine.Note) string {
+	if n.Author != "" {
+		return n.Author + ": " + n.Text
+	}
+	return n.Text
+}
