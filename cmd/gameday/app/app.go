@@ -78,7 +78,12 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionLine() + "\n")
 	var cf consoleFlags
 	addConsoleFlags(root, &cf)
-	root.Args = cobra.NoArgs
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if err := checkShareArgs(cf.share, args); err != nil {
+			return err
+		}
+		return cobra.NoArgs(cmd, args)
+	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
 	}
@@ -91,6 +96,7 @@ func newRootCmd() *cobra.Command {
 		newRecoverCmd(),
 		newValidateCmd(),
 		newListCmd(),
+		newWatchCmd(),
 		newVersionCmd(),
 		newManCmd(),
 	)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 	"github.com/gameday-tui/gameday/tui"
 )
 
@@ -25,6 +26,7 @@ type consoleFlags struct {
 	fragile   bool
 	dryRun    bool
 	lang      string
+	share     string
 	aws       awsFlags
 	kube      kubeFlags
 }
@@ -35,6 +37,7 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
 	cmd.Flags().StringVar(&f.lang, "lang", "en", "write saved reports in `LANG`: en or ja (the console's own labels stay English)")
+	addShareFlag(cmd.Flags(), &f.share)
 	addAWSFlags(cmd.Flags(), &f.aws)
 	addKubeFlags(cmd.Flags(), &f.kube)
 }
@@ -69,6 +72,21 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		}
 	}
 
+	// Team mode: watchers follow each run the console starts; the
+	// server outlives the runs and closes after the last rollback.
+	var srv *share.Server
+	var join []string
+	if f.share != "" {
+		// Its log would write over the screen: a watcher that is dropped
+		// is told so itself.
+		srv, err = listenShare(f.share, nil)
+		if err != nil {
+			return err
+		}
+		defer srv.Close("the facilitator's console closed")
+		join = joinLines(srv)
+	}
+
 	var mu sync.Mutex
 	var sessions []*session
 	unfinished, recoverFn := consoleRecovery(reg, co)
@@ -78,6 +96,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		Unfinished: unfinished,
 		Recover:    recoverFn,
 		DryRun:     f.dryRun,
+		Join:       join,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := systems.get(context.WithoutCancel(ctx), p)
 			if err != nil {
@@ -94,7 +113,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			if err != nil {
 				return nil, err
 			}
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, Registry: reg, Connect: co})
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, Registry: reg, Connect: co, Share: srv})
 			if err != nil {
 				return nil, err
 			}

@@ -36,6 +36,7 @@ type runFlags struct {
 	aws       awsFlags
 	kube      kubeFlags
 	loadOut   bool
+	share     string
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -71,10 +72,18 @@ journal after the scenario's Japanese title when it has one.
 Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
 2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
 confirmed.`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := checkShareArgs(f.share, args); err != nil {
+				return err
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !f.headless && !f.dryRun {
 				return invalid(errors.New("run needs --headless or --dry-run (the console is `gameday` with no arguments)"))
+			}
+			if err := checkShareArgs(f.share, args[1:]); err != nil {
+				return err
 			}
 			return runHeadless(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 		},
@@ -93,6 +102,7 @@ confirmed.`,
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
 	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	addKubeFlags(fl, &f.kube)
+	addShareFlag(fl, &f.share)
 	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
@@ -193,12 +203,26 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if f.loadOut {
 		so.LoadOutput = stderr
 	}
+	if f.share != "" {
+		srv, err := listenShare(f.share, logf)
+		if err != nil {
+			return err
+		}
+		// Closed after the journal (deferred first, so run last): the
+		// watchers get every record, then that the run is over.
+		defer srv.Close("the run is over")
+		so.Share = srv
+	}
 	s, err := startSession(runCtx, t, plan, so)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	fmt.Fprintf(stdout, "run %q — journal %s\n", engine.Redact(plan.Title), s.JournalPath())
+	if so.Share != nil {
+		lines := joinLines(so.Share)
+		fmt.Fprintf(stdout, "share    watch:  %s\nshare    scribe: %s\n", lines[0], lines[1])
+	}
 	printBlast(stdout, t.provider, plan, s.Blast())
 
 	live := isTerminal(rawStderr)
@@ -397,8 +421,11 @@ func eventLine(rec engine.Record, started time.Time) string {
 			return line
 		}
 	case engine.RecNote:
-		if rec.Note != nil {
-			return fmt.Sprintf("%s note     [%s] %s", ts, rec.Note.Kind, rec.Note.Text)
+		if n := rec.Note; n != nil {
+			if n.Author != "" {
+				return fmt.Sprintf("%s note     [%s] %s: %s", ts, n.Kind, n.Author, n.Text)
+			}
+			return fmt.Sprintf("%s note     [%s] %s", ts, n.Kind, n.Text)
 		}
 	case engine.RecAbort:
 		return fmt.Sprintf("%s ABORT    %s", ts, rec.Reason)
