@@ -82,7 +82,9 @@ faults:
 	if err := scribe.Inject("f1"); err == nil {
 		t.Error("a scribe injected")
 	}
-	waitUntil(t, "the fault phase", func() bool { return scribe.Snapshot().Phase == engine.Observing || scribe.Snapshot().Phase == engine.Injecting })
+	waitUntil(t, "the fault phase", func() bool {
+		return scribe.Snapshot().Phase == engine.Observing || scribe.Snapshot().Phase == engine.Injecting
+	})
 	late, err := share.Dial(ctx, m[1], share.DialOptions{})
 	if err != nil {
 		t.Fatal(err)
