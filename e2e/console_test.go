@@ -59,7 +59,7 @@ func (x *tmux) keys(t *testing.T, keys ...string) {
 // text types literal text.
 func (x *tmux) text(t *testing.T, s string) {
 	t.Helper()
-	x.must(t, "send-keys", "-t", x.session, "-l", s)
+	x.must(t, "send-keys", "-t", x.session, "-l", "--", s)
 }
 
 // screen returns what the pane shows now, as plain text.
