@@ -344,7 +344,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, role Role) {
 	cursor := 0
 	history := f.count()
 	live := false
+	var flushed time.Time
 	for {
+		// At most one write per coalesce: a burst of records is one
+		// write to each watcher, not one per record.
+		if wait := coalesce - time.Since(flushed); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				s.opts.Logf("share: %s left", who)
+				return
+			}
+		}
 		lines, wake, ended, why := f.from(cursor)
 		if live && len(lines) > s.opts.MaxLag {
 			reason := fmt.Sprintf("this watcher fell %d records behind the run (a slow connection, or a terminal that stopped reading): join again to follow it from its start", len(lines))
@@ -352,9 +365,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, role Role) {
 			s.opts.Logf("share: %s dropped: %d records behind", who, len(lines))
 			return
 		}
-		if err := out.lines(lines); err != nil {
-			gone(err)
-			return
+		if len(lines) > 0 {
+			if err := out.lines(lines); err != nil {
+				gone(err)
+				return
+			}
+			flushed = time.Now()
 		}
 		cursor += len(lines)
 		if !live && cursor >= history {
@@ -419,6 +435,13 @@ func (s *Server) waitFeed(ctx context.Context, out *streamWriter, ping <-chan ti
 		}
 	}
 }
+
+// coalesce is the shortest time between two writes to a watcher: the
+// records of a burst (a fault's states, an abort's rollbacks, a hundred
+// samples a second) go out together, so that each watcher costs the
+// facilitator's machine a few writes a second, whatever the rate of
+// records. A watcher sees a record at most this much later.
+const coalesce = 100 * time.Millisecond
 
 // streamWriter writes a stream's lines, each batch with its own deadline.
 type streamWriter struct {
