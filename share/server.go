@@ -122,7 +122,7 @@ func Listen(opts Options) (*Server, error) {
 		served:    make(chan struct{}),
 		watchTok:  []byte(newToken()),
 		scribeTok: []byte(newToken()),
-		addr:      joinAddr(ln.Addr()),
+		addr:      ReachableAddr(ln.Addr()),
 		notes:     rate.NewLimiter(rate.Limit(opts.NoteRate), noteBurst),
 		changed:   make(chan struct{}),
 		closing:   make(chan struct{}),

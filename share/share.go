@@ -172,10 +172,10 @@ func validToken(s string) bool {
 	return true
 }
 
-// joinAddr is the address a join line names for a server listening on
-// ln: the address itself, except that an unspecified host (0.0.0.0, ::)
-// is replaced by the machine's host name, which teammates can reach.
-func joinAddr(ln net.Addr) string {
+// ReachableAddr is the address a join line names for a server listening
+// on ln: the address itself, except that an unspecified host (0.0.0.0,
+// ::) is replaced by the machine's host name, which teammates can reach.
+func ReachableAddr(ln net.Addr) string {
 	addr := ln.String()
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

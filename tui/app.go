@@ -103,10 +103,10 @@ type Config struct {
 	Now func() time.Time
 	// Styles overrides DefaultStyles() when not nil.
 	Styles *Styles
-	// Join are the lines teammates run to follow this console's runs
-	// (gameday watch …; the scribe's second) when it shares them: the
-	// first is on the banner when the console opens, all of them on w.
-	Join []string
+	// Team, when set, are the lines teammates run to follow this
+	// console's runs (--share): the watch line is on the banner when the
+	// console opens, all of them on w.
+	Team *Team
 	// Watch, when set, makes this a watcher's console (watch.go).
 	Watch *Watch
 }
@@ -197,8 +197,8 @@ func New(cfg Config) Model {
 	if cfg.Watch != nil {
 		m.openWatch()
 	}
-	if len(cfg.Join) > 0 {
-		m.banner = "Team mode: " + cfg.Join[0] + " (w: the lines)"
+	if cfg.Team != nil {
+		m.banner = "Team mode: " + cfg.Team.Watch + " (w: the lines)"
 	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
@@ -237,7 +237,7 @@ func (m Model) typing() bool {
 func (m *Model) updateKeybindings() {
 	m.keys.AbortAlt.SetEnabled(m.runActive() && !m.typing() && !m.watching())
 	m.keys.Abort.SetEnabled(m.runActive() && !m.watching())
-	m.keys.Share.SetEnabled(len(m.cfg.Join) > 0 && !m.typing())
+	m.keys.Share.SetEnabled(m.cfg.Team != nil && !m.typing())
 	m.keys.Interrupt.SetEnabled(true)
 	m.keys.Quit.SetEnabled(!m.typing())
 	m.keys.Help.SetEnabled(!m.typing())
@@ -630,7 +630,7 @@ func (m Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.helpView(m.bodyHeight())
-	case m.showJoin && len(m.cfg.Join) > 0:
+	case m.showJoin && m.cfg.Team != nil:
 		body = m.joinView(m.bodyHeight())
 	case m.screen == screenPicker:
 		body = m.picker.View()

@@ -10,9 +10,21 @@ import (
 )
 
 // Team mode: the facilitator's console shows the lines teammates run to
-// follow the run (Config.Join); a teammate's console (Config.Watch)
+// follow the run (Config.Team); a teammate's console (Config.Watch)
 // follows it read-only. Both live here so that the rest of the console
 // knows of them only through m.watching() and c.readOnly.
+
+// Team are the lines a facilitator hands out.
+type Team struct {
+	// Watch follows the run read-only: gameday watch TOKEN@HOST:PORT.
+	Watch string
+	// Scribe also takes notes: gameday watch --scribe NAME TOKEN@HOST:PORT.
+	// Empty leaves it out.
+	Scribe string
+	// SSH is the read-only console for a teammate with nothing installed
+	// (ssh -p PORT HOST, and the host key), when --ssh serves it.
+	SSH string
+}
 
 // Watch makes the console a watcher's (gameday watch): it opens on Run at
 // once, with no picker, and changes nothing. The abort keys and the fault
@@ -77,18 +89,22 @@ type watchGoneMsg string
 
 // joinView lists the join lines in h lines (the w key).
 func (m Model) joinView(h int) string {
-	st := m.styles
+	st, team := m.styles, m.cfg.Team
 	lines := []string{st.Title.Render("Team mode") + " (press w or esc to close)", ""}
-	lines = append(lines, wrapText("A teammate follows this run from their own terminal, read-only, with:", m.width)...)
-	lines = append(lines, "", "  "+m.cfg.Join[0], "")
-	if len(m.cfg.Join) > 1 {
-		lines = append(lines, wrapText("The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:", m.width)...)
-		for _, l := range m.cfg.Join[1:] {
-			lines = append(lines, "", "  "+l)
+	say := func(intro, line string) {
+		if line == "" {
+			return
 		}
-		lines = append(lines, "")
-		lines = append(lines, wrapText("Hand the scribe's line over privately: whoever has it can write notes into the journal. Watchers cannot trigger, abort or change anything; ctrl+x here stays the only abort.", m.width)...)
+		lines = append(lines, wrapText(intro, m.width)...)
+		lines = append(lines, "", "  "+line, "")
 	}
+	say("A teammate follows this run from their own terminal, read-only, with:", team.Watch)
+	say("Or, with nothing installed, over SSH (a key of the authorized keys):", team.SSH)
+	say("The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:", team.Scribe)
+	if team.Scribe != "" {
+		lines = append(lines, wrapText("Hand the scribe's line over privately: whoever has it can write notes into the journal.", m.width)...)
+	}
+	lines = append(lines, wrapText("Watchers cannot trigger, abort or change anything; ctrl+x here stays the only abort.", m.width)...)
 	return strings.Join(block(lines, m.width, h), "\n")
 }
 

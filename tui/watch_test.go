@@ -170,14 +170,14 @@ func TestWatcherStreamGone(t *testing.T) {
 // opens, and both lines on w.
 func TestJoinLines(t *testing.T) {
 	cfg := testConfig(nil, 120, 40, t0)
-	cfg.Join = []string{"gameday watch abc@127.0.0.1:4100", "gameday watch --scribe NAME def@127.0.0.1:4100"}
+	cfg.Team = &Team{Watch: "gameday watch abc@127.0.0.1:4100", Scribe: "gameday watch --scribe NAME def@127.0.0.1:4100", SSH: "ssh -p 4101 127.0.0.1"}
 	m := New(cfg)
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "Team mode: gameday watch abc@127.0.0.1:4100") || !strings.Contains(v, "w team") {
 		t.Errorf("the console does not show the join line when it opens:\n%s", v)
 	}
 	m, _ = step(t, m, keyMsg("w"))
 	v := ansi.Strip(m.View())
-	for _, want := range cfg.Join {
+	for _, want := range []string{cfg.Team.Watch, cfg.Team.Scribe, cfg.Team.SSH} {
 		if !strings.Contains(v, "  "+want) {
 			t.Errorf("w does not show %q:\n%s", want, v)
 		}

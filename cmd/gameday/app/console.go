@@ -27,6 +27,7 @@ type consoleFlags struct {
 	dryRun    bool
 	lang      string
 	share     string
+	ssh       sshFlags
 	aws       awsFlags
 	kube      kubeFlags
 }
@@ -38,6 +39,7 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
 	cmd.Flags().StringVar(&f.lang, "lang", "en", "write saved reports in `LANG`: en or ja (the console's own labels stay English)")
 	addShareFlag(cmd.Flags(), &f.share)
+	addSSHFlags(cmd.Flags(), &f.ssh)
 	addAWSFlags(cmd.Flags(), &f.aws)
 	addKubeFlags(cmd.Flags(), &f.kube)
 }
@@ -75,7 +77,10 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 	// Team mode: watchers follow each run the console starts; the
 	// server outlives the runs and closes after the last rollback.
 	var srv *share.Server
-	var join []string
+	var team *tui.Team
+	if f.ssh.addr != "" && f.share == "" {
+		f.share = share.DefaultAddr // the SSH sessions watch the share
+	}
 	if f.share != "" {
 		// Its log would write over the screen: a watcher that is dropped
 		// is told so itself.
@@ -83,8 +88,18 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		if err != nil {
 			return err
 		}
+		team = &tui.Team{Watch: srv.WatchLine(), Scribe: srv.ScribeLine()}
+		if f.ssh.addr != "" {
+			warn := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
+			ss, err := listenSSH(f.ssh, srv, warn, nil)
+			if err != nil {
+				srv.Close("the facilitator's console closed")
+				return err
+			}
+			defer ss.Close() // after the share: its sessions see the end first
+			team.SSH = ss.Line()
+		}
 		defer srv.Close("the facilitator's console closed")
-		join = joinLines(srv)
 	}
 
 	var mu sync.Mutex
@@ -96,7 +111,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		Unfinished: unfinished,
 		Recover:    recoverFn,
 		DryRun:     f.dryRun,
-		Join:       join,
+		Team:       team,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := systems.get(context.WithoutCancel(ctx), p)
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 )
 
 type runFlags struct {
@@ -37,6 +38,7 @@ type runFlags struct {
 	kube      kubeFlags
 	loadOut   bool
 	share     string
+	ssh       sshFlags
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -103,6 +105,7 @@ confirmed.`,
 	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	addKubeFlags(fl, &f.kube)
 	addShareFlag(fl, &f.share)
+	addSSHFlags(fl, &f.ssh)
 	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
@@ -203,10 +206,23 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if f.loadOut {
 		so.LoadOutput = stderr
 	}
+	if f.ssh.addr != "" && f.share == "" {
+		f.share = share.DefaultAddr // the SSH sessions watch the share
+	}
+	var sshLine string
 	if f.share != "" {
 		srv, err := listenShare(f.share, logf)
 		if err != nil {
 			return err
+		}
+		if f.ssh.addr != "" {
+			ss, err := listenSSH(f.ssh, srv, logf, logf)
+			if err != nil {
+				srv.Close("the run is over")
+				return err
+			}
+			defer ss.Close() // after the share: its sessions see the end first
+			sshLine = ss.Line()
 		}
 		// Closed after the journal (deferred first, so run last): the
 		// watchers get every record, then that the run is over.
@@ -222,6 +238,9 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if so.Share != nil {
 		lines := joinLines(so.Share)
 		fmt.Fprintf(stdout, "share    watch:  %s\nshare    scribe: %s\n", lines[0], lines[1])
+		if sshLine != "" {
+			fmt.Fprintf(stdout, "share    ssh:    %s\n", sshLine)
+		}
 	}
 	printBlast(stdout, t.provider, plan, s.Blast())
 
