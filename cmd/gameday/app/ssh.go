@@ -46,8 +46,14 @@ func addSSHFlags(fl *pflag.FlagSet, f *sshFlags) {
 // long: a console redraws at least every second while its run goes on.
 const sshIdle = 10 * time.Minute
 
-// maxSSHConns bounds the SSH connections served at once.
-const maxSSHConns = 64
+// maxSSHConns bounds the SSH connections served at once, and
+// maxSSHSessions the consoles: each is drawn by the facilitator's own
+// process (about 1% of a core at 200×50, docs/performance.md), where a
+// gameday watch draws on the teammate's machine.
+const (
+	maxSSHConns    = 64
+	maxSSHSessions = 20
+)
 
 // sshShare serves the watcher's console over SSH.
 type sshShare struct {
@@ -163,8 +169,12 @@ func (s *sshShare) Close() {
 // session is one teammate's console.
 func (s *sshShare) session(sess ssh.Session) {
 	s.mu.Lock()
-	if s.closing {
+	if s.closing || len(s.consoles) >= maxSSHSessions {
+		busy := !s.closing
 		s.mu.Unlock()
+		if busy {
+			fmt.Fprintf(sess.Stderr(), "gameday: %d teammates already watch over SSH; run gameday watch with the watch line instead\n", maxSSHSessions)
+		}
 		_ = sess.Exit(1)
 		return
 	}
