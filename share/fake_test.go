@@ -137,11 +137,6 @@ func startShared(t testing.TB, opts share.Options) *sharedRun {
 	return sr
 }
 
-// sample sends one sample stamped now.
-func (sr *sharedRun) sample(p95 float64) {
-	sr.samples <- providers.Sample{At: time.Now(), P95: p95, Requests: 100, Throughput: 100, Running: 4}
-}
-
 // fixtureLines are the lines of the engine's fixture journal: a whole run.
 func fixtureLines(t *testing.T) [][]byte {
 	t.Helper()
