@@ -101,6 +101,11 @@ func TestAuth(t *testing.T) {
 	t.Parallel()
 	sr := startShared(t, share.Options{})
 	watch, scribe := sr.srv.Join(share.RoleWatch).Token, sr.srv.Join(share.RoleScribe).Token
+	// The scribe's token with its first letter changed.
+	wrongScribe := "a" + scribe[1:]
+	if scribe[0] == 'a' {
+		wrongScribe = "b" + scribe[1:]
+	}
 	base := "http://" + sr.srv.Addr().String()
 	note := `{"author":"Tanaka","text":"the cache held"}`
 	tests := map[string]struct {
@@ -116,7 +121,7 @@ func TestAuth(t *testing.T) {
 		"stream, scribe token":     {method: "GET", path: share.StreamPath, auth: "bearer " + scribe, want: 200},
 		"stream, POST":             {method: "POST", path: share.StreamPath, auth: "Bearer " + watch, want: 405},
 		"note, no token":           {method: "POST", path: share.NotesPath, body: note, want: 401},
-		"note, wrong token":        {method: "POST", path: share.NotesPath, auth: "Bearer x" + scribe[1:], body: note, want: 401},
+		"note, wrong token":        {method: "POST", path: share.NotesPath, auth: "Bearer " + wrongScribe, body: note, want: 401},
 		"note, watch token":        {method: "POST", path: share.NotesPath, auth: "Bearer " + watch, body: note, want: 403},
 		"note, scribe token":       {method: "POST", path: share.NotesPath, auth: "Bearer " + scribe, body: note, want: 204},
 		"note, GET":                {method: "GET", path: share.NotesPath, auth: "Bearer " + scribe, want: 405},

@@ -91,16 +91,16 @@ type watchGoneMsg string
 func (m Model) joinView(h int) string {
 	st, team := m.styles, m.cfg.Team
 	lines := []string{st.Title.Render("Team mode") + " (press w or esc to close)", ""}
-	say := func(intro, line string) {
+	add := func(intro, line string) {
 		if line == "" {
 			return
 		}
 		lines = append(lines, wrapText(intro, m.width)...)
 		lines = append(lines, "", "  "+line, "")
 	}
-	say("A teammate follows this run from their own terminal, read-only, with:", team.Watch)
-	say("Or, with nothing installed, over SSH (a key of the authorized keys):", team.SSH)
-	say("The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:", team.Scribe)
+	add("A teammate follows this run from their own terminal, read-only, with:", team.Watch)
+	add("Or, with nothing installed, over SSH (a key of the authorized keys):", team.SSH)
+	add("The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:", team.Scribe)
 	if team.Scribe != "" {
 		lines = append(lines, wrapText("Hand the scribe's line over privately: whoever has it can write notes into the journal.", m.width)...)
 	}
