@@ -59,11 +59,14 @@ const (
 //     bucket, and no bucket of http_request_duration_seconds is more than
 //     a third wider than its lower bound (3→4 ms, 6→8 ms), so the estimate
 //     is within 34 % of the truth. The load generator measures at the
-//     client, the load balancer from arrival to answer: on loopback they
-//     differ by the client's own scheduling, which on a two-core machine
-//     running the rest of the suite beside it reached 6.6 ms at p95 (2.0
-//     vs 8.6 ms). 10 ms is small against the 250 ms the fault adds and
-//     against any bound a scenario sets.
+//     client, from each request's scheduled time (so no coordinated
+//     omission hides a stall), the load balancer from arrival to answer:
+//     on loopback they differ by the client's own scheduling, which on a
+//     two-core machine running the rest of the suite beside it reached
+//     6.6 ms at p95 (2.0 vs 8.6 ms) and, with the race detector and three
+//     other engineers' builds beside it, 28 ms (2.9 vs 31.1 ms). 50 ms is
+//     small against the 250 ms the fault adds, and the agreement of the
+//     fault stretch (295 vs 256 ms) still checks the relative part.
 //   - error rate: both count the same answers (5xx); windows that straddle
 //     a change are left out, so what is left differs only by the odd
 //     request that lands on the other side of a window edge.
@@ -72,7 +75,7 @@ const (
 //     less on the median of several.
 const (
 	p95RelTol   = 0.34
-	p95AbsTolMs = 10.0
+	p95AbsTolMs = 50.0
 	errAbsTol   = 0.02
 	rpsRelTol   = 0.20
 )

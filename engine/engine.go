@@ -152,6 +152,7 @@ type Run struct {
 
 type injectRequest struct {
 	id    string
+	what  string // "" inject, "hold" or "widen" a ladder
 	reply chan error
 }
 
@@ -301,6 +302,31 @@ func (r *Run) Inject(faultID string) error {
 	}
 }
 
+// HoldLadder keeps the fault's ladder at its current step until the fault
+// ends: the facilitator has seen enough. It fails when the fault has no
+// ladder climbing.
+func (r *Run) HoldLadder(faultID string) error { return r.ladderCmd(faultID, "hold") }
+
+// WidenNow ends the current step's hold early: the step is judged over what
+// it has measured so far and, if it held, the ladder widens at once (if it
+// breached, the ladder stops as at the end of a hold).
+func (r *Run) WidenNow(faultID string) error { return r.ladderCmd(faultID, "widen") }
+
+func (r *Run) ladderCmd(faultID, what string) error {
+	req := injectRequest{id: faultID, what: what, reply: make(chan error, 1)}
+	select {
+	case r.cmds <- req:
+	case <-r.done:
+		return fmt.Errorf("%s %s: the run has ended", what, faultID)
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-r.done:
+		return fmt.Errorf("%s %s: the run has ended", what, faultID)
+	}
+}
+
 // Abort stops the run: injections in flight are cancelled, every fault that
 // may be active is rolled back, and then — when something had been
 // injected — the run keeps observing, with its load, for the plan's
@@ -337,24 +363,17 @@ func (r *Run) Note(text string) error { return r.NoteBy("", text) }
 // follows the run from another terminal. author is journaled with the
 // note (trimmed, redacted like every string); empty means the facilitator.
 func (r *Run) NoteBy(author, text string) error {
-	author = strings.TrimSpace(author)
-	kind := Observation
-	t := strings.TrimSpace(text)
-	switch {
-	case strings.HasPrefix(t, "+"):
-		kind, t = Success, strings.TrimSpace(t[1:])
-	case strings.HasPrefix(t, "-"):
-		kind, t = Improvement, strings.TrimSpace(t[1:])
-	}
-	if t == "" {
-		return errors.New("note: empty note")
+	n, err := ParseNote(text)
+	if err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.started {
 		return errors.New("note: the run has not started")
 	}
-	if _, err := r.recordLocked(Record{Type: RecNote, Note: &Note{Kind: kind, Text: t, Author: author}}); err != nil {
+	n.Author = strings.TrimSpace(author)
+	if _, err := r.recordLocked(Record{Type: RecNote, Note: &n}); err != nil {
 		go r.Abort("journal: " + err.Error())
 		return fmt.Errorf("note: %w", err)
 	}

@@ -76,44 +76,60 @@ func (e *TornRecordError) Unwrap() error { return e.Err }
 
 // Decoder reads journal records written by an Encoder.
 type Decoder struct {
-	r    *bufio.Reader
-	line int
+	r *bufio.Reader
+	n int // lines read
 }
 
 // NewDecoder returns a Decoder reading from r.
 func NewDecoder(r io.Reader) *Decoder { return &Decoder{r: bufio.NewReader(r)} }
+
+// rawLine is one non-blank line of JSON lines; complete says it ended
+// with a newline (a last line without one may be torn).
+type rawLine struct {
+	data     []byte
+	complete bool
+}
+
+// line returns the next non-blank line, or io.EOF at the end.
+func (d *Decoder) line() (rawLine, error) {
+	for {
+		b, err := d.r.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return rawLine{}, fmt.Errorf("read journal line %d: %w", d.n+1, err)
+		}
+		if len(b) == 0 && err != nil {
+			return rawLine{}, io.EOF
+		}
+		d.n++
+		complete := err == nil
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			if !complete {
+				return rawLine{}, io.EOF
+			}
+			continue
+		}
+		return rawLine{data: b, complete: complete}, nil
+	}
+}
 
 // Decode returns the next record, or io.EOF at the end. A last line that
 // has no newline and does not parse is reported as a *TornRecordError; a
 // bad line anywhere else is an error naming its line number. Blank lines
 // are skipped.
 func (d *Decoder) Decode() (Record, error) {
-	for {
-		b, err := d.r.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return Record{}, fmt.Errorf("read journal line %d: %w", d.line+1, err)
-		}
-		if len(b) == 0 && err != nil {
-			return Record{}, io.EOF
-		}
-		d.line++
-		complete := err == nil
-		b = bytes.TrimSpace(b)
-		if len(b) == 0 {
-			if !complete {
-				return Record{}, io.EOF
-			}
-			continue
-		}
-		var rec Record
-		if uerr := json.Unmarshal(b, &rec); uerr != nil {
-			if !complete {
-				return Record{}, &TornRecordError{Line: d.line, Err: uerr}
-			}
-			return Record{}, fmt.Errorf("journal line %d: %w", d.line, uerr)
-		}
-		return rec, nil
+	l, err := d.line()
+	if err != nil {
+		return Record{}, err
 	}
+	var rec Record
+	if uerr := json.Unmarshal(l.data, &rec); uerr != nil {
+		if !l.complete {
+			return Record{}, &TornRecordError{Line: d.n, Err: uerr}
+		}
+		return Record{}, fmt.Errorf("journal line %d: %w", d.n, uerr)
+	}
+	return rec, nil
 }
 
 // ReadJournal reads every record of a journal. On a torn last line it

@@ -60,6 +60,27 @@ func WriteJUnit(w io.Writer, records []Record, opts ...ReportOption) error {
 	if err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
+	return encodeJUnit(w, junitSuiteOf(s, cfg))
+}
+
+// encodeJUnit writes v (a suite, or the day's suites) as indented XML.
+func encodeJUnit(w io.Writer, v any) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	return nil
+}
+
+// junitSuiteOf is the test suite of one run, as WriteJUnit describes it.
+func junitSuiteOf(s *findings, cfg reportConfig) junitSuite {
 	wd := &words{pr: NewPrinter(cfg.lang), loc: cfg.loc, start: s.start}
 	plain := func(text string) string { return unescape(text) }
 	title := s.plan.Localized(string(cfg.lang)).Title
@@ -137,19 +158,7 @@ func WriteJUnit(w io.Writer, records []Record, opts ...ReportOption) error {
 		run.Error = &junitProblem{Message: plain(wd.t("junit.aborted", s.abortCause())), Type: "aborted"}
 	}
 	suite.add(run)
-
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return fmt.Errorf("write junit: %w", err)
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(suite); err != nil {
-		return fmt.Errorf("write junit: %w", err)
-	}
-	if _, err := io.WriteString(w, "\n"); err != nil {
-		return fmt.Errorf("write junit: %w", err)
-	}
-	return nil
+	return suite
 }
 
 // unescape undoes escapeText for output that is not markdown (JUnit's

@@ -186,3 +186,33 @@ func (m *machine) recordStep(f *faultRun, what string, checks []Check) {
 	rec := &StepRecord{FaultID: f.plan.ID, Step: f.step + 1, Of: len(l.Steps), Selection: f.stepSelection(), What: what, From: f.stepFrom, Checks: checks, Targets: f.st.Targets}
 	_, _ = m.record(Record{Type: RecStep, Step: rec})
 }
+
+// onLadderCmd holds a ladder at its step or widens it now (the
+// facilitator's keys).
+func (m *machine) onLadderCmd(id, what string) error {
+	f, ok := m.byID[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("%s %s: no such fault", what, id)
+	case f.plan.Ladder == nil:
+		return fmt.Errorf("%s %s: the fault has no ladder", what, id)
+	case f.ladder != ladderClimbing || f.st.State != FaultActive || !m.inFaultPhase():
+		return fmt.Errorf("%s %s: the ladder is not climbing (step %d of %d, %s)", what, id, f.step+1, len(f.plan.Ladder.Steps), f.st.State)
+	}
+	switch what {
+	case "hold":
+		f.ladder = ladderTop
+		f.gen++ // the step's hold timer no longer matters
+		m.recordStep(f, StepHeldByFacilitator, nil)
+		return nil
+	default: // widen
+		if f.step == len(f.plan.Ladder.Steps)-1 {
+			return fmt.Errorf("widen %s: already at the widest step", id)
+		}
+		if f.stepData == nil || len(f.stepData.samples) == 0 {
+			return fmt.Errorf("widen %s: step %d has measured nothing yet; give it a few seconds", id, f.step+1)
+		}
+		m.onStepHold(stepHoldEv{f: f, gen: f.gen})
+		return nil
+	}
+}

@@ -80,3 +80,44 @@ func TestLadderStopsAtTheStepThatBreaches(t *testing.T) {
 		})
 	}
 }
+
+// The facilitator widens now, then holds: the ladder moves on at the key,
+// not at the hold, and stays where it was kept to the fault's end.
+func TestLadderKeys(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	f := fault("f1", providers.Latency)
+	f.Ladder = &scenarios.Ladder{Steps: []providers.Selection{{Count: 1}, {Count: 2}, {Count: 3}}, Hold: time.Hour}
+	plan := testPlan(f)
+	plan.Phases = scenarios.Phases{Baseline: 200 * time.Millisecond, Fault: 3 * time.Second, Recovery: 200 * time.Millisecond}
+	h := start(t, plan, prov, prov, metricsFor(nil))
+	waitFor(t, "step 1 active", func() bool { return prov.activeSelection("f1").Count == 1 })
+	if err := h.run.HoldLadder("f2"); err == nil {
+		t.Error("holding an unknown fault's ladder succeeded")
+	}
+	time.Sleep(100 * time.Millisecond) // a few samples of step 1
+	if err := h.run.WidenNow("f1"); err != nil {
+		t.Fatalf("widen now: %v", err)
+	}
+	waitFor(t, "step 2 active", func() bool { return prov.activeSelection("f1").Count == 2 })
+	if err := h.run.HoldLadder("f1"); err != nil {
+		t.Fatalf("hold: %v", err)
+	}
+	if err := h.run.WidenNow("f1"); err == nil {
+		t.Error("widening a ladder kept by the facilitator succeeded")
+	}
+	h.wait(t)
+	var whats []string
+	for _, r := range h.records(t) {
+		if r.Type == RecStep {
+			whats = append(whats, r.Step.What)
+		}
+	}
+	want := []string{StepStarted, StepHeld, StepStarted, StepHeldByFacilitator}
+	if !slices.Equal(whats, want) {
+		t.Errorf("steps %q, want %q", whats, want)
+	}
+	if n := len(prov.selections["f1"]); n != 2 {
+		t.Errorf("%d injections, want 2 (step 3 never)", n)
+	}
+}

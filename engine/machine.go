@@ -209,7 +209,12 @@ func (m *machine) run(ctx context.Context) {
 		case ev := <-m.evc:
 			m.onEvent(ev)
 		case req := <-r.cmds:
-			req.reply <- m.onInject(req.id)
+			switch req.what {
+			case "hold", "widen":
+				req.reply <- m.onLadderCmd(req.id, req.what)
+			default:
+				req.reply <- m.onInject(req.id)
+			}
 		case <-abortCh:
 			abortCh = nil
 			m.onAbort(r.abortReason)

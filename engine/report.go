@@ -34,6 +34,8 @@ type reportConfig struct {
 	live    bool
 	journal string
 	charts  map[scenarios.Metric]string
+	// historyCharts link the history's charts, by HistoryChart.Name.
+	historyCharts map[string]string
 }
 
 func newReportConfig(opts []ReportOption) reportConfig {
@@ -85,13 +87,25 @@ func WriteReport(w io.Writer, records []Record, opts ...ReportOption) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	bw := bufio.NewWriter(w)
-	rw := &reportWriter{
-		w:    bw,
+	newReportWriter(bw, s, cfg).write()
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func newReportWriter(w *bufio.Writer, s *findings, cfg reportConfig) *reportWriter {
+	return &reportWriter{
+		w:    w,
 		s:    s,
 		cfg:  cfg,
 		wd:   &words{pr: NewPrinter(cfg.lang), loc: cfg.loc, start: s.start},
 		plan: s.plan.Localized(string(cfg.lang)),
 	}
+}
+
+// write writes the whole report, section by section.
+func (rw *reportWriter) write() {
 	rw.header()
 	rw.summary()
 	rw.results()
@@ -102,10 +116,6 @@ func WriteReport(w io.Writer, records []Record, opts ...ReportOption) error {
 	rw.notes()
 	rw.rollbacks()
 	rw.environment()
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
 }
 
 type reportWriter struct {
@@ -114,6 +124,11 @@ type reportWriter struct {
 	cfg  reportConfig
 	wd   *words
 	plan *scenarios.Plan // in the report's language
+	// title, when set, replaces the report's own title line, and deeper
+	// nests every heading that many levels down: a report inside the day
+	// report ("## Experiment 1: …", its sections "###").
+	title  string
+	deeper int
 }
 
 // line writes one line of markdown. A write error stays in the buffered
@@ -129,6 +144,9 @@ func (rw *reportWriter) line(parts ...string) {
 func (rw *reportWriter) t(key string, args ...any) string { return rw.wd.t(key, args...) }
 
 func (rw *reportWriter) heading(text string) {
+	if rw.deeper > 0 && strings.HasPrefix(text, "#") {
+		text = strings.Repeat("#", rw.deeper) + text
+	}
 	rw.line(text)
 	rw.line()
 }
@@ -204,7 +222,12 @@ func (rw *reportWriter) why() string {
 
 func (rw *reportWriter) header() {
 	s := rw.s
-	rw.heading(rw.t("report.title", userText(rw.plan.Title)))
+	if rw.title != "" {
+		rw.line(rw.title)
+		rw.line()
+	} else {
+		rw.heading(rw.t("report.title", userText(rw.plan.Title)))
+	}
 	dry := ""
 	if s.env.DryRun {
 		dry = rw.t("verdict.dryrun")
@@ -321,28 +344,7 @@ func (rw *reportWriter) summary() {
 // 200 ms) — not met; worst second 390 ms at 15:00:18 (T+00:18)".
 func (rw *reportWriter) goalLine(g goalLine) string {
 	m, c := g.m, g.c
-	var icon, status string
-	switch g.state {
-	case goalMet:
-		icon, status = "✅", rw.t("goal.met")
-	case goalNotMet:
-		icon, status = "❌", rw.t("goal.notmet")
-	case goalNoData:
-		icon, status = "➖", rw.t("goal.nodata")
-	}
-	var value string
-	switch {
-	case c.Samples == 0:
-		value = rw.t("summary.value.nodata", groupWord(g.group))
-	case c.Method == MethodPerWindow:
-		value = rw.t("summary.value.worst", valueOf{m, c.Value}, groupWord(g.group))
-	case c.Method == MethodLowest:
-		value = rw.t("summary.value.lowest", valueOf{m, c.Value}, groupWord(g.group))
-	case c.Method == MethodHighest:
-		value = rw.t("summary.value.highest", valueOf{m, c.Value}, groupWord(g.group))
-	default:
-		value = rw.t("summary.value", valueOf{m, c.Value}, groupWord(g.group))
-	}
+	icon, status, value := rw.goalValue(g)
 	var extra []string
 	switch {
 	case c.Samples == 0:
@@ -370,6 +372,33 @@ func (rw *reportWriter) goalLine(g goalLine) string {
 		out += rw.t("sep.list") + strings.Join(extra, rw.t("sep.list"))
 	}
 	return out
+}
+
+// goalValue words where a goal stands: its icon, its status, and the
+// value of the phase it is judged in ("127 ms during the fault").
+func (rw *reportWriter) goalValue(g goalLine) (icon, status, value string) {
+	m, c := g.m, g.c
+	switch g.state {
+	case goalMet:
+		icon, status = "✅", rw.t("goal.met")
+	case goalNotMet:
+		icon, status = "❌", rw.t("goal.notmet")
+	case goalNoData:
+		icon, status = "➖", rw.t("goal.nodata")
+	}
+	switch {
+	case c.Samples == 0:
+		value = rw.t("summary.value.nodata", groupWord(g.group))
+	case c.Method == MethodPerWindow:
+		value = rw.t("summary.value.worst", valueOf{m, c.Value}, groupWord(g.group))
+	case c.Method == MethodLowest:
+		value = rw.t("summary.value.lowest", valueOf{m, c.Value}, groupWord(g.group))
+	case c.Method == MethodHighest:
+		value = rw.t("summary.value.highest", valueOf{m, c.Value}, groupWord(g.group))
+	default:
+		value = rw.t("summary.value", valueOf{m, c.Value}, groupWord(g.group))
+	}
+	return icon, status, value
 }
 
 // results writes what went well, what to improve and the action items:
@@ -468,18 +497,22 @@ func (rw *reportWriter) planSection() {
 	rw.line()
 }
 
-func (rw *reportWriter) role(r string) string {
+func (rw *reportWriter) role(r string) string { return rw.wd.role(r) }
+
+// role words a participant's role: one the report knows in its language,
+// any other as written.
+func (w *words) role(r string) string {
 	switch strings.ToLower(strings.TrimSpace(r)) {
 	case "facilitator":
-		return rw.t("role.facilitator")
+		return w.t("role.facilitator")
 	case "scribe":
-		return rw.t("role.scribe")
+		return w.t("role.scribe")
 	case "observer":
-		return rw.t("role.observer")
+		return w.t("role.observer")
 	case "on-call":
-		return rw.t("role.oncall")
+		return w.t("role.oncall")
 	case "owner":
-		return rw.t("role.owner")
+		return w.t("role.owner")
 	}
 	return escapeText(r)
 }
@@ -1183,6 +1216,8 @@ func (rw *reportWriter) describeRecord(rec Record, last map[string]FaultStatus, 
 			return rw.t("tl.step.held", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
 		case StepBreached:
 			return rw.t("tl.step.breached", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
+		case StepHeldByFacilitator:
+			return rw.t("tl.step.kept", userText(st.FaultID), st.Step, st.Of, selWord(st.Selection))
 		}
 		return ""
 	case RecClose, RecSample:
@@ -1259,15 +1294,18 @@ func (rw *reportWriter) verification(v providers.Verification) string {
 	return word
 }
 
-func (rw *reportWriter) noteLabel(k NoteKind) string {
+func (rw *reportWriter) noteLabel(k NoteKind) string { return rw.wd.noteLabel(k) }
+
+// noteLabel words a note's kind: "🔧 improvement".
+func (w *words) noteLabel(k NoteKind) string {
 	switch k {
 	case Success:
-		return rw.t("note.success")
+		return w.t("note.success")
 	case Improvement:
-		return rw.t("note.improvement")
+		return w.t("note.improvement")
 	case Observation:
 	}
-	return rw.t("note.observation")
+	return w.t("note.observation")
 }
 
 // noteHead is a note's label with its author, when a scribe wrote it:

@@ -251,6 +251,9 @@ const (
 	StepStarted  = "started"
 	StepHeld     = "held"
 	StepBreached = "breached"
+	// StepHeldByFacilitator: the facilitator kept the ladder at this step
+	// until the fault's end.
+	StepHeldByFacilitator = "held here by the facilitator"
 )
 
 // Snapshot is a consistent copy of a run's observed state, for the console.

@@ -213,10 +213,13 @@ type Provider interface {
 type Verifier interface {
 	// Verify reports whether inj has left no trace, without changing
 	// anything. Clean means both that nothing inj applied (by Handles or by
-	// Owner) is still in force and that the target is back to its normal
-	// shape:
-	//   - sandbox: no active hook of inj, every replica healthy (and the
-	//     database running, the dependency normal, for those kinds);
+	// Owner) is still in force and that what inj changed is back to its
+	// normal shape — checked on the targets themselves, not on a view that
+	// lags. What another fault changed is reported in Details as another
+	// fault's, never as this one's failure:
+	//   - sandbox: no active hook of inj, and its targets back (a killed
+	//     replica's replacement alive and healthy on its own port, the
+	//     database running, the dependency normal);
 	//   - Kubernetes: the Chaos Mesh resource is gone (not stuck in
 	//     deletion) and the selected pods are ready;
 	//   - AWS: the FIS experiment is in a final state (stopped, completed)

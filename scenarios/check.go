@@ -208,22 +208,7 @@ func (c *checker) plan(p *Plan) {
 // people checks the participants, the links and the translations: the
 // parts of a plan only the report reads.
 func (c *checker) people(p *Plan) {
-	if len(p.Participants) > MaxPeople && !c.skip("participants") {
-		c.reportf("participants", "participants lists %d people; at most %d", len(p.Participants), MaxPeople)
-	}
-	for i, pt := range p.Participants {
-		at := fmt.Sprintf("participants[%d]", i)
-		switch {
-		case c.skip(at + ".name"):
-		case strings.TrimSpace(pt.Name) == "":
-			c.reportf(at+".name", "a participant needs a name")
-		default:
-			c.text(at+".name", pt.Name, oneLine, MaxName)
-		}
-		if !c.skip(at + ".role") {
-			c.text(at+".role", pt.Role, oneLine, MaxName)
-		}
-	}
+	c.participants(p.Participants)
 	if len(p.Links) > MaxPeople && !c.skip("links") {
 		c.reportf("links", "links lists %d links; at most %d", len(p.Links), MaxPeople)
 	}
@@ -272,6 +257,26 @@ func (c *checker) people(p *Plan) {
 			if !c.skip(at + "." + f.name) {
 				c.text(at+"."+f.name, f.v, f.kind, f.max)
 			}
+		}
+	}
+}
+
+// participants checks who takes part, of a scenario or of a game day.
+func (c *checker) participants(ps []Participant) {
+	if len(ps) > MaxPeople && !c.skip("participants") {
+		c.reportf("participants", "participants lists %d people; at most %d", len(ps), MaxPeople)
+	}
+	for i, pt := range ps {
+		at := fmt.Sprintf("participants[%d]", i)
+		switch {
+		case c.skip(at + ".name"):
+		case strings.TrimSpace(pt.Name) == "":
+			c.reportf(at+".name", "a participant needs a name")
+		default:
+			c.text(at+".name", pt.Name, oneLine, MaxName)
+		}
+		if !c.skip(at + ".role") {
+			c.text(at+".role", pt.Role, oneLine, MaxName)
 		}
 	}
 }

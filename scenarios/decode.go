@@ -53,10 +53,27 @@ var kindModes = map[providers.Kind][]string{
 // visit, so that merge keys (<<) through aliases cannot fan out without end.
 const nodeBudget = 100_000
 
+// fileKind is what a decoder reads: a scenario or a game-day file.
+type fileKind int
+
+const (
+	scenarioFile fileKind = iota
+	dayFile
+)
+
+// String names the kind of file in messages.
+func (k fileKind) String() string {
+	if k == dayFile {
+		return "game-day file"
+	}
+	return "scenario file"
+}
+
 // decoder is the first pass: YAML nodes to a Plan. It records where each
 // value came from (pos), which values were present and well-formed
 // (given), and which were missing or malformed (bad), for the checks.
 type decoder struct {
+	kind   fileKind
 	path   string
 	opts   Options
 	errs   Errors
@@ -357,6 +374,16 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 		d.errorAt(root, "expected a mapping of scenario fields (title, hypothesis, …), got %s", describe(root))
 		d.bad[""] = true
 		return p
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := resolve(root.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == "day" {
+			// A game-day file: its own mistakes are for ParseDay, and
+			// every scenario field it lacks is beside the point.
+			d.errorAt(k, "%s", dayFileMessage)
+			d.errs[len(d.errs)-1].err = ErrDayFile
+			d.bad[""] = true
+			return p
+		}
 	}
 	f, _ := d.fields("", root, "the scenario", topFields, topRequired)
 	text := func(name string, dst *string) {
@@ -1025,8 +1052,12 @@ func (d *decoder) stopConditions(n *yaml.Node) []StopCondition {
 // check runs the second pass (the checks of Plan.Validate) on what the
 // first pass decoded, skipping values it already found malformed and
 // placing each finding at the node its path came from.
-func (d *decoder) check(p *Plan) {
-	c := &checker{
+func (d *decoder) check(p *Plan) { d.checker().plan(p) }
+
+// checker is the second pass as the decoder runs it: skipping what the
+// first found malformed, reporting at the node each path came from.
+func (d *decoder) checker() *checker {
+	return &checker{
 		opts: d.opts,
 		skip: func(at string) bool {
 			for k := range d.bad {
@@ -1042,7 +1073,6 @@ func (d *decoder) check(p *Plan) {
 			d.errorAt(d.position(at), "%s", msg)
 		},
 	}
-	c.plan(p)
 }
 
 // position finds the node for path at, or the nearest enclosing one.

@@ -71,6 +71,9 @@ type Error struct {
 	Line   int
 	Column int
 	Msg    string
+	// err is what the mistake is, for errors.Is (ErrDayFile); nil for
+	// most.
+	err error
 }
 
 // Error renders the mistake as "path:line:col: msg", the form editors and
@@ -87,6 +90,10 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", path, e.Line, e.Column, msg)
 }
+
+// Unwrap returns what the mistake is when it is one a caller may look
+// for (ErrDayFile), else nil.
+func (e *Error) Unwrap() error { return e.err }
 
 // Errors are every mistake found in one scenario file, in file order.
 type Errors []*Error
@@ -160,52 +167,63 @@ var ErrNotRegular = errors.New("not a regular file")
 // case it was swapped in between. A file over MaxFileSize is refused after
 // reading one byte past the limit.
 func LoadFile(path string, opts Options) (*Plan, error) {
-	fi, err := os.Stat(path)
+	data, err := readRegular(path, "scenario")
 	if err != nil {
-		return nil, fmt.Errorf("read scenario: %w", err)
-	}
-	if err := regular(path, fi); err != nil {
 		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, fmt.Errorf("read scenario: %w", err)
-	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("read scenario %s: %w", path, err)
-	}
-	if err := regular(path, fi); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read scenario %s: %w", path, err)
 	}
 	return Parse(path, data, opts)
 }
 
+// readRegular reads the file at path the way LoadFile describes: only a
+// regular file, without ever waiting on it, at most MaxFileSize+1 bytes.
+// what names the file in errors ("scenario", "game-day file").
+func readRegular(path, what string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if err := regular(path, fi, what); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", what, path, err)
+	}
+	if err := regular(path, fi, what); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", what, path, err)
+	}
+	return data, nil
+}
+
 // regular returns nil when fi is a regular file's, else an error wrapping
 // ErrNotRegular that says what path is.
-func regular(path string, fi os.FileInfo) error {
+func regular(path string, fi os.FileInfo, what string) error {
 	m := fi.Mode()
 	if m.IsRegular() {
 		return nil
 	}
-	what := "not a regular file"
+	is := "not a regular file"
 	switch {
 	case m.IsDir():
-		what = "a directory"
+		is = "a directory"
 	case m&os.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO); to read a scenario from a pipe, pass - and redirect it to standard input"
+		is = "a named pipe (FIFO); to read a scenario from a pipe, pass - and redirect it to standard input"
 	case m&os.ModeCharDevice != 0:
-		what = "a character device"
+		is = "a character device"
 	case m&os.ModeDevice != 0:
-		what = "a device"
+		is = "a device"
 	case m&os.ModeSocket != 0:
-		what = "a socket"
+		is = "a socket"
 	}
-	return fmt.Errorf("read scenario %s: %w: it is %s", escapeControls(path), ErrNotRegular, what)
+	return fmt.Errorf("read %s %s: %w: it is %s", what, escapeControls(path), ErrNotRegular, is)
 }
 
 // yamlLine pulls the line out of yaml.v3's "yaml: line 3: …" errors.
@@ -232,8 +250,11 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		if len(bytes.TrimSpace(data)) > 0 {
 			what = "empty but for comments"
 		}
-		d.errs = append(d.errs, &Error{Path: d.path, Line: 1, Column: 1,
-			Msg: "the file is " + what + "; a scenario needs at least title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults"})
+		needs := "a scenario needs at least title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults"
+		if d.kind == dayFile {
+			needs = "a game-day file needs day: with at least title and experiments"
+		}
+		d.errs = append(d.errs, &Error{Path: d.path, Line: 1, Column: 1, Msg: "the file is " + what + "; " + needs})
 		return nil
 	case err != nil:
 		d.yamlError(data, err)
@@ -246,12 +267,16 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		if len(extra.Content) > 0 && !isNull(extra.Content[0]) {
 			at = extra.Content[0]
 		}
-		d.errorAt(at, "a second YAML document starts here; a scenario file holds exactly one (remove the \"---\" or split the file)")
+		d.errorAt(at, "a second YAML document starts here; a %s holds exactly one (remove the \"---\" or split the file)", d.kind)
 	case !errors.Is(err, io.EOF):
 		d.yamlError(data, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		d.errorAt(&doc, "the file holds no scenario; expected a mapping with title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults")
+		if d.kind == dayFile {
+			d.errorAt(&doc, "the file holds no game day; expected day: { title, experiments, … }")
+		} else {
+			d.errorAt(&doc, "the file holds no scenario; expected a mapping with title, hypothesis, blast_radius, rollback, target, steady_state, phases and faults")
+		}
 		return nil
 	}
 	return doc.Content[0]

@@ -14,11 +14,15 @@ import (
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
+// drillPath is the shipped free-form drill: every fault kind, fired by
+// key (drill_test.go), not one of the six patterns.
+const drillPath = "embedded:sandbox/drill.yaml"
+
 // sandboxFiles are the shipped scenarios of the sandbox: the six patterns.
 func sandboxFiles() []scenarios.File {
 	var out []scenarios.File
 	for _, f := range scenarios.ShippedFiles() {
-		if strings.HasPrefix(f.Path, "embedded:sandbox/") {
+		if strings.HasPrefix(f.Path, "embedded:sandbox/") && f.Path != drillPath {
 			out = append(out, f)
 		}
 	}
@@ -213,5 +217,25 @@ func TestSearchDirs(t *testing.T) {
 	}
 	if got := scenarios.SearchDirs(nil); !slices.Equal(got, want[2:]) {
 		t.Errorf("without ./scenarios, SearchDirs = %q, want %q", got, want[2:])
+	}
+}
+
+// A scenario's name is the same wherever its file lies and in every
+// version of the shipped tree, so that runs of it group together.
+func TestName(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"embedded:sandbox/latency.yaml":                     "latency",
+		"embedded:instance-stop.yaml":                       "instance-stop", // v0.3.0, before sandbox/
+		"embedded:aws/latency.yaml":                         "aws/latency",
+		"embedded:kubernetes/cpu-spike.yaml":                "kubernetes/cpu-spike",
+		"scenarios/checkout.yaml":                           "checkout",
+		"/home/runner/work/app/scenarios/checkout.yaml":     "checkout",
+		`C:\Users\sato\scenarios\checkout.yml`:              "checkout",
+		"/home/sato/.config/gameday/scenarios/aws/api.yaml": "api", // a user's file: no provider in front
+	} {
+		if got := scenarios.Name(path); got != want {
+			t.Errorf("Name(%q) = %q, want %q", path, got, want)
+		}
 	}
 }

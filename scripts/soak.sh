@@ -47,7 +47,7 @@ EOF2
 sbpid=$!
 for _ in $(seq 100); do [ -f "$GAMEDAY_STATE_DIR/sandbox.json" ] && break; sleep 0.2; done
 
-GAMEDAY_DEBUG_ADDR=$debug "$bin" run "$work/soak.yaml" --headless --journal "$work/soak.jsonl" >/dev/null 2>&1 &
+GAMEDAY_DEBUG_ADDR=$debug "$bin" run "$work/soak.yaml" --headless --journal "$work/soak.jsonl" >"$work/run.out" 2>&1 &
 rpid=$!
 goroutines() { curl -s "http://$debug/debug/pprof/goroutine?debug=1" | head -1 | sed 's/.*total //'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$rpid/status"; }
@@ -58,6 +58,9 @@ for m in $(seq 0 $((mins - 1))); do
 	printf "%6d  %6s  %10s\n" "$m" "$(awk -v k="$(rss)" 'BEGIN { printf "%.1f", k / 1024 }')" "$(goroutines)"
 	sleep 60
 done
-wait "$rpid" || true
+code=0
+wait "$rpid" || code=$?
 rpid=
+echo "run exit $code; its last lines:"
+tail -5 "$work/run.out"
 echo "journal: $(wc -l <"$work/soak.jsonl") records, $(du -k "$work/soak.jsonl" | cut -f1) KB"

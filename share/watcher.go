@@ -53,9 +53,9 @@ type DialOptions struct {
 // Watcher follows a run served by a facilitator's Server: it reads the
 // record stream into an engine.Replayer, so its Snapshot is the
 // facilitator's, and it has the methods of the console's Run. It changes
-// nothing: Inject fails, Abort and AbortNow do nothing, and only a scribe's
-// Note reaches the run (through the server, which journals it). It is safe
-// for concurrent use.
+// nothing: Inject, HoldLadder and WidenNow fail, Abort and AbortNow do
+// nothing, and only a scribe's Note reaches the run (through the server,
+// which journals it). It is safe for concurrent use.
 type Watcher struct {
 	join   Join
 	opts   DialOptions
@@ -327,6 +327,16 @@ func (w *Watcher) Done() <-chan struct{} { return w.done }
 // Inject fails: a watcher triggers nothing.
 func (w *Watcher) Inject(faultID string) error {
 	return fmt.Errorf("trigger %s: %w", faultID, ErrReadOnly)
+}
+
+// HoldLadder fails: a watcher holds no ladder.
+func (w *Watcher) HoldLadder(faultID string) error {
+	return fmt.Errorf("hold %s: %w", faultID, ErrReadOnly)
+}
+
+// WidenNow fails: a watcher widens no ladder.
+func (w *Watcher) WidenNow(faultID string) error {
+	return fmt.Errorf("widen %s: %w", faultID, ErrReadOnly)
 }
 
 // Abort does nothing: only the facilitator's console aborts the run.

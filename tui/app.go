@@ -17,7 +17,7 @@ package tui
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +40,12 @@ type Run interface {
 	Snapshot() engine.Snapshot
 	// Inject triggers the fault with the given ID now.
 	Inject(faultID string) error
+	// HoldLadder keeps the ladder of the fault with the given ID at its
+	// current step until the fault ends; WidenNow judges the current step
+	// now and, if it held, widens the ladder at once. Both fail when that
+	// fault has no ladder climbing (engine.Run's own contract).
+	HoldLadder(faultID string) error
+	WidenNow(faultID string) error
 	// Abort rolls back every fault and ends the run; when something had
 	// been injected, the run first watches the system recover for the
 	// plan's recovery phase. It is idempotent and does not block.
@@ -95,6 +101,11 @@ type Config struct {
 	// manual action, and says which. It is called in a tea.Cmd with a
 	// timeout. Nil leaves the recover key unbound.
 	Recover func(ctx context.Context) (string, error)
+	// LastRun says when a plan's scenario last ran and how, for the
+	// picker to show beside it ("✅ held 7 days ago", "never run"; ""
+	// shows nothing). It may read files: the picker calls it in a
+	// tea.Cmd, for every plan, each time it is shown. Nil shows nothing.
+	LastRun func(p *scenarios.Plan) string
 	// Width and Height are an optional initial size (for tests); a
 	// tea.WindowSizeMsg replaces them.
 	Width, Height int
@@ -103,6 +114,10 @@ type Config struct {
 	Now func() time.Time
 	// Styles overrides DefaultStyles() when not nil.
 	Styles *Styles
+	// Lang is the language of the console's own words and of the
+	// scenarios' text where they have a translation (English when empty);
+	// the command line sets it (--lang), as it does the report's.
+	Lang engine.Lang
 	// Team, when set, are the lines teammates run to follow this
 	// console's runs (--share): the watch line is on the banner when the
 	// console opens, all of them on w.
@@ -136,6 +151,7 @@ const (
 type Model struct {
 	cfg    Config
 	styles Styles
+	tr     *printer
 	keys   globalKeyMap
 	help   help.Model
 	clock  func() time.Time
@@ -185,20 +201,22 @@ func New(cfg Config) Model {
 	h.Styles.FullSeparator = st.HelpSep
 	h.Styles.Ellipsis = st.HelpSep
 	h.ShortSeparator = " · "
+	tr := newPrinter(cfg.Lang)
 	m := Model{
 		cfg:    cfg,
 		styles: st,
-		keys:   defaultGlobalKeyMap(),
+		tr:     tr,
+		keys:   defaultGlobalKeyMap(tr),
 		help:   h,
 		clock:  clock,
-		picker: newPicker(cfg, st),
-		report: newReport(0, nil, "", st),
+		picker: newPicker(cfg, st, tr),
+		report: newReport(0, nil, "", st, tr),
 	}
 	if cfg.Watch != nil {
 		m.openWatch()
 	}
 	if cfg.Team != nil {
-		m.banner = "Team mode: " + cfg.Team.Watch + " (w: the lines)"
+		m.banner = tr.S("ui.team.banner", cfg.Team.Watch)
 	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
@@ -251,6 +269,10 @@ func (m *Model) setSize(w, h int) {
 	body := m.bodyHeight()
 	m.picker.SetSize(w, body)
 	m.console.SetSize(w, body)
+	m.console.reserve = 0
+	if m.banner == "" && h > 0 {
+		m.console.reserve = 1
+	}
 	m.report.SetSize(w, body)
 }
 
@@ -274,9 +296,32 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.stale(msg) {
 		return m, nil
 	}
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		return m.typed(k)
+	}
 	m2, cmd := m.update(msg)
 	m2.updateKeybindings()
 	return m2, cmd
+}
+
+// typed handles keys typed faster than the terminal is read (a burst
+// over tmux or SSH, a held key): the input reader hands them over as one
+// message of several runes, which no key binding matches. Each rune is
+// a key of its own, in order, as if typed one at a time. A paste
+// (bracketed) stays whole, for the text input it goes to.
+func (m Model) typed(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	var cur tea.Model = m
+	for _, r := range k.Runes {
+		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}
+		if r == ' ' {
+			one = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{r}, Alt: k.Alt}
+		}
+		var cmd tea.Cmd
+		cur, cmd = cur.Update(one)
+		cmds = append(cmds, cmd)
+	}
+	return cur, tea.Sequence(cmds...)
 }
 
 // stale reports whether msg is scoped to a generation other than the
@@ -385,8 +430,12 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 			m.quitting = true
 			return m, tea.Quit
 		}
+		// Both of the run's screens learn it: the report, if loaded, is
+		// built again with the verdict.
+		var rcmd tea.Cmd
+		m.report, rcmd = m.report.Update(msg)
 		m, cmd := m.updateConsole(msg)
-		return m, tea.Batch(cmd, snapshot(m.gen, m.run))
+		return m, tea.Batch(cmd, rcmd, snapshot(m.gen, m.run))
 
 	// Results of the screens' commands: a banner, and the screen that
 	// asked, whichever is on show.
@@ -398,23 +447,31 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case recoveredMsg:
 		m.picker, _ = m.picker.Update(msg)
 		if msg.err != nil {
-			m.setBanner("✘ recover: "+msg.err.Error(), bannerError)
+			m.setBanner(m.tr.S("ui.banner.recoverFailed", msg.err.Error()), bannerError)
 		} else {
 			m.setBanner("✔ "+msg.summary, bannerInfo)
 		}
 		return m, nil
 
 	case injectedMsg:
-		m.setBanner(fmt.Sprintf("Fault %s requested.", msg.faultID), bannerInfo)
+		m.setBanner(m.tr.S("ui.banner.injected", msg.faultID), bannerInfo)
+		return m, snapshot(m.gen, m.run)
+
+	case ladderDoneMsg:
+		m.setBanner(msg.text, bannerInfo)
 		return m, snapshot(m.gen, m.run)
 
 	case noteSavedMsg:
-		m.setBanner("Note saved to the journal.", bannerInfo)
+		if msg.reason {
+			m.setBanner(m.tr.S("ui.banner.reasonSaved"), bannerInfo)
+		} else {
+			m.setBanner(m.tr.S("ui.banner.noteSaved"), bannerInfo)
+		}
 		return m, snapshot(m.gen, m.run)
 
 	case noteFailedMsg:
-		// The text goes back into the note input, which must be on show.
-		m.setBanner("✘ "+msg.err.Error()+" (the note is back in the input)", bannerError)
+		// The text goes back into the input, which must be on show.
+		m.setBanner(m.tr.S("ui.banner.noteFailed", msg.err.Error()), bannerError)
 		m.screen = screenConsole
 		return m.updateConsole(msg)
 
@@ -425,7 +482,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 
 	case savedMsg:
 		// Both of the run's screens say where the report is.
-		m.setBanner("Report saved to "+msg.path, bannerInfo)
+		m.setBanner(m.tr.S("ui.banner.saved", msg.path), bannerInfo)
 		m.report, _ = m.report.Update(msg)
 		return m.updateConsole(msg)
 	}
@@ -439,7 +496,7 @@ func (m Model) startRun(p *scenarios.Plan) (Model, tea.Cmd) {
 	if m.runActive() || m.cfg.Start == nil {
 		return m, nil
 	}
-	m.setBanner(fmt.Sprintf("Starting %q…", p.Title), bannerInfo)
+	m.setBanner(m.tr.S("ui.banner.starting", p.Title), bannerInfo)
 	return m, start(m.cfg.Start, p)
 }
 
@@ -448,7 +505,7 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	if m.runActive() {
 		// A second start while watching a run cannot happen through the
 		// keys; refuse it rather than lose track of the first run.
-		return m, abort(msg.run, "console was already watching a run", true)
+		return m, abort(msg.run, reasonSecondRun, true)
 	}
 	m.gen++
 	m.tickTag++
@@ -456,8 +513,12 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	m.ended = false
 	m.aborted = false
 	m.interrupted = false
-	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.clock)
-	m.report = newReport(m.gen, msg.run, msg.plan.Title, m.styles)
+	// The layout the facilitator chose (the presenter view for a screen
+	// share) stays for the next run.
+	presenter := m.console.presenter
+	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.tr, m.clock)
+	m.console.presenter = presenter
+	m.report = newReport(m.gen, msg.run, m.console.title, m.styles, m.tr)
 	m.screen = screenConsole
 	m.banner = ""
 	m.setSize(m.width, m.height)
@@ -488,14 +549,16 @@ func (m Model) backToPicker() (Model, tea.Cmd) {
 // abortRun aborts the watched run (idempotent) and tells the console,
 // which stops offering fault keys and journals a half-typed note. leaving
 // says the facilitator is leaving (q, ctrl+c): the run then ends once its
-// faults are rolled back, without watching the recovery.
+// faults are rolled back, without watching the recovery; otherwise (the
+// abort keys) the console then asks why, without waiting for the answer:
+// the abort is already under way.
 func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
 	if !m.runActive() || m.watching() {
 		return nil
 	}
 	m.aborted = true
 	var cmd tea.Cmd
-	m.console, cmd = m.console.Update(abortingMsg{})
+	m.console, cmd = m.console.Update(abortingMsg{ask: !leaving})
 	return tea.Batch(abort(m.run, reason, leaving), snapshot(m.gen, m.run), cmd)
 }
 
@@ -516,15 +579,18 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.interrupted = true
 		m.quitAfterDone = true
-		cmd := m.abortRun("interrupted (ctrl+c)", true)
-		m.setBanner("Rolling back before exit… press ctrl+c again to exit at once.", bannerAbort)
+		cmd := m.abortRun(reasonInterrupt, true)
+		m.setBanner(m.tr.S("ui.banner.exiting"), bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Abort):
 		// A note half typed is journaled at once, as it stands, while the
-		// rollback runs (the engine refuses notes once the run has ended).
-		// If saving fails, the text goes back into the input.
-		cmd := m.abortRun("abort key (ctrl+x)", false)
-		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		// rollback runs. If saving fails, the text goes back into the
+		// input.
+		if !m.runActive() {
+			break // the reason prompt may be open: ctrl+x is not text
+		}
+		cmd := m.abortRun(reasonAbortKey, false)
+		m.setBanner(m.tr.S("ui.banner.abort"), bannerAbort)
 		return m, cmd
 	}
 
@@ -550,14 +616,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.showJoin = !m.showJoin
 		return m, nil
 	case key.Matches(msg, m.keys.AbortAlt):
-		cmd := m.abortRun("abort key (X)", false)
-		m.setBanner("ABORT: rolling back every fault…", bannerAbort)
+		cmd := m.abortRun(reasonAbortAlt, false)
+		m.setBanner(m.tr.S("ui.banner.abort"), bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Quit):
 		if m.runActive() && !m.watching() {
 			m.quitAfterDone = true
-			cmd := m.abortRun("quit", true)
-			m.setBanner("Rolling back before quitting… press ctrl+c to exit at once.", bannerAbort)
+			cmd := m.abortRun(reasonQuit, true)
+			m.setBanner(m.tr.S("ui.banner.quitting"), bannerAbort)
 			return m, cmd
 		}
 		m.quitting = true
@@ -588,18 +654,23 @@ func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
-// shortHelp is the footer's key list for the screen on show.
+// shortHelp is the footer's key list for the screen on show, when they
+// all fit (footer).
 func (m Model) shortHelp() []key.Binding {
-	var ks []key.Binding
+	return append(m.screenHelp(), m.keys.AbortAlt, m.keys.Share, m.keys.Help, m.keys.Quit)
+}
+
+// screenHelp is the short help of the screen on show, most needed first.
+func (m Model) screenHelp() []key.Binding {
 	switch m.screen {
 	case screenPicker:
-		ks = m.picker.ShortHelp()
+		return m.picker.ShortHelp()
 	case screenConsole:
-		ks = m.console.ShortHelp()
+		return m.console.ShortHelp()
 	case screenReport:
-		ks = m.report.ShortHelp()
+		return m.report.ShortHelp()
 	}
-	return append(ks, m.keys.AbortAlt, m.keys.Share, m.keys.Help, m.keys.Quit)
+	return nil
 }
 
 // fullHelp is the `?` view's key groups for the screen on show.
@@ -653,32 +724,52 @@ func (m Model) View() string {
 
 // footer renders the short help and, on the right, the ABORT block.
 func (m Model) footer() string {
-	abort := m.styles.abortLabel()
+	abort := m.styles.abortLabel(m.tr)
 	if m.watching() {
-		abort = m.styles.watchLabel(m.cfg.Watch.Scribe)
+		abort = m.styles.watchLabel(m.tr, m.cfg.Watch.Scribe)
 	}
 	aw := width(abort)
+	room := max(m.width-aw-1, 0)
+	// Help and quit always show. When not everything fits, X abort goes
+	// first (the ABORT block beside it says abort), then the screen's keys
+	// from the end of its list, its least needed.
 	hm := m.help
-	hm.Width = max(m.width-aw-1, 0)
-	return fit(hm.ShortHelpView(m.shortHelp()), max(m.width-aw-1, 0)) + " " + abort
+	hm.Width = 0
+	view := func(ks []key.Binding, alt bool) string {
+		ks = slices.Clone(ks)
+		if alt {
+			ks = append(ks, m.keys.AbortAlt)
+		}
+		return hm.ShortHelpView(append(ks, m.keys.Share, m.keys.Help, m.keys.Quit))
+	}
+	ks := m.screenHelp()
+	text := view(ks, true)
+	for width(text) > room {
+		if t := view(ks, false); width(t) <= room || len(ks) == 0 {
+			text = t
+			break
+		}
+		ks = ks[:len(ks)-1]
+		text = view(ks, true)
+	}
+	return fit(text, room) + " " + abort
 }
 
 // helpView renders the full help in h lines.
 func (m Model) helpView(h int) string {
 	hm := m.help
 	hm.ShowAll = true
-	lines := []string{m.styles.Title.Render("Keys") + " (press ? or esc to close)", ""}
+	lines := []string{m.styles.Title.Render(m.tr.S("ui.help.title")) + " " + m.tr.S("ui.help.close"), ""}
 	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
 	lines = append(lines, "")
 	paras := []string{
-		"Abort (ctrl+x, or X outside text input) rolls back every fault at once, without confirmation, " +
-			"from every screen, even while a note is being typed (the note is journaled as it stands); " +
-			"then the run watches the system recover until the recovery phase ends.",
-		"ctrl+c during a run aborts and exits when the rollback is done; press it twice to exit at once.",
-		"q during a run rolls back first, then quits (without watching the recovery).",
+		m.tr.S("ui.help.abort"),
+		m.tr.S("ui.help.interrupt"),
+		m.tr.S("ui.help.quit"),
+		m.tr.S("ui.help.notes"),
 	}
 	if m.watching() {
-		paras = watchHelp(m.cfg.Watch.Scribe)
+		paras = m.watchHelp()
 	}
 	for _, p := range paras {
 		lines = append(lines, wrapText(p, m.width)...)

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/gameday-tui/gameday/engine"
+	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -52,6 +53,7 @@ func TestStaleMessagesAreDropped(t *testing.T) {
 		"run done":      runDoneMsg{gen: old},
 		"tick":          tickMsg{gen: old, tag: m.tickTag},
 		"injected":      injectedMsg{gen: old, faultID: "f1"},
+		"ladder done":   ladderDoneMsg{gen: old, text: "f1 latency: held at step 2 of 3 (50%) until the fault ends."},
 		"note saved":    noteSavedMsg{gen: old},
 		"note failed":   noteFailedMsg{gen: old, text: "from the first run", err: errClosed},
 		"report":        reportMsg{gen: old, markdown: "# old", rendered: "old report", width: 80},
@@ -253,7 +255,19 @@ func settledSnap(p *scenarios.Plan) engine.Snapshot {
 	s := abortedSnap(p)
 	s.Faults[1].State = engine.FaultRolledBack
 	s.Faults[1].Manual, s.Faults[1].Err = "", ""
+	s.Faults[1].Verification = &providers.Verification{Clean: true}
 	s.Outcome = &engine.Outcome{Verdict: engine.VerdictAborted, Reason: "abort key (ctrl+x)"}
+	// The journal says the same: f2 rolled back, the run aborted.
+	s.Timeline = append([]engine.Record(nil), s.Timeline...)
+	for i, r := range s.Timeline {
+		switch {
+		case r.Type == engine.RecFault && r.Fault.Fault.ID == "f2" && r.Fault.State == engine.FaultRollbackFailed:
+			f2 := s.Faults[1]
+			s.Timeline[i].Fault = &f2
+		case r.Type == engine.RecVerdict:
+			s.Timeline[i].Outcome = s.Outcome
+		}
+	}
 	return s
 }
 
@@ -264,6 +278,7 @@ func endedModel(t *testing.T, cfg Config, s engine.Snapshot) Model {
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: s.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: s})
+	run.finish()
 	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m
 }
@@ -279,13 +294,13 @@ func TestBackToPickerOnlyWhenSettled(t *testing.T) {
 		if got, cmd := step(t, m, keyMsg("esc")); cmd != nil || got.screen != screenConsole {
 			t.Errorf("%s: esc left the console", name)
 		}
-		if strings.Contains(helpText(m), "scenarios") || strings.Contains(ansi.Strip(m.View()), "esc for the scenarios") {
+		if strings.Contains(helpText(m), "scenarios") || strings.Contains(ansi.Strip(m.View()), "esc: scenarios") {
 			t.Errorf("%s: the console offers esc", name)
 		}
 	}
 
 	m := endedModel(t, cfg, settledSnap(latencyPlan()))
-	if !strings.Contains(helpText(m), "esc scenarios") || !strings.Contains(ansi.Strip(m.View()), "esc for the scenarios") {
+	if !strings.Contains(helpText(m), "esc scenarios") || !strings.Contains(ansi.Strip(m.View()), "esc: scenarios") {
 		t.Errorf("a settled run does not offer esc:\n%s", ansi.Strip(m.View()))
 	}
 	old := m.gen
@@ -340,6 +355,7 @@ func TestStaleAfterBackToPicker(t *testing.T) {
 		"tick":            tickMsg{gen: runGen, tag: m.tickTag},
 		"run done":        runDoneMsg{gen: runGen},
 		"injected":        injectedMsg{gen: runGen, faultID: "f1"},
+		"ladder done":     ladderDoneMsg{gen: runGen, text: "held"},
 		"note failed":     noteFailedMsg{gen: runGen, text: "late", err: errClosed},
 		"report":          reportMsg{gen: runGen, markdown: "# old", rendered: "old", width: 80},
 		"saved":           savedMsg{gen: runGen, path: "/tmp/old.md"},
@@ -385,7 +401,9 @@ func TestFlowSecondRunAfterBack(t *testing.T) {
 
 	tm.Type("X")
 	recv(t, first.abortCh, "Abort")
-	teatest.WaitFor(t, tm.Output(), contains("esc for the scenarios"), teatest.WithDuration(waitLong))
+	teatest.WaitFor(t, tm.Output(), contains("why? (enter to skip)"), teatest.WithDuration(waitLong))
+	tm.Send(keyMsg("esc")) // no reason
+	teatest.WaitFor(t, tm.Output(), contains("esc: scenarios"), teatest.WithDuration(waitLong))
 	tm.Send(keyMsg("esc"))
 	teatest.WaitFor(t, tm.Output(), contains("pick a scenario"), teatest.WithDuration(waitLong))
 	tm.Type("j") // the CPU plan
@@ -435,16 +453,49 @@ func TestAbortWatchesRecoveryLeavingDoesNot(t *testing.T) {
 	m, cmd = step(t, m, snapshotMsg{gen: m.gen, snap: recoveringSnap(p)})
 	m, _ = through[bannerMsg](t, m, cmd)
 	v := ansi.Strip(m.View())
-	if strings.Contains(v, "rolling back every fault") || !strings.Contains(v, "watching the system recover") ||
+	if strings.Contains(v, "rolling back every fault") || !strings.Contains(v, "watching the recovery after the abort · 0:58 left · q ends it") ||
 		!strings.Contains(v, "Rollback finished") {
 		t.Errorf("after the rollback, the console does not say it watches the recovery:\n%s", v)
 	}
 	if _, cmd := step(t, m, snapshotMsg{gen: m.gen, snap: recoveringSnap(p)}); cmd != nil {
 		t.Error("the console said twice that it watches the recovery")
 	}
+	// The reason prompt is still open: q is text there. esc skips it.
+	if got, _ := step(t, m, keyMsg("q")); got.quitting || got.console.reason.Value() != "q" {
+		t.Errorf("q in the reason prompt was not text: quitting %v, reason %q", got.quitting, got.console.reason.Value())
+	}
+	m, _ = step(t, m, keyMsg("esc"))
 	_, cmd = step(t, m, keyMsg("q"))
 	runCmd(cmd)
 	if now := run.abortedNow(); len(now) != 1 || now[0] != "quit" {
 		t.Errorf("q during the watch: AbortNow %v, want [quit]", now)
+	}
+}
+
+// Keys typed faster than the terminal is read arrive as one message of
+// several runes (tmux send-keys, SSH, a held key); each is a key of its
+// own. Before, "jj" matched no binding and the picker did not move.
+func TestBurstOfKeysIsEachKey(t *testing.T) {
+	one := New(testConfig(nil, 120, 40, t0))
+	one, _ = step(t, one, keyMsg("j"))
+	one, _ = step(t, one, keyMsg("j"))
+	burst := New(testConfig(nil, 120, 40, t0))
+	burst, _ = step(t, burst, keyMsg("jj"))
+	if got, want := burst.picker.selected().Title, one.picker.selected().Title; got != want || want == latencyPlan().Title {
+		t.Errorf(`after "jj" the picker is on %q; after j, j on %q (and not the first plan)`, got, want)
+	}
+	// A burst into the filter is typed, not run as keys.
+	f := New(testConfig(nil, 120, 40, t0))
+	f, _ = step(t, f, keyMsg("/"))
+	f, _ = step(t, f, keyMsg("cpu"))
+	if n := len(f.picker.visible); n != 1 || f.picker.selected().Title != cpuPlan().Title {
+		t.Errorf(`filter "cpu" typed as a burst shows %d plan(s), selected %v`, n, f.picker.selected())
+	}
+	// A bracketed paste stays whole: one message, as the terminal sent it.
+	p := New(testConfig(nil, 120, 40, t0))
+	p, _ = step(t, p, keyMsg("/"))
+	p, _ = step(t, p, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("cpu"), Paste: true})
+	if n := len(p.picker.visible); n != 1 {
+		t.Errorf(`a pasted "cpu" in the filter shows %d plan(s)`, n)
 	}
 }

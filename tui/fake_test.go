@@ -182,41 +182,64 @@ func abortedSnap(p *scenarios.Plan) engine.Snapshot {
 	s.Holding = true
 	s.Breaches = nil
 	s.Outcome = &engine.Outcome{Verdict: engine.VerdictRollbackFailed, Reason: "f2 could not be rolled back"}
+	f2active := f2
+	f2active.State, f2active.Manual, f2active.Err = engine.FaultActive, "", ""
 	s.Timeline = append(s.Timeline,
-		engine.Record{Seq: 8, At: t0.Add(80 * time.Second), Type: engine.RecAbort, Reason: "abort key (ctrl+x)"},
-		phaseRec(9, t0.Add(80*time.Second), "rolling back"),
-		engine.Record{Seq: 10, At: t0.Add(81 * time.Second), Type: engine.RecFault, Fault: &f1},
-		engine.Record{Seq: 11, At: t0.Add(82 * time.Second), Type: engine.RecFault, Fault: &f2},
-		phaseRec(12, t0.Add(82*time.Second), "aborted"),
-		engine.Record{Seq: 13, At: t0.Add(82 * time.Second), Type: engine.RecVerdict, Outcome: s.Outcome},
+		engine.Record{Seq: 8, At: t0.Add(70 * time.Second), Type: engine.RecFault, Fault: &f2active},
+		engine.Record{Seq: 9, At: t0.Add(80 * time.Second), Type: engine.RecAbort, Reason: "abort key (ctrl+x)"},
+		phaseRec(10, t0.Add(80*time.Second), "rolling back"),
+		engine.Record{Seq: 11, At: t0.Add(81 * time.Second), Type: engine.RecFault, Fault: &f1},
+		engine.Record{Seq: 12, At: t0.Add(82 * time.Second), Type: engine.RecFault, Fault: &f2},
+		phaseRec(13, t0.Add(82*time.Second), "aborted"),
+		engine.Record{Seq: 14, At: t0.Add(82 * time.Second), Type: engine.RecVerdict, Outcome: s.Outcome},
 	)
 	return s
 }
 
-const fixtureReport = `# Experiment report: Latency injection
+// fixtureReport is a report as the engine writes one: human units and
+// plain metric names, a table wider than 80 columns, and Japanese without
+// spaces (which glamour alone does not wrap).
+const fixtureReport = `# Game day report: Latency injection
 
-**Verdict: rollback failed** — f2 could not be rolled back.
-
-## Hypothesis
-
-Adding 300 ms of latency to one replica keeps p95 under 500 ms and errors under 0.1 %.
+**Verdict: 🚨 ROLLBACK FAILED** — rollback not confirmed for f2 (instance-stop): manual action needed: ` + "`gameday sandbox restart replica-1 --addr 127.0.0.1:7070`" + `
 
 ## Steady state
 
-| metric | bound | baseline | fault | recovery |
+| Metric | Threshold | Baseline | During fault | Recovery |
 |---|---|---|---|---|
-| p95_ms | ≤ 500 | 121 ✔ | 612 ✘ | — |
-| error_rate | ≤ 0.001 | 0.0002 ✔ | 0.0002 ✔ | — |
+| p95 | ≤ 500 ms | 121 ms ✅ held | 612 ms ❌ breached (14 of 30 windows beyond, worst 812 ms) | — |
+| error rate | ≤ 0.1% | 0.02% ✅ held | 0.02% ✅ held | — |
 
 ## Timeline
 
-- T+00:30 f1 latency requested
-- T+00:31 f1 latency active on replica-3
-- T+01:20 ABORT: abort key (ctrl+x)
+- T+00:30 f1 (latency) requested
+- T+00:31 f1 (latency) active on replica-3
+- T+01:20 ABORT: the facilitator pressed the abort key (ctrl+x)
 
-## Observations
+## Notes
 
-- ✚ キャッシュのフォールバックが効いた
+- ✅ キャッシュのフォールバックが効いたので、エラー率はほとんど上がらなかったが、レイテンシは倍増した。ダッシュボードの更新が約五秒遅れていた。
+`
+
+// fixtureLiveReport is the report of a journal whose run still lives:
+// in progress, without a verdict, and no alarm for the fault that is
+// active as planned.
+const fixtureLiveReport = `# Game day report: Latency injection
+
+**Verdict: ⏳ IN PROGRESS** — the run is in its fault phase (journal as of T+01:15)
+
+## Steady state
+
+| Metric | Threshold | Baseline | During fault | Recovery |
+|---|---|---|---|---|
+| p95 | ≤ 500 ms | 121 ms ✅ held | 612 ms ❌ breached so far | — |
+| error rate | ≤ 0.1% | 0.02% ✅ held | 0.02% ✅ held so far | — |
+
+## Timeline
+
+- T+00:30 f1 (latency) requested
+- T+00:31 f1 (latency) active on replica-3, until T+01:31
+- T+01:02 ✅ success: キャッシュのフォールバックが効いた
 `
 
 // fakeRun is a Run whose state the test sets. It records every call.
@@ -232,11 +255,13 @@ type fakeRun struct {
 	// finishOnAbort ends the run (rolled back) as soon as Abort is called.
 	finishOnAbort bool
 
-	injected []string
-	aborts   []string // reasons of Abort and AbortNow calls
-	nows     []string // reasons of AbortNow calls alone
-	notes    []string
-	noteErr  error
+	injected  []string
+	ladder    []string // "hold f1", "widen f1": HoldLadder and WidenNow calls
+	ladderErr error    // what HoldLadder and WidenNow return
+	aborts    []string // reasons of Abort and AbortNow calls
+	nows      []string // reasons of AbortNow calls alone
+	notes     []string
+	noteErr   error
 
 	injectCh chan string
 	abortCh  chan string
@@ -291,6 +316,24 @@ func (f *fakeRun) Inject(id string) error {
 	return nil
 }
 
+// HoldLadder and WidenNow record the call and return ladderErr.
+func (f *fakeRun) HoldLadder(id string) error { return f.ladderCall("hold " + id) }
+func (f *fakeRun) WidenNow(id string) error   { return f.ladderCall("widen " + id) }
+
+func (f *fakeRun) ladderCall(call string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ladder = append(f.ladder, call)
+	return f.ladderErr
+}
+
+// ladderCalls returns the HoldLadder and WidenNow calls so far.
+func (f *fakeRun) ladderCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.ladder...)
+}
+
 func (f *fakeRun) Abort(reason string) { f.abort(reason, false) }
 
 // AbortNow is Abort without watching the recovery; the fake records it
@@ -341,7 +384,16 @@ func (f *fakeRun) Note(text string) error {
 	return nil
 }
 
-func (f *fakeRun) Report() (string, error) { return fixtureReport, nil }
+// Report is the journal's report: while the run lives, the report of a
+// live journal, as the engine writes it (in progress, no verdict).
+func (f *fakeRun) Report() (string, error) {
+	select {
+	case <-f.done:
+		return fixtureReport, nil
+	default:
+		return fixtureLiveReport, nil
+	}
+}
 
 func (f *fakeRun) SaveReport() (string, error) {
 	return "/tmp/gameday/latency-20250314-100000.md", nil

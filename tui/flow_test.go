@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,8 +232,16 @@ func TestDryRunFaultKeyDoesNothing(t *testing.T) {
 	m := New(cfg)
 	m, _ = step(t, m, startedMsg{plan: run.snap.Plan, run: run})
 	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: run.snap})
-	if _, cmd := step(t, m, keyMsg("1")); cmd != nil {
-		t.Errorf("key 1 in dry run returned a command (%T)", cmd())
+	// The key answers with a status line, and injects nothing.
+	_, cmd := step(t, m, keyMsg("1"))
+	if cmd == nil {
+		t.Fatal("key 1 in dry run did not answer")
+	}
+	if msg, ok := cmd().(bannerMsg); !ok || !strings.Contains(string(msg), "Dry run: f1 latency is not injected") {
+		t.Errorf("key 1 in dry run sent %T %q, want a status line saying it is a dry run", msg, msg)
+	}
+	if injected, _, _ := run.calls(); len(injected) != 0 {
+		t.Errorf("dry run injected %v", injected)
 	}
 	if v := m.View(); bytes.Contains([]byte(v), []byte("trigger")) {
 		t.Errorf("dry-run console offers to trigger faults:\n%s", v)
@@ -275,11 +284,12 @@ func TestKeysDisabledByPhaseDropOutOfHelp(t *testing.T) {
 			want: []string{"note", "abort"},
 			not:  []string{"trigger fault", "save report"},
 		},
+		// Notes go on after the run: the retro goes into the report.
 		"ended": {
 			snap: abortedSnap(latencyPlan()),
 			done: true,
-			want: []string{"report", "save report", "quit"},
-			not:  []string{"trigger fault", "n note", "abort"},
+			want: []string{"n note", "report", "save report", "quit"},
+			not:  []string{"trigger fault", "abort"},
 		},
 	}
 	for name, tc := range tests {

@@ -121,7 +121,9 @@ func abortedModel(t *testing.T, w, h int) (Model, *fakeRun) {
 	p := latencyPlan()
 	m, run := consoleAt(t, activeSnap(p), w, h, t0.Add(83*time.Second))
 	m, _ = step(t, m, keyMsg("ctrl+x"))
+	m, _ = step(t, m, keyMsg("esc")) // no reason given
 	m, _ = step(t, m, snapshotMsg{gen: m.gen, snap: abortedSnap(p)})
+	run.finish()
 	m, _ = step(t, m, runDoneMsg{gen: m.gen})
 	return m, run
 }

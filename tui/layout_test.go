@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
 )
@@ -130,7 +131,7 @@ func TestPlotSizeAndThreshold(t *testing.T) {
 	b := scenarios.Bound{Max: fp(500)}
 	for _, h := range []int{1, 2, 3, 8, 16} {
 		s := bucket(scenarios.P95, b, samples(120, false), 60)
-		lines := plot(scenarios.P95, b, s, 70, h, st)
+		lines := plot(scenarios.P95, b, s, 70, h, st, newPrinter(engine.English))
 		if len(lines) != h {
 			t.Errorf("h=%d: %d lines", h, len(lines))
 		}
@@ -145,22 +146,96 @@ func TestPlotSizeAndThreshold(t *testing.T) {
 	}
 	// All-zero data with no bound must not collapse to one line.
 	zero := []providers.Sample{{At: t0}, {At: t0.Add(time.Second)}}
-	if got := plot(scenarios.ErrorRate, scenarios.Bound{}, bucket(scenarios.ErrorRate, scenarios.Bound{}, zero, 10), 30, 4, st); len(got) != 4 {
+	if got := plot(scenarios.ErrorRate, scenarios.Bound{}, bucket(scenarios.ErrorRate, scenarios.Bound{}, zero, 10), 30, 4, st, newPrinter(engine.English)); len(got) != 4 {
 		t.Errorf("zero series: %d lines, want 4", len(got))
 	}
 }
 
+// TestPlotThresholdOnItsRow: the threshold is drawn on the row labelled
+// with its very value, at every height and for ceilings and floors alike,
+// never on a neighbouring row it was rounded to ("625" for a bound of
+// 500, "2.9" for a floor of 3).
+func TestPlotThresholdOnItsRow(t *testing.T) {
+	tests := map[string]struct {
+		m    scenarios.Metric
+		b    scenarios.Bound
+		peak float64
+		want string
+	}{
+		"p95 ceiling":          {scenarios.P95, scenarios.Bound{Max: fp(500)}, 412, "500"},
+		"p95 breached":         {scenarios.P95, scenarios.Bound{Max: fp(500)}, 612, "500"},
+		"far above":            {scenarios.P95, scenarios.Bound{Max: fp(200)}, 90000, "200"},
+		"error rate ceiling":   {scenarios.ErrorRate, scenarios.Bound{Max: fp(0.001)}, 0.0004, "0.10%"},
+		"throughput floor":     {scenarios.Throughput, scenarios.Bound{Min: fp(250)}, 304, "250"},
+		"running floor":        {scenarios.Running, scenarios.Bound{Min: fp(3)}, 4, "3"},
+		"running floor, equal": {scenarios.Running, scenarios.Bound{Min: fp(3)}, 3, "3"},
+	}
+	for name, tc := range tests {
+		for _, h := range []int{2, 3, 4, 5, 8, 13, 16} {
+			t.Run(fmt.Sprintf("%s/%d", name, h), func(t *testing.T) {
+				s := series{values: []float64{tc.peak / 2, tc.peak, tc.peak / 3}, cols: make([]column, 3)}
+				lines := plot(tc.m, tc.b, s, 30, h, DefaultStyles(), newPrinter(engine.English))
+				found := false
+				for _, l := range lines {
+					if !strings.Contains(l, "╌") {
+						continue
+					}
+					found = true
+					label := strings.TrimSpace(strings.SplitN(l, "┤", 2)[0])
+					label = strings.TrimSpace(strings.SplitN(label, "┼", 2)[0])
+					if label != tc.want {
+						t.Errorf("the threshold is drawn on the row labelled %q, want %q:\n%s", label, tc.want, strings.Join(lines, "\n"))
+					}
+				}
+				if !found && !strings.Contains(strings.Join(lines, ""), tc.want) {
+					t.Errorf("no threshold line:\n%s", strings.Join(lines, "\n"))
+				}
+			})
+		}
+	}
+}
+
 func TestFaultRowMarksWindow(t *testing.T) {
+	tr := newPrinter(engine.English)
 	ss := samples(10, false)
 	s := bucket(scenarios.P95, scenarios.Bound{}, ss, 10)
-	row := ansi.Strip(faultRow(s.cols, []window{{from: t0.Add(3 * time.Second), to: t0.Add(6 * time.Second)}}, 30, DefaultStyles()))
+	row := ansi.Strip(faultRow(s.cols, []window{{from: t0.Add(3 * time.Second), to: t0.Add(6 * time.Second)}}, 30, DefaultStyles(), tr))
 	// Samples end at t0+1s … t0+10s; each covers the second before it, so
 	// the window 3s–6s covers the samples stamped 4s, 5s and 6s.
 	if want := " fault " + "   ━━━    " + strings.Repeat(" ", 13); row != want {
 		t.Errorf("fault row\n%q, want\n%q", row, want)
 	}
-	if blank := ansi.Strip(faultRow(s.cols, nil, 30, DefaultStyles())); strings.TrimSpace(blank) != "" {
+	if blank := ansi.Strip(faultRow(s.cols, nil, 30, DefaultStyles(), tr)); strings.TrimSpace(blank) != "" {
 		t.Errorf("fault row without windows = %q, want blank", blank)
+	}
+}
+
+// TestTimeRow: the time axis labels the first and the last column and
+// columns between where there is room; merged with the fault row, a
+// label never covers a fault's mark.
+func TestTimeRow(t *testing.T) {
+	tr := newPrinter(engine.English)
+	s := bucket(scenarios.P95, scenarios.Bound{}, samples(40, false), 40)
+	win := []window{{from: t0.Add(13 * time.Second), to: t0.Add(16 * time.Second)}}
+	row := ansi.Strip(timeRow(s.cols, win, false, t0, 50, DefaultStyles(), tr))
+	want := strings.Repeat(" ", axisWidth) + "T+00:01" + strings.Repeat(" ", 8) + "T+00:16" + strings.Repeat(" ", 11) + "T+00:40" + "   "
+	if row != want {
+		t.Errorf("time row\n%q, want\n%q", row, want)
+	}
+	// Merged: the window's marks (columns 13–15) keep the middle label off.
+	merged := ansi.Strip(timeRow(s.cols, win, true, t0, 50, DefaultStyles(), tr))
+	if want := " fault " + "T+00:01" + strings.Repeat(" ", 6) + "━━━" + strings.Repeat(" ", 17) + "T+00:40" + "   "; merged != want {
+		t.Errorf("merged row\n%q, want\n%q", merged, want)
+	}
+	// A fault active to the last column: its marks show, and the time
+	// of the last column ends the row over their end.
+	live := ansi.Strip(timeRow(s.cols, []window{{from: t0.Add(20 * time.Second), to: t0.Add(41 * time.Second)}}, true, t0, 50, DefaultStyles(), tr))
+	if want := " fault " + "T+00:01" + strings.Repeat(" ", 13) + strings.Repeat("━", 13) + "T+00:40" + "   "; live != want {
+		t.Errorf("live fault row\n%q, want\n%q", live, want)
+	}
+	covered := ansi.Strip(timeRow(s.cols, []window{{from: t0, to: t0.Add(3 * time.Second)}}, true, t0, 50, DefaultStyles(), tr))
+	if !strings.HasPrefix(covered, " fault ━━━ ") || !strings.Contains(covered, "T+00:16") {
+		t.Errorf("the first label covered the fault's marks: %q", covered)
 	}
 }
 
@@ -169,11 +244,11 @@ func TestNoColorAbortBlockKeepsBrackets(t *testing.T) {
 	if st.Color {
 		t.Fatal("styles report colour under the Ascii profile")
 	}
-	if got := st.abortLabel(); got != "[ctrl+x ABORT]" {
+	if got := st.abortLabel(newPrinter(engine.English)); got != "[ctrl+x ABORT]" {
 		t.Errorf("abort label %q", got)
 	}
 	st.Color = true
-	if got := ansi.Strip(st.abortLabel()); ansi.StringWidth(got) != len("[ctrl+x ABORT]") {
+	if got := ansi.Strip(st.abortLabel(newPrinter(engine.English))); ansi.StringWidth(got) != len("[ctrl+x ABORT]") {
 		t.Errorf("coloured abort label %q changes the footer's width", got)
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/glamour"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
@@ -46,6 +48,7 @@ var (
 	_ scoped = snapshotMsg{}
 	_ scoped = previewMsg{}
 	_ scoped = injectedMsg{}
+	_ scoped = ladderDoneMsg{}
 	_ scoped = noteSavedMsg{}
 	_ scoped = noteFailedMsg{}
 	_ scoped = reportMsg{}
@@ -118,8 +121,10 @@ type saveReportMsg struct{ gen }
 // abortingMsg tells the console, from the root, that its run is being
 // aborted: the fault keys go, and a half-typed note is journaled as it
 // stands. The root sends it in the same Update as the abort, not as a
-// command, so nothing can come between.
-type abortingMsg struct{}
+// command, so nothing can come between. ask opens the one-line prompt for
+// the abort's reason (the abort keys; not quitting); the abort itself has
+// been asked for already and never waits for the answer.
+type abortingMsg struct{ ask bool }
 
 // send returns a command that delivers msg: how a screen sends a request.
 func send(msg tea.Msg) tea.Cmd {
@@ -189,15 +194,28 @@ type injectedMsg struct {
 	faultID string
 }
 
-// noteSavedMsg says a note reached the journal.
-type noteSavedMsg struct{ gen }
-
-// noteFailedMsg says a note could not be saved; its text goes back into the
-// input so nothing typed is lost.
-type noteFailedMsg struct {
+// ladderDoneMsg says the run took a ladder key (hold, widen now); text
+// says so on the status line.
+type ladderDoneMsg struct {
 	gen
 	text string
-	err  error
+}
+
+// noteSavedMsg says a note reached the journal; reason says it was the
+// reason of an abort.
+type noteSavedMsg struct {
+	gen
+	reason bool
+}
+
+// noteFailedMsg says a note could not be saved; its text goes back into the
+// input it came from (the note input, or the reason prompt) so nothing
+// typed is lost.
+type noteFailedMsg struct {
+	gen
+	text   string
+	err    error
+	reason bool
 }
 
 // reportMsg carries the report, as markdown and rendered for width.
@@ -290,6 +308,22 @@ func inject(g gen, r Run, faultID string) tea.Cmd {
 	}
 }
 
+// ladderCall holds the fault's ladder at its step, or widens it now, and
+// answers with done, or with the run's error (which names the action and
+// the fault: "widen f1: step 2 has measured nothing yet…").
+func ladderCall(g gen, r Run, faultID string, widen bool, done string) tea.Cmd {
+	return func() tea.Msg {
+		call := r.HoldLadder
+		if widen {
+			call = r.WidenNow
+		}
+		if err := call(faultID); err != nil {
+			return errMsg{err}
+		}
+		return ladderDoneMsg{gen: g, text: done}
+	}
+}
+
 // abort aborts the run; now skips watching the recovery (Run.AbortNow).
 // Neither blocks, but they are still called off the UI loop.
 func abort(r Run, reason string, now bool) tea.Cmd {
@@ -303,13 +337,14 @@ func abort(r Run, reason string, now bool) tea.Cmd {
 	}
 }
 
-// saveNote writes a note to the journal.
-func saveNote(g gen, r Run, text string) tea.Cmd {
+// saveNote writes a note to the journal; reason says it is the reason of
+// an abort.
+func saveNote(g gen, r Run, text string, reason bool) tea.Cmd {
 	return func() tea.Msg {
 		if err := r.Note(text); err != nil {
-			return noteFailedMsg{gen: g, text: text, err: fmt.Errorf("save note: %w", err)}
+			return noteFailedMsg{gen: g, text: text, err: fmt.Errorf("save note: %w", err), reason: reason}
 		}
-		return noteSavedMsg{gen: g}
+		return noteSavedMsg{gen: g, reason: reason}
 	}
 }
 
@@ -366,9 +401,146 @@ func renderMarkdown(md string, width int, st Styles) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("render report: %w", err)
 	}
-	out, err := r.Render(md)
+	out, err := r.Render(stackWideTables(md, max(width-4, 20)))
 	if err != nil {
 		return "", fmt.Errorf("render report: %w", err)
 	}
-	return out, nil
+	return wrapRendered(out, max(width-2, 20)), nil
+}
+
+// hasWide reports whether s has a character two cells wide (CJK).
+func hasWide(s string) bool {
+	for _, r := range s {
+		if r >= 0x1100 && ansi.StringWidth(string(r)) == 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// stackWideTables rewrites each markdown table of md that would be wider
+// than w cells as a list, one item per row: "**p95** — Threshold: ≤ 200
+// ms · Baseline: 120 ms ✅ held · …". glamour fits a wide table by
+// wrapping its cells, but cuts its headers ("Reco…"); a list says every
+// header and every value at any width, and wraps like text.
+func stackWideTables(md string, w int) string {
+	lines := strings.Split(md, "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		if i+1 >= len(lines) || !isTableRow(lines[i]) || !isTableRule(lines[i+1]) {
+			out = append(out, lines[i])
+			continue
+		}
+		header := tableCells(lines[i])
+		end := i + 2
+		var rows [][]string
+		for ; end < len(lines) && isTableRow(lines[end]); end++ {
+			rows = append(rows, tableCells(lines[end]))
+		}
+		widths := make([]int, len(header))
+		for _, row := range append([][]string{header}, rows...) {
+			for j, c := range row {
+				if j < len(widths) {
+					widths[j] = max(widths[j], ansi.StringWidth(c))
+				}
+			}
+		}
+		natural := 0
+		for _, cw := range widths {
+			natural += cw + 3 // a space each side, and the separator
+		}
+		if natural <= w {
+			out = append(out, lines[i:end]...)
+			i = end - 1
+			continue
+		}
+		// The first column's header names what each item is.
+		out = append(out, "", "**"+strings.Trim(header[0], "*")+"**", "")
+		for _, row := range rows {
+			var parts []string
+			for j := 1; j < len(row) && j < len(header); j++ {
+				parts = append(parts, header[j]+": "+row[j])
+			}
+			item := "- **" + strings.Trim(row[0], "*") + "**"
+			if len(parts) > 0 {
+				item += " — " + strings.Join(parts, " · ")
+			}
+			out = append(out, item)
+		}
+		i = end - 1
+	}
+	return strings.Join(out, "\n")
+}
+
+// isTableRow reports whether l is a row of a markdown table.
+func isTableRow(l string) bool {
+	l = strings.TrimSpace(l)
+	return len(l) > 1 && strings.HasPrefix(l, "|")
+}
+
+// isTableRule reports whether l is a table's header rule: |---|:--:|.
+func isTableRule(l string) bool {
+	l = strings.TrimSpace(l)
+	return isTableRow(l) && strings.Trim(l, "|-: ") == "" && strings.Contains(l, "-")
+}
+
+// tableCells splits a table row into its trimmed cells; "\|" is a pipe
+// inside a cell.
+func tableCells(l string) []string {
+	l = strings.TrimSpace(l)
+	l = strings.TrimPrefix(l, "|")
+	if strings.HasSuffix(l, "|") && !strings.HasSuffix(l, "\\|") {
+		l = l[:len(l)-1]
+	}
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(l); i++ {
+		switch {
+		case l[i] == '\\' && i+1 < len(l) && l[i+1] == '|':
+			cur.WriteString("\\|")
+			i++
+		case l[i] == '|':
+			cells = append(cells, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(l[i])
+		}
+	}
+	return append(cells, strings.TrimSpace(cur.String()))
+}
+
+// wrapRendered wraps every line of glamour's output that is wider than w
+// cells, keeping its indentation on the lines it continues on. glamour
+// wraps at spaces only, so a Japanese sentence — which has none — would
+// run off the screen; ansi.Wrap breaks it by display cells, and a word
+// longer than the line too.
+func wrapRendered(out string, w int) string {
+	lines := strings.Split(out, "\n")
+	wrapped := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= w {
+			wrapped = append(wrapped, l)
+			continue
+		}
+		plain := ansi.Strip(l)
+		indent := len(plain) - len(strings.TrimLeft(plain, " "))
+		if indent > w/2 {
+			indent = 0
+		}
+		body := ansi.TruncateLeft(l, indent, "")
+		// glamour wrapped at every space it could: what is left too wide
+		// is a run without spaces. In Japanese a line may break between
+		// any two characters, so break it by cells; anything else at its
+		// spaces, and a word longer than the line where it must.
+		var w2 string
+		if hasWide(plain) {
+			w2 = ansi.Hardwrap(body, w-indent, true)
+		} else {
+			w2 = ansi.Wrap(body, w-indent, "")
+		}
+		for _, p := range strings.Split(w2, "\n") {
+			wrapped = append(wrapped, strings.Repeat(" ", indent)+p)
+		}
+	}
+	return strings.Join(wrapped, "\n")
 }

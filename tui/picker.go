@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -18,6 +17,7 @@ import (
 // the selected one beside it (below it when the terminal is narrow).
 type pickerScreen struct {
 	styles Styles
+	tr     *printer
 	keys   pickerKeyMap
 	gen    gen // the generation the picker is shown in: its previews carry it
 
@@ -48,16 +48,21 @@ type pickerScreen struct {
 	recoverFn  func(context.Context) (string, error)
 	recovering bool
 
+	// lastRunFn says when each plan last ran (Config.LastRun); lastRun
+	// holds what it said when the picker was last shown.
+	lastRunFn func(*scenarios.Plan) string
+	lastRun   map[*scenarios.Plan]string
+
 	width, height int
 }
 
 // wideCard is the width from which the plan card goes beside the list.
 const wideCard = 100
 
-func newPicker(cfg Config, st Styles) pickerScreen {
+func newPicker(cfg Config, st Styles, tr *printer) pickerScreen {
 	f := textinput.New()
 	f.Prompt = "/ "
-	f.Placeholder = "type to filter"
+	f.Placeholder = tr.S("ui.picker.filterPlaceholder")
 	f.PlaceholderStyle = st.Text
 	f.PromptStyle = st.Label
 	f.Cursor.SetMode(cursor.CursorStatic)
@@ -67,7 +72,8 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 	c.CharLimit = 200
 	p := pickerScreen{
 		styles:    st,
-		keys:      defaultPickerKeyMap(),
+		tr:        tr,
+		keys:      defaultPickerKeyMap(tr),
 		plans:     cfg.Plans,
 		planErrs:  cfg.PlanErrors,
 		filter:    f,
@@ -79,6 +85,7 @@ func newPicker(cfg Config, st Styles) pickerScreen {
 
 		unfinished: cfg.Unfinished,
 		recoverFn:  cfg.Recover,
+		lastRunFn:  cfg.LastRun,
 	}
 	p.applyFilter()
 	p.updateKeybindings()
@@ -103,7 +110,16 @@ func (p pickerScreen) selected() *scenarios.Plan {
 // card is the plan card of the plan under the cursor (no plan: no lines).
 func (p pickerScreen) card() planCard {
 	pl := p.selected()
-	return planCard{plan: pl, preview: p.previews[pl], dryRun: p.dryRun, styles: p.styles}
+	return planCard{plan: p.shown(pl), preview: p.previews[pl], dryRun: p.dryRun, styles: p.styles, tr: p.tr}
+}
+
+// shown is pl as the picker shows it: its text in the console's language
+// where the scenario has a translation (translations.ja).
+func (p pickerScreen) shown(pl *scenarios.Plan) *scenarios.Plan {
+	if pl == nil {
+		return nil
+	}
+	return pl.Localized(string(p.tr.lang))
 }
 
 // typing reports whether keys go to the filter or the confirmation input.
@@ -119,7 +135,7 @@ func (p *pickerScreen) applyFilter() {
 	words := strings.Fields(strings.ToLower(p.filter.Value()))
 	p.visible = p.visible[:0]
 	for i, pl := range p.plans {
-		hay := strings.ToLower(pl.Title + " " + pl.Path + " " + pl.Target.Provider)
+		hay := strings.ToLower(pl.Title + " " + p.shown(pl).Title + " " + pl.Path + " " + pl.Target.Provider)
 		ok := true
 		for _, w := range words {
 			if !strings.Contains(hay, w) {
@@ -165,7 +181,7 @@ func (p *pickerScreen) startConfirming(pl *scenarios.Plan) tea.Cmd {
 	p.confirming = pl
 	p.confirmErr = ""
 	p.confirm.SetValue("")
-	p.confirm.Prompt = "type " + strings.TrimSpace(pl.Target.Name) + " to start against production › "
+	p.confirm.Prompt = p.tr.S("ui.picker.confirmPrompt", strings.TrimSpace(pl.Target.Name))
 	p.SetSize(p.width, p.height)
 	return p.confirm.Focus()
 }
@@ -198,8 +214,11 @@ func (p *pickerScreen) ensurePreview() tea.Cmd {
 	return preview(p.gen, p.previewFn, sel)
 }
 
-// Init resolves the first plan's targets.
-func (p *pickerScreen) Init() tea.Cmd { return p.ensurePreview() }
+// Init resolves the first plan's targets and asks when each plan last
+// ran.
+func (p *pickerScreen) Init() tea.Cmd {
+	return tea.Batch(p.ensurePreview(), lastRuns(p.gen, p.lastRunFn, p.plans))
+}
 
 // reopen shows the picker again, in generation g, after a run. Targets are
 // resolved anew (the run may have changed them, and a pick may be random);
@@ -208,9 +227,31 @@ func (p pickerScreen) reopen(g gen) (pickerScreen, tea.Cmd) {
 	p.gen = g
 	p.starting = false
 	p.previews = map[*scenarios.Plan]previewState{}
-	cmd := p.ensurePreview()
+	cmd := tea.Batch(p.ensurePreview(), lastRuns(g, p.lastRunFn, p.plans))
 	p.updateKeybindings()
 	return p, cmd
+}
+
+// lastRunMsg carries what Config.LastRun said of each plan.
+type lastRunMsg struct {
+	gen
+	badges map[*scenarios.Plan]string
+}
+
+var _ scoped = lastRunMsg{}
+
+// lastRuns asks fn about every plan, in a command: it reads journals.
+func lastRuns(g gen, fn func(*scenarios.Plan) string, plans []*scenarios.Plan) tea.Cmd {
+	if fn == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		badges := make(map[*scenarios.Plan]string, len(plans))
+		for _, pl := range plans {
+			badges[pl] = fn(pl)
+		}
+		return lastRunMsg{gen: g, badges: badges}
+	}
 }
 
 // Update handles the picker's keys and preview results.
@@ -226,6 +267,8 @@ func (p pickerScreen) Update(msg tea.Msg) (pickerScreen, tea.Cmd) {
 		if msg.err == nil {
 			p.unfinished = ""
 		}
+	case lastRunMsg:
+		p.lastRun = msg.badges
 	case tea.KeyMsg:
 		cmd = p.handleKey(msg)
 	}
@@ -239,14 +282,14 @@ func (p *pickerScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, p.keys.CancelConfirm):
 			p.stopConfirming()
 			return func() tea.Msg {
-				return bannerMsg(fmt.Sprintf("Not started: %q needs its target's name to run against production.", pl.Title))
+				return bannerMsg(p.tr.S("ui.picker.notStarted", pl.Title))
 			}
 		case key.Matches(msg, p.keys.Confirm):
 			if err := engine.ConfirmProduction(pl.Target, p.confirm.Value(), ""); err != nil {
 				typed := strings.TrimSpace(p.confirm.Value())
-				p.confirmErr = fmt.Sprintf("✘ %q is not %s: type it exactly, or esc to cancel", typed, strings.TrimSpace(pl.Target.Name))
+				p.confirmErr = p.tr.S("ui.picker.confirmWrong", typed, strings.TrimSpace(pl.Target.Name))
 				if typed == "" {
-					p.confirmErr = "✘ nothing typed: type " + strings.TrimSpace(pl.Target.Name) + " exactly, or esc to cancel"
+					p.confirmErr = p.tr.S("ui.picker.confirmEmpty", strings.TrimSpace(pl.Target.Name))
 				}
 				return nil
 			}
@@ -334,8 +377,8 @@ func (p pickerScreen) View() string {
 		return ""
 	}
 	st := p.styles
-	title := st.Title.Render("gameday") + " — pick a scenario"
-	count := fmt.Sprintf("%d of %d scenarios", len(p.visible), len(p.plans))
+	title := st.Title.Render("gameday") + " — " + p.tr.S("ui.picker.title")
+	count := p.tr.S("ui.picker.count", len(p.visible), len(p.plans))
 	lines := []string{rightAlign(title, count, w)}
 	lines = append(lines, p.unfinishedLines(w)...)
 	lines = append(lines, p.confirmLines(w)...)
@@ -374,11 +417,11 @@ func (p pickerScreen) unfinishedLines(w int) []string {
 	text := "⚠ " + p.unfinished
 	switch {
 	case p.recovering:
-		text += " Recovering: rolling back and verifying…"
+		text += " " + p.tr.S("ui.picker.recovering")
 	case p.recoverFn != nil:
-		text += " Press R to recover now (gameday recover)."
+		text += " " + p.tr.S("ui.picker.recoverKey")
 	default:
-		text += " Run gameday recover."
+		text += " " + p.tr.S("ui.picker.recoverRun")
 	}
 	lines := wrapText(text, w)
 	if len(lines) > 3 {
@@ -398,7 +441,7 @@ func (p pickerScreen) confirmLines(w int) []string {
 		return nil
 	}
 	st := p.styles
-	out := []string{st.Breached.Render(fit(fmt.Sprintf("⚠ PRODUCTION: %q runs against %s.", pl.Title, strings.TrimSpace(pl.Target.Name)), w))}
+	out := []string{st.Breached.Render(fit(p.tr.S("ui.picker.production", pl.Title, strings.TrimSpace(pl.Target.Name)), w))}
 	out = append(out, fit(p.confirm.View(), w))
 	if p.confirmErr != "" {
 		out = append(out, st.Breached.Render(fit(p.confirmErr, w)))
@@ -412,15 +455,26 @@ func (p pickerScreen) listLines(w, h int) []string {
 	st := p.styles
 	var rows []string
 	if len(p.plans) == 0 {
-		rows = append(rows, "No scenarios found.")
+		rows = append(rows, p.tr.S("ui.picker.none"))
 	} else if len(p.visible) == 0 {
-		rows = append(rows, "No scenario matches the filter.")
+		rows = append(rows, p.tr.S("ui.picker.noMatch"))
 	}
 	errLines := p.errorLines(w)
 	room := max(h-len(errLines), 1)
+	layout := p.badgeLayout(w)
+	// Beside the rows, badges and providers are columns of their own.
+	wb, wp := 0, 0
+	for _, i := range p.visible {
+		wb = max(wb, width(p.lastRun[p.plans[i]]))
+		wp = max(wp, width(p.plans[i].Target.Provider))
+	}
+	perPlan := 1
+	if layout == badgeBelow {
+		perPlan = 2
+	}
 	first := 0
-	if p.cursor >= room {
-		first = p.cursor - room + 1
+	if shown := max(room/perPlan, 1); p.cursor >= shown {
+		first = p.cursor - shown + 1
 	}
 	for i := first; i < len(p.visible) && len(rows) < room; i++ {
 		pl := p.plans[p.visible[i]]
@@ -428,21 +482,63 @@ func (p pickerScreen) listLines(w, h int) []string {
 		if i == p.cursor {
 			marker = "› "
 		}
+		badge := p.lastRun[pl]
 		right := pl.Target.Provider
-		row := rightAlign(marker+pl.Title, right, w)
+		if layout == badgeBeside {
+			right = padRight(badge, wb) + "  " + padRight(right, wp)
+		}
+		row := rightAlign(marker+p.shown(pl).Title, right, w)
 		if i == p.cursor {
 			row = st.Selected.Render(row)
 		}
 		rows = append(rows, row)
+		if layout == badgeBelow && len(rows) < room {
+			rows = append(rows, clip("    "+badge, w))
+		}
 	}
 	return append(rows, errLines...)
+}
+
+// padRight pads s with spaces to w cells.
+func padRight(s string, w int) string { return s + strings.Repeat(" ", max(w-width(s), 0)) }
+
+// Where the picker shows when each plan last ran.
+const (
+	badgeNone   = iota // nothing to show
+	badgeBeside        // on the plan's row, before its provider
+	badgeBelow         // on a line of its own under the plan's row
+)
+
+// minTitle is how many cells a plan's title keeps on its row before the
+// badges move to lines of their own.
+const minTitle = 24
+
+// badgeLayout says where the badges go at width w: on the rows when each
+// row keeps minTitle cells for its title, else below them — the same for
+// every row, so the list scrolls by whole plans.
+func (p pickerScreen) badgeLayout(w int) int {
+	widest, some := 0, false
+	for _, i := range p.visible {
+		pl := p.plans[i]
+		if b := p.lastRun[pl]; b != "" {
+			some = true
+			widest = max(widest, width(b)+2+width(pl.Target.Provider))
+		}
+	}
+	switch {
+	case !some:
+		return badgeNone
+	case w-2-widest-1 >= minTitle:
+		return badgeBeside
+	}
+	return badgeBelow
 }
 
 // errorLines renders the invalid scenario files.
 func (p pickerScreen) errorLines(w int) []string {
 	var out []string
 	for _, err := range p.planErrs {
-		for i, l := range wrapText("✘ invalid: "+err.Error(), w-2) {
+		for i, l := range wrapText(p.tr.S("ui.picker.invalid", err.Error()), w-2) {
 			if i > 0 {
 				l = "  " + l
 			}

@@ -20,6 +20,7 @@ type planCard struct {
 	// needs no confirmation then.
 	dryRun bool
 	styles Styles
+	tr     *printer
 }
 
 // previewState is what the card knows of a plan's resolved targets.
@@ -35,8 +36,13 @@ func (c planCard) lines(w int) []string {
 	if pl == nil {
 		return nil
 	}
-	st := c.styles
-	const lw = 13 // label column
+	st, tr := c.styles, c.tr
+	labels := map[string]string{}
+	lw := 0 // the label column: the widest label, in cells, and a space
+	for _, k := range []string{"target", "hypothesis", "steady", "phases", "blast", "dryrun", "faults", "stop", "rollback", "load", "about"} {
+		labels[k] = cardLabel(tr, k)
+		lw = max(lw, width(labels[k])+1)
+	}
 	tw := max(w-lw, 10)
 	var out []string
 	field := func(label string, text string) {
@@ -77,19 +83,19 @@ func (c planCard) lines(w int) []string {
 	if pl.Target.Environment != "" {
 		target += " (" + pl.Target.Environment + ")"
 	}
-	field("Target", target+" · "+pl.Path)
+	field(labels["target"], target+" · "+pl.Path)
 	if pl.Target.Production() {
-		guard := "⚠ production: starting asks you to type " + strings.TrimSpace(pl.Target.Name)
+		guard := tr.S("ui.card.production", strings.TrimSpace(pl.Target.Name))
 		if c.dryRun {
-			guard = "⚠ production: a dry run injects nothing, so it needs no confirmation"
+			guard = tr.S("ui.card.productionDryRun")
 		}
 		for _, l := range wrapText(guard, tw) {
 			out = append(out, st.Label.Render(fit("", lw))+st.Breached.Render(l))
 		}
 	}
-	field("Hypothesis", pl.Hypothesis)
-	field("Steady state", steadyState(pl))
-	field("Phases", fmt.Sprintf("baseline %s · fault %s · recovery %s",
+	field(labels["hypothesis"], pl.Hypothesis)
+	field(labels["steady"], steadyState(tr, pl))
+	field(labels["phases"], tr.S("ui.card.phases",
 		fmtDuration(pl.Phases.Baseline), fmtDuration(pl.Phases.Fault), fmtDuration(pl.Phases.Recovery)))
 	blast := []string{pl.BlastRadius}
 	if pl.MaxPercent > 0 || pl.MaxCount > 0 {
@@ -98,22 +104,22 @@ func (c planCard) lines(w int) []string {
 			caps = append(caps, fmt.Sprintf("%g%%", pl.MaxPercent))
 		}
 		if pl.MaxCount > 0 {
-			caps = append(caps, fmt.Sprintf("%d targets", pl.MaxCount))
+			caps = append(caps, tr.S("ui.card.targets", pl.MaxCount))
 		}
-		blast = append(blast, "capped at "+strings.Join(caps, " and "))
+		blast = append(blast, tr.S("ui.card.capped", strings.Join(caps, tr.S("ui.sep.and"))))
 	}
 	pv := c.preview
 	switch {
 	case pv.loading:
-		blast = append(blast, "resolving targets…")
+		blast = append(blast, tr.S("ui.card.resolving"))
 	case pv.err != nil:
-		blast = append(blast, st.Breached.Render("✘ could not resolve targets: "+pv.err.Error()))
+		blast = append(blast, st.Breached.Render(tr.S("ui.card.unresolved", pv.err.Error())))
 	default:
 		for _, f := range pv.previews {
 			blast = append(blast, "→ "+f.FaultID+": "+f.Summary)
 		}
 	}
-	fieldLines("Blast radius", blast)
+	fieldLines(labels["blast"], blast)
 	var calls []string
 	for _, f := range pv.previews {
 		for _, call := range f.Calls {
@@ -121,55 +127,84 @@ func (c planCard) lines(w int) []string {
 		}
 	}
 	if len(calls) > 0 {
-		fieldLines("Dry run", append([]string{"nothing is injected; each fault would call:"}, calls...))
+		fieldLines(labels["dryrun"], append([]string{tr.S("ui.card.dryRunCalls")}, calls...))
 	}
 	var faults []string
 	for i, f := range pl.Faults {
-		faults = append(faults, fmt.Sprintf("%d  %s", i+1, describeFault(f)))
+		faults = append(faults, fmt.Sprintf("%d  %s", i+1, describeFault(tr, f)))
 	}
 	if len(faults) == 0 {
-		faults = []string{"none"}
+		faults = []string{tr.S("ui.card.noFaults")}
 	}
-	fieldLines("Faults", faults)
+	fieldLines(labels["faults"], faults)
 	var stops []string
 	for _, sc := range pl.StopConditions {
-		stops = append(stops, describeStop(sc))
+		stops = append(stops, describeStop(tr, sc))
 	}
 	if len(stops) == 0 {
-		stops = []string{"none (abort by hand)"}
+		stops = []string{tr.S("ui.card.noStops")}
 	}
-	fieldLines("Stop if", stops)
-	field("Rollback", pl.Rollback)
+	fieldLines(labels["stop"], stops)
+	field(labels["rollback"], pl.Rollback)
 	if pl.Load != nil {
-		field("Load", fmt.Sprintf("%g req/s built-in traffic", pl.Load.Rate))
+		field(labels["load"], tr.S("ui.card.load", fmt.Sprintf("%g", pl.Load.Rate)))
 	} else {
-		field("Load", "real traffic only")
+		field(labels["load"], tr.S("ui.card.realTraffic"))
 	}
 	if pl.Description != "" {
-		field("About", reflow(pl.Description))
+		field(labels["about"], reflow(pl.Description))
 	}
 	return out
 }
 
+// cardLabel is the plan card's label of one of its fields.
+func cardLabel(tr *printer, field string) string {
+	switch field {
+	case "target":
+		return tr.S("ui.card.label.target")
+	case "hypothesis":
+		return tr.S("ui.card.label.hypothesis")
+	case "steady":
+		return tr.S("ui.card.label.steady")
+	case "phases":
+		return tr.S("ui.card.label.phases")
+	case "blast":
+		return tr.S("ui.card.label.blast")
+	case "dryrun":
+		return tr.S("ui.card.label.dryRun")
+	case "faults":
+		return tr.S("ui.card.label.faults")
+	case "stop":
+		return tr.S("ui.card.label.stop")
+	case "rollback":
+		return tr.S("ui.card.label.rollback")
+	case "load":
+		return tr.S("ui.card.label.load")
+	case "about":
+		return tr.S("ui.card.label.about")
+	}
+	return field
+}
+
 // steadyState says a plan's thresholds in one line.
-func steadyState(pl *scenarios.Plan) string {
+func steadyState(tr *printer, pl *scenarios.Plan) string {
 	var parts []string
 	for _, m := range scenarios.Metrics {
 		b, ok := pl.SteadyState[m]
 		if !ok || (b.Min == nil && b.Max == nil) {
 			continue
 		}
-		parts = append(parts, metricName(m)+" "+formatBound(m, b))
+		parts = append(parts, metricName(tr, m)+" "+formatBound(tr, m, b))
 	}
 	if len(parts) == 0 {
-		return "none"
+		return tr.S("ui.card.noBounds")
 	}
 	return strings.Join(parts, " · ")
 }
 
 // describeFault says what a fault does: "f1 latency +300ms ±50ms · 10% ·
 // at +30s for 1m".
-func describeFault(f scenarios.Fault) string {
+func describeFault(tr *printer, f scenarios.Fault) string {
 	parts := []string{f.ID + " " + string(f.Kind)}
 	pr := f.Params
 	var params []string
@@ -181,10 +216,10 @@ func describeFault(f scenarios.Fault) string {
 		params = append(params, d)
 	}
 	if pr.Workers > 0 {
-		params = append(params, fmt.Sprintf("%d workers", pr.Workers))
+		params = append(params, tr.S("ui.fault.workers", pr.Workers))
 	}
 	if pr.Load > 0 {
-		params = append(params, fmt.Sprintf("%d%% load", pr.Load))
+		params = append(params, tr.S("ui.fault.load", pr.Load))
 	}
 	if pr.MemoryMB > 0 {
 		params = append(params, fmt.Sprintf("%d MB", pr.MemoryMB))
@@ -195,43 +230,59 @@ func describeFault(f scenarios.Fault) string {
 	if len(params) > 0 {
 		parts[0] += " " + strings.Join(params, " ")
 	}
-	parts = append(parts, selectionString(f.Selection))
-	when := "at +" + fmtDuration(f.StartAfter)
-	if f.Manual {
-		when = "on demand"
-	}
-	if f.Duration > 0 {
-		when += " for " + fmtDuration(f.Duration)
+	if l := f.Ladder; l != nil && len(l.Steps) > 0 {
+		steps := make([]string, len(l.Steps))
+		for i, st := range l.Steps {
+			steps[i] = shortSelection(tr, st)
+		}
+		if l.OnBreach == scenarios.OnBreachHold {
+			parts = append(parts, tr.S("ui.fault.ladderHold", strings.Join(steps, " → "), fmtDuration(l.Hold)))
+		} else {
+			parts = append(parts, tr.S("ui.fault.ladderStop", strings.Join(steps, " → "), fmtDuration(l.Hold)))
+		}
 	} else {
-		when += " until the fault phase ends"
+		parts = append(parts, selectionString(tr, f.Selection))
+	}
+	var when string
+	switch {
+	case f.Manual && f.Duration > 0:
+		when = tr.S("ui.fault.manualFor", fmtDuration(f.Duration))
+	case f.Manual:
+		when = tr.S("ui.fault.manualUntilEnd")
+	case f.Duration > 0:
+		when = tr.S("ui.fault.atFor", fmtDuration(f.StartAfter), fmtDuration(f.Duration))
+	default:
+		when = tr.S("ui.fault.atUntilEnd", fmtDuration(f.StartAfter))
 	}
 	parts = append(parts, when)
 	return strings.Join(parts, " · ")
 }
 
-// shortSelection says how many targets a fault hits, tersely.
-func shortSelection(s providers.Selection) string {
-	if s.Percent > 0 && s.Count == 0 {
+// shortSelection says how many targets a fault hits, tersely; nothing for
+// all of them (a database, a dependency: there is one).
+func shortSelection(tr *printer, s providers.Selection) string {
+	switch {
+	case s.Percent > 0 && s.Count == 0:
 		return fmt.Sprintf("%g%%", s.Percent)
+	case s.Count == 0:
+		return ""
 	}
-	return selectionString(s)
+	return selectionString(tr, s)
 }
 
 // selectionString says how many targets a fault hits.
-func selectionString(s providers.Selection) string {
+func selectionString(tr *printer, s providers.Selection) string {
 	switch {
-	case s.Count == 1:
-		return "1 target"
-	case s.Count > 1:
-		return fmt.Sprintf("%d targets", s.Count)
+	case s.Count > 0:
+		return tr.S("ui.card.targets", s.Count)
 	case s.Percent > 0:
-		return fmt.Sprintf("%g%% of targets", s.Percent)
+		return tr.S("ui.sel.percent", fmt.Sprintf("%g", s.Percent))
 	}
-	return "all targets"
+	return tr.S("ui.sel.all")
 }
 
 // describeStop says a stop condition: "error rate > 5.00 % for 10s".
-func describeStop(sc scenarios.StopCondition) string {
+func describeStop(tr *printer, sc scenarios.StopCondition) string {
 	var parts []string
 	if sc.Above != nil {
 		parts = append(parts, "> "+formatValue(sc.Metric, *sc.Above))
@@ -239,5 +290,5 @@ func describeStop(sc scenarios.StopCondition) string {
 	if sc.Below != nil {
 		parts = append(parts, "< "+formatValue(sc.Metric, *sc.Below))
 	}
-	return fmt.Sprintf("%s %s for %s", metricName(sc.Metric), strings.Join(parts, " or "), fmtDuration(sc.For))
+	return tr.S("ui.card.stop", metricName(tr, sc.Metric), strings.Join(parts, tr.S("ui.sep.or")), fmtDuration(sc.For))
 }

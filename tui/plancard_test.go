@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
 )
 
@@ -58,9 +59,16 @@ func TestPlanCard(t *testing.T) {
 		}}}},
 		"japanese": {plan: japanesePlan()},
 		"bare":     {plan: barePlan()},
+		// The console's own words in Japanese: the labels line up by
+		// their display width.
+		"japanese labels": {plan: japanesePlan(), tr: newPrinter(engine.Japanese), preview: previewState{previews: []FaultPreview{
+			{FaultID: "f1", Summary: "will stop the database: db"}}}},
 	}
 	for name, card := range tests {
 		card.styles = DefaultStyles()
+		if card.tr == nil {
+			card.tr = newPrinter(engine.English)
+		}
 		for _, w := range cardWidths {
 			t.Run(fmt.Sprintf("%s/%d", name, w), func(t *testing.T) {
 				lines := card.lines(w)
@@ -76,7 +84,7 @@ func TestPlanCard(t *testing.T) {
 }
 
 func TestPlanCardWithoutPlanIsEmpty(t *testing.T) {
-	if got := (planCard{styles: DefaultStyles()}).lines(80); len(got) != 0 {
+	if got := (planCard{styles: DefaultStyles(), tr: newPrinter(engine.English)}).lines(80); len(got) != 0 {
 		t.Errorf("a card without a plan has %d lines, want none", len(got))
 	}
 }

@@ -14,6 +14,7 @@ import (
 // renders it again when its width changes.
 type reportScreen struct {
 	styles Styles
+	tr     *printer
 	keys   reportKeyMap
 
 	gen gen // the run's generation: its commands' messages carry it
@@ -25,12 +26,13 @@ type reportScreen struct {
 	width    int // the width the content was rendered for
 	loading  bool
 	saved    string
+	ended    bool // the run has ended; until then the report is its journal so far
 
 	w, h int
 }
 
-func newReport(g gen, r Run, title string, st Styles) reportScreen {
-	rs := reportScreen{styles: st, keys: defaultReportKeyMap(), gen: g, run: r, title: title, vp: viewport.New(0, 0)}
+func newReport(g gen, r Run, title string, st Styles, tr *printer) reportScreen {
+	rs := reportScreen{styles: st, tr: tr, keys: defaultReportKeyMap(tr), gen: g, run: r, title: title, vp: viewport.New(0, 0)}
 	rs.updateKeybindings()
 	return rs
 }
@@ -80,6 +82,14 @@ func (r reportScreen) Update(msg tea.Msg) (reportScreen, tea.Cmd) {
 		cmd = r.render()
 	case savedMsg:
 		r.saved = msg.path
+	case runDoneMsg:
+		// The run has ended: a report loaded while it was live is built
+		// again, with the verdict.
+		r.ended = true
+		if r.markdown != "" || r.loading {
+			r.loading = true
+			cmd = loadReport(r.gen, r.run, r.w, r.styles)
+		}
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, r.keys.Back):
@@ -112,13 +122,18 @@ func (r reportScreen) View() string {
 	st := r.styles
 	right := fmt.Sprintf("%3.0f%%", r.vp.ScrollPercent()*100)
 	if r.saved != "" {
-		right = "saved: " + r.saved + "  " + right
+		right = r.tr.S("ui.report.saved", r.saved) + "  " + right
 	}
-	head := rightAlign(st.Title.Render("Report")+" — "+r.title, right, r.w)
+	if r.run != nil && !r.ended {
+		// Said by the console whatever the report's text says: what is
+		// on show is the journal so far, not a verdict.
+		right = st.Near.Render(r.tr.S("ui.report.live")) + "  " + right
+	}
+	head := rightAlign(st.Title.Render(r.tr.S("ui.report.title"))+" — "+r.title, right, r.w)
 	var body string
 	switch {
 	case r.loading && r.markdown == "":
-		body = "Building the report from the journal…"
+		body = r.tr.S("ui.report.loading")
 	default:
 		body = r.vp.View()
 	}

@@ -29,6 +29,15 @@ type Styles struct {
 	FaultKey lipgloss.Style // "[1]" before a fault that can be triggered
 	Manual   lipgloss.Style // the manual rollback command
 
+	// The header's phase, in the colour of the plan's phase: baseline,
+	// fault, recovery; the end of a run. The phase is always also a word.
+	PhaseBaseline lipgloss.Style
+	PhaseFault    lipgloss.Style
+	PhaseRecovery lipgloss.Style
+	PhaseEnded    lipgloss.Style
+	// FaultLive is the header's line while a fault is live.
+	FaultLive lipgloss.Style
+
 	Banner      lipgloss.Style // information banner
 	ErrorBanner lipgloss.Style // errMsg banner
 	Abort       lipgloss.Style // the ABORT block in the footer
@@ -68,6 +77,12 @@ func DefaultStyles() Styles {
 		FaultKey: lipgloss.NewStyle().Bold(true).Reverse(true),
 		Manual:   lipgloss.NewStyle().Bold(true).Foreground(red),
 
+		PhaseBaseline: lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(cyan),
+		PhaseFault:    lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(amber),
+		PhaseRecovery: lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(green),
+		PhaseEnded:    lipgloss.NewStyle().Bold(true).Reverse(true),
+		FaultLive:     lipgloss.NewStyle().Bold(true).Foreground(white).Background(red),
+
 		Banner:      lipgloss.NewStyle().Bold(true).Foreground(cyan),
 		ErrorBanner: lipgloss.NewStyle().Bold(true).Foreground(white).Background(red),
 		Abort:       lipgloss.NewStyle().Bold(true).Foreground(white).Background(red),
@@ -85,11 +100,11 @@ func DefaultStyles() Styles {
 
 // abortLabel is the text of the footer's ABORT block: a red block when
 // colour is available, a bracketed one (same width) under NO_COLOR.
-func (s Styles) abortLabel() string {
+func (s Styles) abortLabel(tr *printer) string {
 	if s.Color {
-		return s.Abort.Render(" ctrl+x ABORT ")
+		return s.Abort.Render(" " + tr.S("ui.footer.abort") + " ")
 	}
-	return "[ctrl+x ABORT]"
+	return "[" + tr.S("ui.footer.abort") + "]"
 }
 
 // level is how a metric stands against its bound.
@@ -119,18 +134,18 @@ func (s Styles) style(l level) lipgloss.Style {
 }
 
 // word returns the symbol and word that say a level without colour.
-func (l level) word() string {
+func (l level) word(tr *printer) string {
 	switch l {
 	case levelHolding:
-		return "✔ OK"
+		return tr.S("ui.level.holding")
 	case levelNear:
-		return "▲ NEAR"
+		return tr.S("ui.level.near")
 	case levelBreached:
-		return "✘ BREACHED"
+		return tr.S("ui.level.breached")
 	case levelNone:
-		return "· no data"
+		return tr.S("ui.level.none")
 	case levelUnbounded:
-		return "· watched"
+		return tr.S("ui.level.unbounded")
 	}
 	return ""
 }

@@ -27,11 +27,13 @@ type Team struct {
 }
 
 // Watch makes the console a watcher's (gameday watch): it opens on Run at
-// once, with no picker, and changes nothing. The abort keys and the fault
-// keys are not bound (so help does not offer them); q and ctrl+c leave at
-// once, without calling Abort or AbortNow; there is nothing to save or go
-// back to. Run's Inject, Abort and AbortNow are expected to do nothing as
-// well: the console never calls them, and a watcher's Run refuses anyway.
+// once, with no picker, and changes nothing. The abort keys, the fault
+// keys and the ladder's are not bound (so help does not offer them; a
+// number key says who fires faults); q and ctrl+c leave at once, without
+// calling Abort or AbortNow; there is nothing to save or go back to. Run's
+// Inject, HoldLadder, WidenNow, Abort and AbortNow are expected to do
+// nothing as well: the console never calls them, and a watcher's Run
+// refuses anyway.
 type Watch struct {
 	// Run is the followed run (cmd's share.Watcher). Its Done is closed
 	// when the run's verdict arrives, its Events when the stream ends.
@@ -57,12 +59,12 @@ func (m *Model) openWatch() {
 	m.gen++
 	m.tickTag++
 	m.run = w.Run
-	m.console = newConsole(m.gen, w.Run, w.Plan, false, m.styles, m.clock)
+	m.console = newConsole(m.gen, w.Run, w.Plan, false, m.styles, m.tr, m.clock)
 	m.console.readOnly, m.console.scribe = true, w.Scribe
 	m.console.updateKeybindings()
-	m.report = newReport(m.gen, w.Run, w.Plan.Title, m.styles)
+	m.report = newReport(m.gen, w.Run, m.console.title, m.styles, m.tr)
 	m.screen = screenConsole
-	m.keys.Interrupt.SetHelp("ctrl+c", "quit")
+	m.keys.Interrupt.SetHelp("ctrl+c", m.tr.S("ui.key.quit"))
 }
 
 // watchInit starts following the watched run.
@@ -89,8 +91,8 @@ type watchGoneMsg string
 
 // joinView lists the join lines in h lines (the w key).
 func (m Model) joinView(h int) string {
-	st, team := m.styles, m.cfg.Team
-	lines := []string{st.Title.Render("Team mode") + " (press w or esc to close)", ""}
+	st, tr, team := m.styles, m.tr, m.cfg.Team
+	lines := []string{st.Title.Render(tr.S("ui.team.title")) + " " + tr.S("ui.team.close"), ""}
 	add := func(intro, line string) {
 		if line == "" {
 			return
@@ -98,36 +100,32 @@ func (m Model) joinView(h int) string {
 		lines = append(lines, wrapText(intro, m.width)...)
 		lines = append(lines, "", "  "+line, "")
 	}
-	add("A teammate follows this run from their own terminal, read-only, with:", team.Watch)
-	add("Or, with nothing installed, over SSH (a key of the authorized keys):", team.SSH)
-	add("The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:", team.Scribe)
+	add(tr.S("ui.team.watch"), team.Watch)
+	add(tr.S("ui.team.ssh"), team.SSH)
+	add(tr.S("ui.team.scribe"), team.Scribe)
 	if team.Scribe != "" {
-		lines = append(lines, wrapText("Hand the scribe's line over privately: whoever has it can write notes into the journal.", m.width)...)
+		lines = append(lines, wrapText(tr.S("ui.team.private"), m.width)...)
 	}
-	lines = append(lines, wrapText("Watchers cannot trigger, abort or change anything; ctrl+x here stays the only abort.", m.width)...)
+	lines = append(lines, wrapText(tr.S("ui.team.readOnly"), m.width)...)
 	return strings.Join(block(lines, m.width, h), "\n")
 }
 
 // watchHelp is what the help says of a watcher's console, instead of
 // the abort.
-func watchHelp(scribe bool) []string {
-	paras := []string{
-		"This console follows the facilitator's run from the record stream, read-only: " +
-			"only the facilitator's console triggers faults and aborts. q or ctrl+c leaves; the run goes on.",
-	}
-	if scribe {
-		paras = append(paras, "As the scribe, n adds a note (+ success, - improvement, @owner for an action item): "+
-			"it lands in the facilitator's journal and report under your name.")
+func (m Model) watchHelp() []string {
+	paras := []string{m.tr.S("ui.help.watcher")}
+	if m.cfg.Watch.Scribe {
+		paras = append(paras, m.tr.S("ui.help.scribe"))
 	}
 	return paras
 }
 
 // watchLabel is the footer's block on a watcher's console, where the
 // facilitator's shows ABORT.
-func (s Styles) watchLabel(scribe bool) string {
-	text := "WATCHING · read-only"
+func (s Styles) watchLabel(tr *printer, scribe bool) string {
+	text := tr.S("ui.footer.watching")
 	if scribe {
-		text = "SCRIBE · notes only"
+		text = tr.S("ui.footer.scribe")
 	}
 	if s.Color {
 		return s.Banner.Reverse(true).Render(" " + text + " ")

@@ -157,7 +157,7 @@ func TestWatcherStreamGone(t *testing.T) {
 	run.closeOnce.Do(func() { close(run.events) })
 	teatest.WaitFor(t, tm.Output(), contains("the facilitator's console closed"), teatest.WithDuration(waitLong))
 	tm.Type("r") // the report, then back
-	teatest.WaitFor(t, tm.Output(), contains("Experiment report"), teatest.WithDuration(waitLong))
+	teatest.WaitFor(t, tm.Output(), contains("report: Latency injection"), teatest.WithDuration(waitLong))
 	tm.Send(keyMsg("esc"))
 	tm.Send(keyMsg("q"))
 	fm := finalModel(t, tm)

@@ -4,6 +4,11 @@
 // p50, p99 and max over all the journals given.
 //
 // Usage: go run ./internal/journalstat JOURNAL...
+//
+//	go run ./internal/journalstat --clean JOURNAL
+//
+// --clean checks one journal instead: every fault that was injected ended
+// rolled back and verified clean (exit 0), or says which did not (exit 1).
 package main
 
 import (
@@ -18,8 +23,16 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: journalstat JOURNAL...")
+		fmt.Fprintln(os.Stderr, "usage: journalstat JOURNAL... | journalstat --clean JOURNAL")
 		os.Exit(2)
+	}
+	if os.Args[1] == "--clean" && len(os.Args) == 3 {
+		if err := checkClean(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println("clean")
+		return
 	}
 	var rolled, verified []time.Duration
 	for _, path := range os.Args[1:] {
@@ -96,3 +109,27 @@ func pct(ds []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// checkClean says whether every injected fault of a journal ended rolled
+// back and verified clean.
+func checkClean(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	recs, err := engine.ReadJournal(f)
+	if err != nil {
+		return err
+	}
+	for _, fs := range engine.Replay(recs).Faults {
+		switch {
+		case fs.State == engine.FaultSkipped || fs.State == engine.FaultPending:
+		case fs.State != engine.FaultRolledBack:
+			return fmt.Errorf("%s: %s ends %s", path, fs.Fault.ID, fs.State)
+		case fs.Verification == nil || !fs.Verification.Clean:
+			return fmt.Errorf("%s: %s rolled back but not verified clean", path, fs.Fault.ID)
+		}
+	}
+	return nil
+}

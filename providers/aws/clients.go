@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/smithy-go/logging"
 	"regexp"
 	"strings"
 	"time"
@@ -112,8 +113,16 @@ const MaxAttempts = 6
 // CLOUDWATCH) or the profile's services section send calls to an
 // emulator. Credentials are resolved lazily, on the first call, and never
 // leave the SDK.
-func LoadConfig(ctx context.Context, profile, region string) (awssdk.Config, error) {
+func LoadConfig(ctx context.Context, profile, region string, logf func(string, ...any)) (awssdk.Config, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
 	opts := []func(*config.LoadOptions) error{
+		// The SDK's own warnings (falling back to IMDSv1, say) go to the
+		// caller's log, never straight onto a terminal a console owns.
+		config.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+			logf("aws sdk %s: "+format, append([]any{c}, v...)...)
+		})),
 		config.WithRetryer(func() awssdk.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = MaxAttempts

@@ -34,7 +34,7 @@ func TestShippedScenariosRunAgainstFake(t *testing.T) {
 	for _, sh := range loadShipped(t) {
 		t.Run(sh.path, func(t *testing.T) {
 			ctx := ctxT(t)
-			cfg, err := gdaws.LoadConfig(ctx, "", sh.target.String("region"))
+			cfg, err := gdaws.LoadConfig(ctx, "", sh.target.String("region"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -267,7 +267,7 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_ENDPOINT_URL", e.url)
 	ctx := ctxT(t)
-	cfg, err := gdaws.LoadConfig(ctx, "", "eu-west-1")
+	cfg, err := gdaws.LoadConfig(ctx, "", "eu-west-1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	// A per-service variable wins over the general one, as the SDK
 	// defines: ECS alone goes elsewhere (nowhere, here), and fails.
 	t.Setenv("AWS_ENDPOINT_URL_ECS", "http://127.0.0.1:1")
-	cfg, err = gdaws.LoadConfig(ctx, "", "eu-west-1")
+	cfg, err = gdaws.LoadConfig(ctx, "", "eu-west-1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,11 @@ type Generator struct {
 	workers int                // owned by the scheduler
 	wg      sync.WaitGroup
 
+	// others counts the texts of the errors of category Other (at most
+	// maxOtherTexts distinct ones), so a summary can say what they were.
+	othersMu sync.Mutex
+	others   map[string]int64
+
 	subsMu sync.Mutex
 	subs   []subscriber
 	nextID int
@@ -410,7 +415,11 @@ func (g *Generator) send(rq requester, rec *Recorder, due time.Duration) {
 	code, err := rq.Do(sent.Add(g.cfg.Timeout))
 	done := time.Now()
 	g.inflight.Add(-1)
-	rec.Record(done, done.Sub(g.start)-due, g.classify(code, err), code)
+	cat := g.classify(code, err)
+	if cat == Other {
+		g.noteOther(err)
+	}
+	rec.Record(done, done.Sub(g.start)-due, cat, code)
 }
 
 // classify is Classify with Config.AcceptRedirects applied.
@@ -454,4 +463,41 @@ func (g *Generator) closedLoop(ctx context.Context) (time.Duration, int64) {
 	attack := time.Since(g.start)
 	g.wg.Wait() // each worker finishes its request in flight
 	return attack, count.Load()
+}
+
+// maxOtherTexts bounds the distinct texts of "other" errors a run keeps.
+const maxOtherTexts = 8
+
+// noteOther counts the text of an error of category Other. It runs only
+// for such errors (rare), never on the success path.
+func (g *Generator) noteOther(err error) {
+	if err == nil {
+		return
+	}
+	text := err.Error()
+	if len(text) > 200 {
+		text = text[:200] + "…"
+	}
+	g.othersMu.Lock()
+	defer g.othersMu.Unlock()
+	if g.others == nil {
+		g.others = map[string]int64{}
+	}
+	if _, ok := g.others[text]; ok || len(g.others) < maxOtherTexts {
+		g.others[text]++
+	}
+}
+
+// otherTexts returns a copy of the counted texts.
+func (g *Generator) otherTexts() map[string]int64 {
+	g.othersMu.Lock()
+	defer g.othersMu.Unlock()
+	if len(g.others) == 0 {
+		return nil
+	}
+	out := make(map[string]int64, len(g.others))
+	for k, v := range g.others {
+		out[k] = v
+	}
+	return out
 }

@@ -193,7 +193,11 @@ func (p *connPool) drop(pc *poolConn) {
 func (p *connPool) record(due time.Duration, code int, err error) {
 	done := time.Now()
 	p.g.inflight.Add(-1)
-	p.g.rec.Load().Record(done, done.Sub(p.g.start)-due, p.g.classify(code, err), code)
+	cat := p.g.classify(code, err)
+	if cat == Other {
+		p.g.noteOther(err)
+	}
+	p.g.rec.Load().Record(done, done.Sub(p.g.start)-due, cat, code)
 	p.requests.Done()
 }
 

@@ -38,6 +38,10 @@ type Summary struct {
 	StatusCodes map[string]int64 `json:"status_codes"`
 	// Errors counts failed requests by category (3xx, 4xx and 5xx included).
 	Errors map[Category]int64 `json:"errors"`
+	// OtherErrors counts the texts of the errors of category "other"
+	// (a few distinct ones): what a DNS failure or a malformed response
+	// said.
+	OtherErrors map[string]int64 `json:"other_errors,omitempty"`
 	// Interrupted is true when the run was stopped (its context done)
 	// before its Duration.
 	Interrupted bool `json:"interrupted"`
@@ -103,6 +107,7 @@ func (g *Generator) summarize(t totals, scheduled int64, attack, wait time.Durat
 			s.Errors[Categories[i]] = n
 		}
 	}
+	s.OtherErrors = g.otherTexts()
 	return s
 }
 
@@ -123,6 +128,16 @@ func (s Summary) WriteText(w io.Writer) error {
 		errs[string(c)] = n
 	}
 	fmt.Fprintf(&b, "Errors        [category:count]                  %s\n", joinCounts(errs))
+	if len(s.OtherErrors) > 0 {
+		texts := make([]string, 0, len(s.OtherErrors))
+		for t := range s.OtherErrors {
+			texts = append(texts, t)
+		}
+		slices.Sort(texts)
+		for _, t := range texts {
+			fmt.Fprintf(&b, "Other error   [count: text]                     %d: %s\n", s.OtherErrors[t], t)
+		}
+	}
 	if s.Interrupted {
 		b.WriteString("Interrupted before the end of the run.\n")
 	}

@@ -8,15 +8,39 @@ import (
 // breaker is a circuit breaker: after threshold consecutive failures it
 // opens and rejects calls for cooldown; then it lets one probe through
 // (half-open) and closes again on success or reopens on failure.
+//
+// It counts its trips (closed → open) and remembers when it last tripped
+// and last closed, so that whoever reads its report now and then (the
+// load balancer's health checks) sees every opening and closing, even
+// those between two reads.
 type breaker struct {
 	threshold int
 	cooldown  time.Duration
 
-	mu       sync.Mutex
-	state    breakerState
-	failures int
-	openedAt time.Time
-	probing  bool
+	mu        sync.Mutex
+	state     breakerState
+	failures  int
+	openedAt  time.Time // of the current open period (re-opens included)
+	probing   bool
+	trips     int
+	trippedAt time.Time
+	closedAt  time.Time
+}
+
+// breakerReport is the breaker as a health check reports it.
+type breakerReport struct {
+	State string `json:"state"`
+	// Trips counts closed → open transitions since the process started.
+	Trips    int       `json:"trips"`
+	OpenedAt time.Time `json:"opened_at,omitzero"` // the last trip
+	ClosedAt time.Time `json:"closed_at,omitzero"` // the last close after a trip
+}
+
+// report returns the breaker's state and history.
+func (b *breaker) report() breakerReport {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return breakerReport{State: b.state.String(), Trips: b.trips, OpenedAt: b.trippedAt, ClosedAt: b.closedAt}
 }
 
 type breakerState int
@@ -70,6 +94,9 @@ func (b *breaker) allow(now time.Time) bool {
 func (b *breaker) success() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.state != breakerClosed {
+		b.closedAt = time.Now()
+	}
 	b.state, b.failures, b.probing = breakerClosed, 0, false
 }
 
@@ -84,6 +111,8 @@ func (b *breaker) failure(now time.Time) {
 		b.failures++
 		if b.failures >= b.threshold {
 			b.state, b.openedAt = breakerOpen, now
+			b.trips++
+			b.trippedAt = now
 		}
 	}
 }

@@ -6,22 +6,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/gameday-tui/gameday/providers"
 )
 
 // Client talks to a sandbox's control API, in this process or another. It
-// implements providers.Provider, Verifier, Planner and RunningCounter (see
-// provider.go). It is safe for concurrent use.
+// implements providers.Provider, Verifier, Planner, RunningCounter and
+// TargetCounter (provider.go, verify.go), EventStreamer (events.go),
+// Identifier (identity.go), Leaser (lease.go) and Tuned (provider.go). It
+// is safe for concurrent use.
 type Client struct {
 	base  string
 	token string
 	http  *http.Client
+	// local, for the client of a sandbox in this process, is closed when
+	// that sandbox is closed.
+	local <-chan struct{}
 
-	mu    sync.Mutex
-	lbURL string
+	mu       sync.Mutex
+	lbURL    string
+	instance string // learnt from the sandbox; "" until then
+	pid      int    // the sandbox's parent process; 0 until learnt
 }
 
 // NewClient returns a client for the control API at controlAddr
@@ -40,6 +51,8 @@ type APIError struct {
 	Path       string
 	StatusCode int
 	Message    string
+	// holder is the lease holder a 409 of POST /lease names.
+	holder *providers.LeaseRequest
 }
 
 // Error says which call failed, with the status and the API's message.
@@ -85,12 +98,13 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
-			Error string `json:"error"`
+			Error  string                  `json:"error"`
+			Holder *providers.LeaseRequest `json:"holder"`
 		}
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
 			e.Error = string(bytes.TrimSpace(b))
 		}
-		return &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, Message: e.Error}
+		return &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, Message: e.Error, holder: e.Holder}
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -100,13 +114,14 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-// Ping checks that the control API answers and accepts the token.
+// Ping checks that the control API answers and accepts the token, and
+// learns the sandbox's instance ID, pid and load balancer.
 func (c *Client) Ping(ctx context.Context) error {
 	var p pingResponse
 	if err := c.do(ctx, http.MethodGet, "/ping", nil, &p); err != nil {
 		return err
 	}
-	c.setLB(p.LB)
+	c.learn(p.Instance, p.PID, p.LB)
 	return nil
 }
 
@@ -117,7 +132,7 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	if err := c.do(ctx, http.MethodGet, "/status", nil, &st); err != nil {
 		return Status{}, err
 	}
-	c.setLB(st.LB)
+	c.learn(st.Instance, st.PID, st.LB)
 	return st, nil
 }
 
@@ -183,7 +198,7 @@ func (c *Client) LoadURL() string {
 	if lb == "" {
 		return ""
 	}
-	return lb + loadPath
+	return lb + LoadPath
 }
 
 func (c *Client) setLB(lb string) {
@@ -193,4 +208,77 @@ func (c *Client) setLB(lb string) {
 	c.mu.Lock()
 	c.lbURL = lb
 	c.mu.Unlock()
+}
+
+// learn records what the sandbox said of itself; empty values are ignored.
+func (c *Client) learn(instance string, pid int, lb string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if instance != "" {
+		c.instance = instance
+	}
+	if pid > 0 {
+		c.pid = pid
+	}
+	if lb != "" {
+		c.lbURL = lb
+	}
+}
+
+func (c *Client) instanceID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.instance
+}
+
+func (c *Client) pidOf() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pid
+}
+
+// addr returns the control API's address, 127.0.0.1:PORT.
+func (c *Client) addr() string { return strings.TrimPrefix(c.base, "http://") }
+
+// localClosed reports whether the client's sandbox lives in this process
+// and has been closed.
+func (c *Client) localClosed() bool {
+	if c.local == nil {
+		return false
+	}
+	select {
+	case <-c.local:
+		return true
+	default:
+		return false
+	}
+}
+
+// gone reports whether the client's sandbox is provably gone, and why: it
+// lived in this process and was closed, or its process is not alive and
+// its control address refuses connections. It asks nothing of a sandbox it
+// never reached (without a pid there is no proof).
+func (c *Client) gone(ctx context.Context) (string, bool) {
+	pid := c.pidOf()
+	if c.localClosed() {
+		return fmt.Sprintf("the sandbox (pid %d) was closed", pid), true
+	}
+	if pid <= 0 {
+		return "", false
+	}
+	if alive, known := processAlive(pid); !known || alive {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	d := net.Dialer{}
+	conn, err := d.DialContext(ctx, "tcp", c.addr())
+	if err == nil {
+		conn.Close()
+		return "", false
+	}
+	if !isConnectError(err) {
+		return "", false
+	}
+	return fmt.Sprintf("the sandbox (pid %d) is gone: its process is not alive and %s refuses connections", pid, c.addr()), true
 }

@@ -10,20 +10,30 @@ import (
 
 // The control API, served on 127.0.0.1 by the sandbox's parent process.
 // Every request needs "Authorization: Bearer TOKEN" (the token is in the
-// state file, mode 0600); anything else gets 401.
+// state file, mode 0600); anything else gets 401 — except GET /identity,
+// which says only which sandbox listens here (see identity.go).
 //
-//	GET    /ping          {"pid": …, "lb": …}
-//	GET    /running       {"running": n, "configured": n}
-//	GET    /status        Status
-//	POST   /hooks         HookSpec → 201 Hook; 400 bad spec, 409 no target,
-//	                      422 could not be applied (nothing changed)
-//	GET    /hooks/{id}    Hook, or 404
-//	DELETE /hooks/{id}    undo: 200 Hook (unknown or ended hooks too);
-//	                      500 when the undo could not be confirmed
+//	GET    /identity       {"instance": …, "pid": …}  (no token needed)
+//	GET    /ping           {"pid", "lb", "instance", "control"}
+//	GET    /running        {"running": n, "configured": n}
+//	GET    /status         Status
+//	POST   /hooks          HookSpec → 201 Hook; 400 bad spec, 409 no target,
+//	                       422 could not be applied (nothing changed)
+//	GET    /hooks/{id}     Hook, or 404
+//	DELETE /hooks/{id}     undo: 200 Hook (unknown or ended hooks too);
+//	                       500 when the undo could not be confirmed
+//	POST   /verify         VerifyRequest → VerifyResult (verify.go)
+//	GET    /events         ?after=SEQ&wait=25s → EventsResponse, long-poll
+//	                       (events.go); without after: the last SEQ at once
+//	POST   /lease          providers.LeaseRequest → 201 grant; 409 with the
+//	                       holder when another run holds it (lease.go)
+//	GET    /lease          the current grant, or 404
+//	PUT    /lease/{id}     renew: 200 grant; 404 when it was lost
+//	DELETE /lease/{id}     release: 204, idempotent
 func (sb *Sandbox) controlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, pingResponse{PID: os.Getpid(), LB: sb.lbURL})
+		writeJSON(w, http.StatusOK, pingResponse{PID: os.Getpid(), LB: sb.lbURL, Instance: sb.instance, Control: sb.ctlAddr})
 	})
 	mux.HandleFunc("GET /running", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, runningResponse{Running: sb.lb.healthy(), Configured: len(sb.replicas)})
@@ -74,12 +84,26 @@ func (sb *Sandbox) controlHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, h)
 	})
-	return mux
-}
+	mux.HandleFunc("POST /verify", func(w http.ResponseWriter, r *http.Request) {
+		var req VerifyRequest
+		if err := decodeBody(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, sb.hooks.verify(r.Context(), req))
+	})
+	mux.HandleFunc("GET /events", sb.serveEvents)
+	mux.HandleFunc("POST /lease", sb.serveLeaseTake)
+	mux.HandleFunc("GET /lease", sb.serveLeaseGet)
+	mux.HandleFunc("PUT /lease/{id}", sb.serveLeaseRenew)
+	mux.HandleFunc("DELETE /lease/{id}", sb.serveLeaseRelease)
 
-type pingResponse struct {
-	PID int    `json:"pid"`
-	LB  string `json:"lb"`
+	public := http.NewServeMux()
+	public.HandleFunc("GET /identity", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, identityResponse{Instance: sb.instance, PID: os.Getpid()})
+	})
+	public.Handle("/", requireToken(sb.token, mux))
+	return public
 }
 
 type runningResponse struct {

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -129,26 +131,63 @@ func newDBClient(addr string) *dbClient {
 
 // get fetches key with one attempt bounded by timeout. A broken connection
 // is dropped, never returned to the pool.
+//
+// A pooled connection that the database has closed (it was restarted since
+// the connection was made) fails at once with EOF or a reset; every other
+// pooled connection dates from before the restart too. Like database/sql
+// with a bad pooled connection, get then drops them all and makes its
+// attempt again on a fresh one, so a restarted database is not seen as a
+// burst of errors.
 func (c *dbClient) get(ctx context.Context, key string, timeout time.Duration) (string, error) {
 	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	var conn *dbConn
+	pooled := true
 	select {
 	case conn = <-c.pool:
 	default:
-		d := net.Dialer{Deadline: deadline}
-		nc, err := dialTCP(ctx, &d, "tcp", c.addr)
-		if err != nil {
-			return "", fmt.Errorf("dial database: %w", err)
-		}
-		conn = &dbConn{Conn: nc, r: bufio.NewReader(nc)}
+		pooled = false
 	}
+	for {
+		if conn == nil {
+			var err error
+			if conn, err = c.dial(ctx, deadline); err != nil {
+				return "", err
+			}
+		}
+		v, err, interrupted := c.try(ctx, conn, key, deadline)
+		switch {
+		case err == nil || errors.Is(err, errNotFound):
+			return v, err
+		case interrupted:
+			return "", fmt.Errorf("database get %s: %w", key, ctx.Err())
+		case pooled && staleConn(err) && time.Now().Before(deadline):
+			c.drain()
+			conn, pooled = nil, false
+			continue
+		}
+		return "", fmt.Errorf("database get %s: %w", key, err)
+	}
+}
+
+func (c *dbClient) dial(ctx context.Context, deadline time.Time) (*dbConn, error) {
+	d := net.Dialer{Deadline: deadline}
+	nc, err := dialTCP(ctx, &d, "tcp", c.addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial database: %w", err)
+	}
+	return &dbConn{Conn: nc, r: bufio.NewReader(nc)}, nil
+}
+
+// try makes one round trip on conn and returns it to the pool if it is
+// still good; interrupted is true when ctx ended the attempt.
+func (c *dbClient) try(ctx context.Context, conn *dbConn, key string, deadline time.Time) (v string, err error, interrupted bool) {
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	v, err := conn.roundTrip(key)
-	interrupted := !stop()
+	v, err = conn.roundTrip(key)
+	interrupted = !stop()
 	if interrupted || err != nil && !errors.Is(err, errNotFound) {
 		_ = conn.Close() // its state is unknown: never reuse it
 	} else {
@@ -158,14 +197,25 @@ func (c *dbClient) get(ctx context.Context, key string, timeout time.Duration) (
 			_ = conn.Close()
 		}
 	}
-	switch {
-	case err == nil || errors.Is(err, errNotFound):
-		return v, err
-	case interrupted:
-		return "", fmt.Errorf("database get %s: %w", key, ctx.Err())
-	default:
-		return "", fmt.Errorf("database get %s: %w", key, err)
+	return v, err, interrupted
+}
+
+// drain closes every pooled connection.
+func (c *dbClient) drain() {
+	for {
+		select {
+		case conn := <-c.pool:
+			_ = conn.Close()
+		default:
+			return
+		}
 	}
+}
+
+// staleConn reports whether err means the other end had closed the
+// connection before the request: end of file, a reset or a broken pipe.
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func (c *dbConn) roundTrip(key string) (string, error) {

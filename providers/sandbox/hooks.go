@@ -19,21 +19,15 @@ import (
 // HookKind names what a fault hook does.
 type HookKind string
 
-// The hook kinds. Where each is applied, and so where its TTL is enforced:
-//   - HookKill: SIGKILL replicas, from the parent; the supervisor restarts
-//     them after the restart delay (at the latest at the TTL).
-//   - HookPause: SIGSTOP replicas, from the parent; SIGCONT at the TTL.
-//   - HookLatency: a delay (fixed + jitter) added in the load balancer's
-//     proxy to the traffic of the chosen replicas; checked at each request.
-//   - HookCPU: burners inside the replica processes, which stop by
-//     themselves at the TTL.
-//   - HookMemory: memory held (and touched) inside the replica processes,
-//     freed by themselves at the TTL.
-//   - HookDBStop: SIGKILL the database and keep it down; started again at
-//     the TTL. HookDBPause: SIGSTOP it; SIGCONT at the TTL.
-//   - HookDependencyBlackhole, HookDependencyError: the dependency process
-//     hangs every request, or answers 503, and returns to normal by itself
-//     at the TTL.
+// The hook kinds. Each is implemented in the file of its fault kind (see
+// fault.go), which also says where its TTL is enforced:
+//   - HookKill, HookPause: SIGKILL or SIGSTOP replicas (fault_instance_stop.go);
+//   - HookLatency: a delay in the load balancer's proxy (fault_latency.go);
+//   - HookCPU: burners inside replicas (fault_cpu.go);
+//   - HookMemory: memory held inside replicas (fault_memory.go);
+//   - HookDBStop, HookDBPause: the database process (fault_db.go);
+//   - HookDependencyBlackhole, HookDependencyError: the dependency
+//     process's mode (fault_dependency.go).
 const (
 	HookKill                HookKind = "kill"
 	HookPause               HookKind = "pause"
@@ -59,15 +53,15 @@ const (
 // Bounds on hook parameters.
 const (
 	MaxTTL   = 24 * time.Hour
-	maxDelay = time.Minute
 	maxLabel = 128
 )
 
 // HookSpec asks for a fault hook. For the replica kinds (kill, pause,
 // latency, cpu, memory) the targets are Replicas by name if given, else
-// Count or Percent of the candidates chosen at random, else all of them.
-// Candidates are the healthy, running replicas, except for latency, which
-// may target any replica.
+// Count or Percent of the candidates chosen at random, else all of them;
+// names exclude a count or percent. Candidates are the healthy, running
+// replicas, except for latency, which may target any replica. The
+// database and dependency kinds take no replicas.
 type HookSpec struct {
 	Kind     HookKind      `json:"kind"`
 	Replicas []string      `json:"replicas,omitempty"`
@@ -148,7 +142,20 @@ var (
 // keepEnded is how many ended hooks the registry remembers.
 const keepEnded = 200
 
-// hookRegistry applies, expires and undoes hooks.
+// hookRegistry applies, expires, undoes and verifies hooks, whatever their
+// kind; each kind's mechanism (fault.go) does the kind's own work.
+//
+// Invariants:
+//   - A hook is registered only once its mechanism has changed at least
+//     one target; a hook that changed nothing is refused and forgotten.
+//   - Every registered hook has a timer at its TTL that ends it, and keeps
+//     retrying every second until the end is confirmed, so the sandbox
+//     ends every fault by itself whatever happens to its caller.
+//   - A hook is ended (rolled back or expired) at most once: finish
+//     serializes on the entry and does nothing to a hook no longer active.
+//     Undo of an unknown or ended hook succeeds, so rollback is idempotent.
+//   - Ended hooks are remembered (the last keepEnded of them) with how they
+//     ended, so a verification after the fact can judge what they changed.
 type hookRegistry struct {
 	sb *Sandbox
 
@@ -159,14 +166,35 @@ type hookRegistry struct {
 	closed  bool
 }
 
+// hookEntry is one hook. The fields above opMu are set before the entry is
+// registered and never change after, so mechanisms read them freely.
 type hookEntry struct {
-	opMu  sync.Mutex // serializes ending the hook
-	hook  Hook       // guarded by hookRegistry.mu
-	gens  map[string]int
-	timer *time.Timer
-	// undo ends the hook. atTTL is true when the TTL ended it: hooks that
-	// the child enforces by itself then need no confirmation.
-	undo func(ctx context.Context, atTTL bool) error
+	id      string
+	kind    HookKind
+	spec    HookSpec
+	targets []string
+	until   time.Time
+	mech    mechanism
+	// gens holds, for each target the mechanism changed, the generation
+	// of the process it changed (0 for a change in the parent). Written
+	// only by apply, before registration.
+	gens map[string]int
+
+	opMu  sync.Mutex  // serializes ending the hook
+	hook  Hook        // guarded by hookRegistry.mu
+	timer *time.Timer // guarded by hookRegistry.mu
+}
+
+// appliedTargets returns the targets the mechanism changed, in target
+// order.
+func (e *hookEntry) appliedTargets() []string {
+	var out []string
+	for _, n := range e.targets {
+		if _, ok := e.gens[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func newHookRegistry(sb *Sandbox) *hookRegistry {
@@ -184,7 +212,8 @@ func validate(spec *HookSpec) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", errBadSpec, fmt.Sprintf(format, args...))
 	}
-	if !slices.Contains(HookKinds, spec.Kind) {
+	mech := mechanismFor(spec.Kind)
+	if mech == nil {
 		return bad("unknown kind %q (want one of %v)", spec.Kind, HookKinds)
 	}
 	if spec.TTL <= 0 || spec.TTL > MaxTTL {
@@ -196,60 +225,47 @@ func validate(spec *HookSpec) error {
 	if spec.Count > 0 && spec.Percent > 0 {
 		return bad("give count or percent, not both")
 	}
+	if len(spec.Replicas) > 0 && (spec.Count > 0 || spec.Percent > 0) {
+		return bad("give replicas by name or a count or percent, not both")
+	}
+	if len(spec.Replicas) > 0 && !mech.scope().replicas() {
+		return bad("%s does not target replicas; it takes no replica names", spec.Kind)
+	}
 	if len(spec.Label) > maxLabel || strings.ContainsFunc(spec.Label, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:/-", r))
 	}) {
 		return bad("label %q: want at most %d letters, digits and . _ : / -", spec.Label, maxLabel)
 	}
-	switch spec.Kind {
-	case HookLatency:
-		if spec.Delay < 0 || spec.Jitter < 0 || spec.Delay+spec.Jitter <= 0 || spec.Delay > maxDelay || spec.Jitter > maxDelay {
-			return bad("latency wants delay and jitter in [0, %s], not both zero; got delay %s jitter %s", maxDelay, spec.Delay, spec.Jitter)
-		}
-	case HookCPU:
-		if spec.Workers == 0 {
-			spec.Workers = 1
-		}
-		if spec.Load == 0 {
-			spec.Load = 100
-		}
-		if spec.Workers < 1 || spec.Workers > maxWorkers || spec.Load < 1 || spec.Load > 100 {
-			return bad("cpu wants workers 1..%d and load 1..100; got workers %d load %d", maxWorkers, spec.Workers, spec.Load)
-		}
-	case HookMemory:
-		if spec.MemoryMB < 1 || spec.MemoryMB > maxMemoryMB {
-			return bad("memory wants memory_mb 1..%d; got %d", maxMemoryMB, spec.MemoryMB)
-		}
+	if err := mech.check(spec); err != nil {
+		return bad("%v", err)
 	}
 	return nil
 }
 
 // replicaKind reports whether k targets replicas.
 func replicaKind(k HookKind) bool {
-	switch k {
-	case HookKill, HookPause, HookLatency, HookCPU, HookMemory:
-		return true
-	}
-	return false
+	m := mechanismFor(k)
+	return m != nil && m.scope().replicas()
 }
 
 // resolve picks the targets of spec now.
 func (r *hookRegistry) resolve(spec HookSpec) ([]string, error) {
 	sb := r.sb
-	switch spec.Kind {
-	case HookDBStop, HookDBPause:
+	sc := mechanismFor(spec.Kind).scope()
+	switch sc {
+	case scopeDatabase:
 		if in := sb.db.info(); in.pid == 0 || in.state == ProcessPaused {
 			return nil, fmt.Errorf("%w: the database is %s", errNoTargets, in.state)
 		}
 		return []string{sb.db.name}, nil
-	case HookDependencyBlackhole, HookDependencyError:
+	case scopeDependency:
 		if in := sb.dep.info(); in.pid == 0 {
 			return nil, fmt.Errorf("%w: the dependency is %s", errNoTargets, in.state)
 		}
 		return []string{sb.dep.name}, nil
 	}
 	eligible := func(p *proc) error {
-		if spec.Kind == HookLatency {
+		if sc == scopeAnyReplica {
 			return nil
 		}
 		in := p.info()
@@ -266,7 +282,7 @@ func (r *hookRegistry) resolve(spec HookSpec) ([]string, error) {
 		for _, n := range spec.Replicas {
 			p := sb.replica(n)
 			if p == nil {
-				return nil, fmt.Errorf("%w: no replica %q", errBadSpec, n)
+				return nil, fmt.Errorf("%w: no replica %q (the sandbox has replica-1 to replica-%d)", errBadSpec, n, len(sb.replicas))
 			}
 			if err := eligible(p); err != nil {
 				return nil, fmt.Errorf("%w: %v", errNoTargets, err)
@@ -316,11 +332,12 @@ func (r *hookRegistry) apply(ctx context.Context, spec HookSpec) (Hook, error) {
 
 	now := time.Now()
 	e := &hookEntry{
+		id: id, kind: spec.Kind, spec: spec, targets: targets, until: now.Add(spec.TTL),
+		mech: mechanismFor(spec.Kind), gens: map[string]int{},
 		hook: Hook{ID: id, Kind: spec.Kind, Targets: targets, Spec: spec, State: HookActive, CreatedAt: now, ExpiresAt: now.Add(spec.TTL)},
-		gens: map[string]int{},
 	}
-	applied, failures := r.sb.applyHook(ctx, e, spec, targets)
-	if applied == 0 {
+	failures := e.mech.apply(ctx, r.sb, e)
+	if len(e.gens) == 0 {
 		return Hook{}, fmt.Errorf("%w: %s", errNotApplied, strings.Join(failures, "; "))
 	}
 	if len(failures) > 0 {
@@ -329,7 +346,7 @@ func (r *hookRegistry) apply(ctx context.Context, spec HookSpec) (Hook, error) {
 	r.mu.Lock()
 	r.entries[id] = e
 	r.order = append(r.order, id)
-	e.timer = time.AfterFunc(time.Until(e.hook.ExpiresAt), func() { r.expire(e) })
+	e.timer = time.AfterFunc(time.Until(e.until), func() { r.expire(e) })
 	h := e.hook
 	r.mu.Unlock()
 	r.sb.logf("hook %s applied: %s on %v until %s", id, spec.Kind, targets, h.ExpiresAt.Format(time.TimeOnly))
@@ -344,7 +361,7 @@ func (r *hookRegistry) expire(e *hookEntry) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.finish(ctx, e, HookExpired, "ended at its TTL", true); err != nil {
-		r.sb.logf("hook %s: end at TTL: %v (retrying)", e.hook.ID, err)
+		r.sb.logf("hook %s: end at TTL: %v (retrying)", e.id, err)
 		r.mu.Lock()
 		if !r.closed {
 			e.timer = time.AfterFunc(time.Second, func() { r.expire(e) })
@@ -364,11 +381,11 @@ func (r *hookRegistry) finish(ctx context.Context, e *hookEntry, state, note str
 	if !active {
 		return nil
 	}
-	err := e.undo(ctx, atTTL)
+	err := e.mech.undo(ctx, r.sb, e, atTTL)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err != nil {
 		e.hook.Error = err.Error()
+		r.mu.Unlock()
 		return err
 	}
 	e.hook.State, e.hook.EndedAt, e.hook.Note = state, time.Now(), note
@@ -376,7 +393,12 @@ func (r *hookRegistry) finish(ctx context.Context, e *hookEntry, state, note str
 		e.timer.Stop()
 	}
 	r.trimLocked()
-	r.sb.logf("hook %s %s: %s", e.hook.ID, state, note)
+	r.mu.Unlock()
+	r.sb.logf("hook %s %s: %s", e.id, state, note)
+	if state == HookExpired {
+		r.sb.emit(providers.SystemEvent{Source: "sandbox", Kind: providers.EventInfo, Target: strings.Join(e.targets, ", "),
+			Text: fmt.Sprintf("hook %s (%s on %s) %s", e.id, e.kind, strings.Join(e.targets, ", "), note)})
+	}
 	return nil
 }
 
@@ -444,11 +466,11 @@ func (r *hookRegistry) replicaStarted() {
 	var done []*hookEntry
 	for _, id := range r.order {
 		e := r.entries[id]
-		if e.hook.Kind != HookKill || e.hook.State != HookActive {
+		if e.kind != HookKill || e.hook.State != HookActive {
 			continue
 		}
 		replaced := true
-		for _, name := range e.hook.Targets {
+		for _, name := range e.targets {
 			if p := r.sb.replica(name); p != nil && p.info().gen <= e.gens[name] {
 				replaced = false
 			}

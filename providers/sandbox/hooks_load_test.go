@@ -149,7 +149,7 @@ func TestLoadSeesHooks(t *testing.T) {
 // TestLoadFragileDependencyOutage is the failing hypothesis a facilitator
 // shows with --fragile: the same blackhole raises the error rate.
 func TestLoadFragileDependencyOutage(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Replicas: 2, Fragile: true})
+	sb := sharedFragileSB(t)
 	c := sb.Client()
 	load := sb.LoadURL()
 	base := measure(t, load, 2*time.Second, time.Second)

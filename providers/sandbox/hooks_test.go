@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,11 +163,11 @@ func rssMB(pid int) (float64, error) {
 	return 0, errors.New("no VmRSS")
 }
 
-// TestHooks applies each hook to one resilient sandbox, checks that a
-// client sees its effect, and that it is fully undone both by Undo and by
-// its TTL.
+// TestHooks checks what every hook shares, on the shared sandbox: round
+// robin, refused hooks, and the client as a providers.Provider. Each fault
+// kind has its own test beside its file (fault_*_test.go).
 func TestHooks(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Replicas: 4, RestartDelay: time.Second})
+	sb := sharedSB(t)
 	c := sb.Client()
 	load := sb.LoadURL()
 
@@ -186,240 +185,6 @@ func TestHooks(t *testing.T) {
 		}
 		if st := status(t, c); st.Running != 4 || st.Configured != 4 {
 			t.Errorf("running %d of %d, want 4 of 4", st.Running, st.Configured)
-		}
-	})
-
-	t.Run("kill 2 of 4: running drops to 2, the supervisor brings them back", func(t *testing.T) {
-		waitClean(t, c)
-		before := status(t, c)
-		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookKill, Count: 2, TTL: time.Minute})
-		if len(h.Targets) != 2 {
-			t.Fatalf("kill count 2 hit %v", h.Targets)
-		}
-		eventually(t, 10*time.Second, "running count 2", func() (bool, string) {
-			n, err := c.Running(bg(t))
-			return err == nil && n == 2, fmt.Sprintf("running %d (%v)", n, err)
-		})
-		eventually(t, 20*time.Second, "running count back to 4", func() (bool, string) {
-			n, err := c.Running(bg(t))
-			return err == nil && n == 4, fmt.Sprintf("running %d (%v)", n, err)
-		})
-		got := waitHookState(t, c, h.ID, sandbox.HookExpired, 10*time.Second)
-		if got.Note != "replaced by the supervisor" {
-			t.Errorf("hook note %q, want the supervisor's replacement", got.Note)
-		}
-		after := status(t, c)
-		for _, name := range h.Targets {
-			b, a := replicaStatus(before, name), replicaStatus(after, name)
-			if a.PID == b.PID || a.Restarts != b.Restarts+1 {
-				t.Errorf("%s: pid %d→%d restarts %d→%d, want a new process", name, b.PID, a.PID, b.Restarts, a.Restarts)
-			}
-		}
-		if err := c.Undo(bg(t), h.ID); err != nil { // undoing what already ended is fine
-			t.Errorf("undo of an expired kill: %v", err)
-		}
-		if h, _ := c.Hook(bg(t), h.ID); h.State != sandbox.HookExpired {
-			t.Errorf("undo changed an expired hook to %q", h.State)
-		}
-	})
-
-	t.Run("pause", func(t *testing.T) {
-		for _, end := range []string{"undo", "ttl"} {
-			waitClean(t, c)
-			ttl := time.Minute
-			if end == "ttl" {
-				ttl = 3 * time.Second
-			}
-			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookPause, Replicas: []string{"replica-1"}, TTL: ttl})
-			if r := replicaStatus(status(t, c), "replica-1"); r.State != sandbox.ProcessPaused {
-				t.Fatalf("%s: replica-1 is %s, want paused", end, r.State)
-			}
-			if end == "undo" {
-				eventually(t, 10*time.Second, "paused replica out of rotation", func() (bool, string) {
-					n, err := c.Running(bg(t))
-					return err == nil && n == 3, fmt.Sprintf("running %d (%v)", n, err)
-				})
-				undo(t, c, h.ID)
-			} else {
-				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-			}
-			if r := replicaStatus(status(t, c), "replica-1"); r.State != sandbox.ProcessRunning {
-				t.Fatalf("%s: replica-1 is %s after the pause ended, want running", end, r.State)
-			}
-		}
-	})
-
-	t.Run("latency", func(t *testing.T) {
-		for _, end := range []string{"undo", "ttl"} {
-			waitClean(t, c)
-			ttl := time.Minute
-			if end == "ttl" {
-				ttl = 3 * time.Second
-			}
-			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookLatency, Delay: 300 * time.Millisecond, Jitter: 20 * time.Millisecond, TTL: ttl})
-			if len(h.Targets) != 4 {
-				t.Fatalf("latency with no selection hit %v, want all 4 replicas", h.Targets)
-			}
-			for range 4 {
-				if a := fetch(load, 5*time.Second); a.Code != 200 || a.Took < 300*time.Millisecond {
-					t.Fatalf("%s: with a 300 ms latency hook: %s", end, a)
-				}
-			}
-			if end == "undo" {
-				undo(t, c, h.ID)
-			} else {
-				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-			}
-			eventually(t, 10*time.Second, "fast again", func() (bool, string) {
-				a := fetch(load, 5*time.Second)
-				return a.Code == 200 && a.Took < 150*time.Millisecond, a.String()
-			})
-		}
-	})
-
-	t.Run("cpu", func(t *testing.T) {
-		if runtime.GOOS != "linux" {
-			t.Skip("reads /proc")
-		}
-		for _, end := range []string{"undo", "ttl"} {
-			waitClean(t, c)
-			ttl := time.Minute
-			if end == "ttl" {
-				ttl = 4 * time.Second
-			}
-			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookCPU, Replicas: []string{"replica-2"}, Workers: 1, Load: 100, TTL: ttl})
-			r := replicaStatus(status(t, c), "replica-2")
-			if r.Burners != 1 {
-				t.Fatalf("%s: replica-2 reports %d burners, want 1", end, r.Burners)
-			}
-			if end == "undo" {
-				eventually(t, 10*time.Second, "replica-2 burns CPU", func() (bool, string) {
-					rate, err := cpuRate(r.PID)
-					return err == nil && rate >= 0.4, fmt.Sprintf("%.2f cores (%v)", rate, err)
-				})
-				undo(t, c, h.ID)
-			} else {
-				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-			}
-			if got := replicaStatus(status(t, c), "replica-2"); got.Burners != 0 || got.PID != r.PID {
-				t.Fatalf("%s: after the end replica-2 has %d burners, pid %d (was %d)", end, got.Burners, got.PID, r.PID)
-			}
-			eventually(t, 10*time.Second, "replica-2 idle again", func() (bool, string) {
-				rate, err := cpuRate(r.PID)
-				return err == nil && rate < 0.2, fmt.Sprintf("%.2f cores (%v)", rate, err)
-			})
-		}
-	})
-
-	t.Run("memory", func(t *testing.T) {
-		if runtime.GOOS != "linux" {
-			t.Skip("reads /proc")
-		}
-		const mb = 128
-		for _, end := range []string{"undo", "ttl"} {
-			waitClean(t, c)
-			ttl := time.Minute
-			if end == "ttl" {
-				ttl = 4 * time.Second
-			}
-			pid := replicaStatus(status(t, c), "replica-3").PID
-			h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookMemory, Replicas: []string{"replica-3"}, MemoryMB: mb, TTL: ttl})
-			held, err := rssMB(pid)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r := replicaStatus(status(t, c), "replica-3"); r.HeldMB != mb {
-				t.Errorf("%s: replica-3 reports %d MB held, want %d", end, r.HeldMB, mb)
-			}
-			if end == "undo" {
-				undo(t, c, h.ID)
-			} else {
-				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-			}
-			eventually(t, 10*time.Second, "memory freed", func() (bool, string) {
-				now, err := rssMB(pid)
-				return err == nil && now < held-0.8*mb, fmt.Sprintf("RSS %.0f MB while held %.0f MB (%v)", now, held, err)
-			})
-			if r := replicaStatus(status(t, c), "replica-3"); r.HeldMB != 0 || r.PID != pid {
-				t.Errorf("%s: replica-3 holds %d MB, pid %d (was %d)", end, r.HeldMB, r.PID, pid)
-			}
-		}
-	})
-
-	t.Run("database", func(t *testing.T) {
-		for _, tc := range []struct {
-			kind sandbox.HookKind
-			end  string
-		}{{sandbox.HookDBStop, "undo"}, {sandbox.HookDBStop, "ttl"}, {sandbox.HookDBPause, "undo"}, {sandbox.HookDBPause, "ttl"}} {
-			waitClean(t, c)
-			ttl := time.Minute
-			if tc.end == "ttl" {
-				ttl = 3 * time.Second
-			}
-			h := apply(t, c, sandbox.HookSpec{Kind: tc.kind, TTL: ttl})
-			if a := fetch(load, 5*time.Second); a.Code != 503 {
-				t.Fatalf("%s/%s: with the database down: %s, want 503", tc.kind, tc.end, a)
-			}
-			if tc.end == "undo" {
-				undo(t, c, h.ID)
-			} else {
-				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-			}
-			eventually(t, 10*time.Second, "users served again", func() (bool, string) {
-				a := fetch(load, 5*time.Second)
-				return a.Code == 200, a.String()
-			})
-			if st := status(t, c); st.Database.State != sandbox.ProcessRunning {
-				t.Fatalf("%s/%s: database %s after the end", tc.kind, tc.end, st.Database.State)
-			}
-		}
-	})
-
-	t.Run("dependency outage: resilient replicas serve from the cache", func(t *testing.T) {
-		for _, tc := range []struct {
-			kind sandbox.HookKind
-			end  string
-		}{{sandbox.HookDependencyBlackhole, "undo"}, {sandbox.HookDependencyError, "undo"}, {sandbox.HookDependencyBlackhole, "ttl"}} {
-			waitClean(t, c)
-			for range 8 { // warm every replica's cache
-				fetch(load, 5*time.Second)
-			}
-			ttl := time.Minute
-			if tc.end == "ttl" {
-				ttl = 6 * time.Second
-			}
-			h := apply(t, c, sandbox.HookSpec{Kind: tc.kind, TTL: ttl})
-			if st := status(t, c); st.Dependency.Mode == sandbox.DependencyNormal {
-				t.Fatalf("%s: dependency mode %q", tc.kind, st.Dependency.Mode)
-			}
-			// Every answer is a 200 from the cache; once the breakers are
-			// open, answers are fast again.
-			for range 24 {
-				if a := fetch(load, 5*time.Second); a.Code != 200 || a.ProfileSource != "cache" {
-					t.Fatalf("%s: %s, want 200 from the cache", tc.kind, a)
-				}
-			}
-			for range 8 {
-				if a := fetch(load, 5*time.Second); a.Took >= 200*time.Millisecond {
-					t.Errorf("%s: breaker open, yet an answer took %s", tc.kind, a.Took)
-				}
-			}
-			if tc.end == "undo" {
-				undo(t, c, h.ID)
-			} else {
-				waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-			}
-			if st := status(t, c); st.Dependency.Mode != sandbox.DependencyNormal {
-				t.Fatalf("%s: dependency mode %q after the end", tc.kind, st.Dependency.Mode)
-			}
-			eventually(t, 15*time.Second, "live profiles again (breakers closed)", func() (bool, string) {
-				for range 4 {
-					if a := fetch(load, 5*time.Second); a.ProfileSource != "live" {
-						return false, a.String()
-					}
-				}
-				return true, ""
-			})
 		}
 	})
 
@@ -517,64 +282,39 @@ func TestHooks(t *testing.T) {
 	})
 }
 
-// TestKillUndoAndTTL checks that undoing a kill restarts the replica now,
-// and that a kill's TTL restarts it too, long before the supervisor's
-// restart delay.
-func TestKillUndoAndTTL(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Replicas: 2, RestartDelay: 10 * time.Minute})
-	c := sb.Client()
-	for _, end := range []string{"undo", "ttl"} {
-		waitClean(t, c)
-		ttl := 10 * time.Minute
-		if end == "ttl" {
-			ttl = 2 * time.Second
-		}
-		pid := replicaStatus(status(t, c), "replica-1").PID
-		h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookKill, Replicas: []string{"replica-1"}, TTL: ttl})
-		eventually(t, 5*time.Second, "replica-1 down", func() (bool, string) {
-			r := replicaStatus(status(t, c), "replica-1")
-			return r.PID == 0 && r.State == sandbox.ProcessDown, fmt.Sprintf("%s with pid %d", r.State, r.PID)
-		})
-		if end == "undo" {
-			undo(t, c, h.ID)
-		} else {
-			waitHookState(t, c, h.ID, sandbox.HookExpired, 15*time.Second)
-		}
-		eventually(t, 15*time.Second, "replica-1 restarted and healthy", func() (bool, string) {
-			r := replicaStatus(status(t, c), "replica-1")
-			return r.State == sandbox.ProcessRunning && r.Healthy && r.PID != pid, fmt.Sprintf("%+v", r)
-		})
+// injectionOf is what a run journals for the fault that hook h applies.
+func injectionOf(h sandbox.Hook) providers.Injection {
+	kinds := map[sandbox.HookKind]providers.Kind{
+		sandbox.HookKill: providers.InstanceStop, sandbox.HookPause: providers.InstanceStop,
+		sandbox.HookLatency: providers.Latency, sandbox.HookCPU: providers.CPUStress, sandbox.HookMemory: providers.MemoryStress,
+		sandbox.HookDBStop: providers.DBFailure, sandbox.HookDBPause: providers.DBFailure,
+		sandbox.HookDependencyBlackhole: providers.DependencyOutage, sandbox.HookDependencyError: providers.DependencyOutage,
+	}
+	inj := providers.Injection{FaultID: "f1", Provider: sandbox.ProviderName, Kind: kinds[h.Kind], Handles: []string{h.ID}, Owner: h.Spec.Label}
+	for _, n := range h.Targets {
+		inj.Targets = append(inj.Targets, providers.Target{ID: n, Name: n})
+	}
+	return inj
+}
+
+// verifyDirty checks that Verify does not say clean while hook h is in
+// force.
+func verifyDirty(t *testing.T, c *sandbox.Client, h sandbox.Hook) {
+	t.Helper()
+	v, err := c.Verify(bg(t), injectionOf(h))
+	if err != nil || v.Clean || !strings.Contains(strings.Join(v.Details, " "), h.ID) {
+		t.Fatalf("Verify while hook %s (%s) is in force: %+v, %v; want not clean, naming it", h.ID, h.Kind, v, err)
 	}
 }
 
-// TestFragileDependencyOutage checks that without timeouts, breaker and
-// fallback a dependency outage reaches the client as errors.
-func TestFragileDependencyOutage(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Replicas: 2, Fragile: true})
-	c := sb.Client()
-	load := sb.LoadURL()
-	if a := fetch(load, 5*time.Second); a.Code != 200 || a.ProfileSource != "live" {
-		t.Fatalf("baseline: %s", a)
-	}
-	h := apply(t, c, sandbox.HookSpec{Kind: sandbox.HookDependencyBlackhole, TTL: time.Minute})
-	for range 4 {
-		if a := fetch(load, time.Second); a.Err == nil {
-			t.Fatalf("fragile replica during a blackhole: %s, want a client timeout", a)
+// verifyClean waits until Verify says hook h's fault left nothing.
+func verifyClean(t *testing.T, c *sandbox.Client, h sandbox.Hook) {
+	t.Helper()
+	eventually(t, 20*time.Second, "hook "+h.ID+" ("+string(h.Kind)+") verified clean", func() (bool, string) {
+		v, err := c.Verify(bg(t), injectionOf(h))
+		if err != nil {
+			return false, err.Error()
 		}
-	}
-	undo(t, c, h.ID)
-	h = apply(t, c, sandbox.HookSpec{Kind: sandbox.HookDependencyError, TTL: time.Minute})
-	for range 4 {
-		if a := fetch(load, 5*time.Second); a.Code != 502 {
-			t.Fatalf("fragile replica during a dependency error: %s, want 502", a)
-		}
-	}
-	undo(t, c, h.ID)
-	eventually(t, 10*time.Second, "live again", func() (bool, string) {
-		a := fetch(load, 5*time.Second)
-		return a.Code == 200 && a.ProfileSource == "live", a.String()
+		return v.Clean, strings.Join(v.Details, "; ")
 	})
-	if st := status(t, c); !st.Fragile || st.Replicas[0].Breaker != "off" {
-		t.Errorf("status: fragile %v, breaker %q", st.Fragile, st.Replicas[0].Breaker)
-	}
 }

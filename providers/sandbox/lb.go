@@ -3,18 +3,17 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/gameday-tui/gameday/providers"
 )
 
 // Health checking, like an ALB target group: every healthInterval each
@@ -36,10 +35,22 @@ type backend struct {
 
 	mu      sync.Mutex
 	addr    string
+	pid     int
 	healthy bool
 	passes  int
 	fails   int
 	delays  map[string]delay // latency hooks by hook ID
+	// everIn is true once the replica has been in rotation: its first
+	// entry at start is no event, every later one is.
+	everIn bool
+	// firstFail is when the current run of failed checks began; downAt
+	// when the sandbox last saw the process die or paused it (zero if it
+	// has not since it was registered).
+	firstFail time.Time
+	downAt    time.Time
+	// breaker is the replica process's circuit breaker as its last health
+	// check reported it (nil: no report yet from this process).
+	breaker *breakerReport
 }
 
 // delay is a latency hook applied in the proxy to one replica's traffic.
@@ -52,13 +63,13 @@ type delay struct {
 // delayFor returns the delay to add to a request sent now: the sum of the
 // latency hooks that have not expired. Expiry is checked here, where the
 // delay is applied, so a latency hook ends at its TTL by itself.
-func (b *backend) delayFor(now time.Time) time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (be *backend) delayFor(now time.Time) time.Duration {
+	be.mu.Lock()
+	defer be.mu.Unlock()
 	var d time.Duration
-	for id, l := range b.delays {
+	for id, l := range be.delays {
 		if !now.Before(l.until) {
-			delete(b.delays, id)
+			delete(be.delays, id)
 			continue
 		}
 		d += l.fixed
@@ -71,7 +82,7 @@ func (b *backend) delayFor(now time.Time) time.Duration {
 
 // balancer is the sandbox's load balancer: a reverse proxy doing round
 // robin over healthy replicas, with active health checks and Prometheus
-// metrics at /metrics.
+// metrics at /metrics (metrics.go).
 //
 // If a proxied request cannot connect (the replica died and health checks
 // have not noticed yet), the balancer tries it on the next healthy replica,
@@ -80,21 +91,23 @@ func (b *backend) delayFor(now time.Time) time.Duration {
 // in the running count rather than as a burst of 502s. Only requests that
 // never reached a replica are retried, so nothing runs twice; a request
 // that fails once connected, or times out, is answered 502/504.
+//
+// Its health checks are also how the parent learns what the replicas do by
+// themselves: each check's answer carries the replica's circuit breaker,
+// and every change in rotation or breaker is a system event (events.go).
 type balancer struct {
 	backends  []*backend
 	transport *http.Transport
 	checker   *http.Client
+	emit      func(providers.SystemEvent)
 
 	mu   sync.Mutex
 	next int
 
-	registry  *prometheus.Registry
-	duration  prometheus.Histogram
-	responses *prometheus.CounterVec
-	healthyG  prometheus.Gauge
+	metrics *lbMetrics
 }
 
-func newBalancer(names []string) *balancer {
+func newBalancer(names []string, emit func(providers.SystemEvent)) *balancer {
 	b := &balancer{
 		transport: &http.Transport{
 			DialContext:         dialer(time.Second),
@@ -106,27 +119,9 @@ func newBalancer(names []string) *balancer {
 			Timeout:   healthTimeout,
 			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer(healthTimeout)},
 		},
-		registry: prometheus.NewRegistry(),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "gameday_sandbox_request_duration_seconds",
-			Help:    "Time from a request reaching the sandbox load balancer to its response.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .2, .3, .5, 1, 2.5, 5, 10},
-		}),
-		responses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gameday_sandbox_responses_total",
-			Help: "Responses of the sandbox load balancer by HTTP status code.",
-		}, []string{"code"}),
-		healthyG: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "gameday_sandbox_healthy_replicas",
-			Help: "Replicas currently healthy in the sandbox load balancer.",
-		}),
+		emit:    emit,
+		metrics: newLBMetrics(names),
 	}
-	configured := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "gameday_sandbox_configured_replicas",
-		Help: "Replicas the sandbox is configured to run.",
-	})
-	configured.Set(float64(len(names)))
-	b.registry.MustRegister(b.duration, b.responses, b.healthyG, configured)
 	for _, n := range names {
 		b.backends = append(b.backends, &backend{name: n, delays: map[string]delay{}})
 	}
@@ -142,17 +137,28 @@ func (b *balancer) backend(name string) *backend {
 	return nil
 }
 
-// register points name at a freshly started process at addr. It starts out
-// of rotation until it passes its health checks.
-func (b *balancer) register(name, addr string) {
+// register points name at a freshly started process (pid) at addr. It
+// starts out of rotation until it passes its health checks.
+func (b *balancer) register(name, addr string, pid int) {
 	be := b.backend(name)
 	if be == nil {
 		return
 	}
 	be.mu.Lock()
-	be.addr, be.healthy, be.passes, be.fails = addr, false, 0, 0
+	be.addr, be.pid, be.healthy, be.passes, be.fails = addr, pid, false, 0, 0
+	be.firstFail, be.downAt, be.breaker = time.Time{}, time.Time{}, nil
 	be.mu.Unlock()
-	b.updateGauge()
+	b.updateGauges()
+}
+
+// noteDown records that name's process died or was paused at t, so that
+// taking it out can say how long the health checks took to notice.
+func (b *balancer) noteDown(name string, t time.Time) {
+	if be := b.backend(name); be != nil {
+		be.mu.Lock()
+		be.downAt = t
+		be.mu.Unlock()
+	}
 }
 
 // healthy returns the number of replicas in rotation.
@@ -178,7 +184,27 @@ func (b *balancer) isHealthy(name string) bool {
 	return be.healthy
 }
 
-func (b *balancer) updateGauge() { b.healthyG.Set(float64(b.healthy())) }
+// updateGauges sets the ready-replica gauges from the rotation.
+func (b *balancer) updateGauges() {
+	n := 0
+	for _, be := range b.backends {
+		be.mu.Lock()
+		in := be.healthy
+		be.mu.Unlock()
+		if in {
+			n++
+		}
+		b.metrics.replicaUp.WithLabelValues(be.name).Set(boolFloat(in))
+	}
+	b.metrics.ready.Set(float64(n))
+}
+
+func boolFloat(v bool) float64 {
+	if v {
+		return 1
+	}
+	return 0
+}
 
 // checkLoop health-checks every replica each healthInterval until ctx is
 // done, starting at once.
@@ -195,7 +221,7 @@ func (b *balancer) checkLoop(ctx context.Context) {
 			}()
 		}
 		wg.Wait()
-		b.updateGauge()
+		b.updateGauges()
 		select {
 		case <-ctx.Done():
 			return
@@ -212,10 +238,12 @@ func (b *balancer) check(ctx context.Context, be *backend) {
 		return
 	}
 	ok := false
+	var hz healthzResponse
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
 	if err == nil {
 		resp, err := b.checker.Do(req)
 		if err == nil {
+			hz = decodeHealthz(resp.Body)
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			ok = resp.StatusCode == http.StatusOK
@@ -224,22 +252,72 @@ func (b *balancer) check(ctx context.Context, be *backend) {
 	if ctx.Err() != nil {
 		return
 	}
+	now := time.Now()
+	var events []providers.SystemEvent
 	be.mu.Lock()
-	defer be.mu.Unlock()
 	if be.addr != addr {
+		be.mu.Unlock()
 		return // re-registered meanwhile
 	}
 	if ok {
 		be.passes, be.fails = be.passes+1, 0
 		if !be.healthy && be.passes >= healthyThreshold {
 			be.healthy = true
+			if be.everIn {
+				events = append(events, providers.SystemEvent{At: now, Source: "load balancer", Kind: providers.EventRecovered, Target: be.name,
+					Text: fmt.Sprintf("health check put %s (pid %d) back in after %d passed checks", be.name, be.pid, be.passes)})
+			}
+			be.everIn = true
+		}
+		if hz.Breaker != nil {
+			events = append(events, be.breakerEvents(*hz.Breaker)...)
 		}
 	} else {
 		be.passes, be.fails = 0, be.fails+1
+		if be.fails == 1 {
+			be.firstFail = now
+		}
 		if be.healthy && be.fails >= unhealthyThreshold {
 			be.healthy = false
+			since := "its first failed check"
+			from := be.firstFail
+			if !be.downAt.IsZero() {
+				since, from = "it went down", be.downAt
+			}
+			events = append(events, providers.SystemEvent{At: now, Source: "load balancer", Kind: providers.EventDetected, Target: be.name,
+				Text: fmt.Sprintf("health check took %s out after %d failed checks, %.1f s after %s", be.name, be.fails, now.Sub(from).Seconds(), since)})
 		}
 	}
+	be.mu.Unlock()
+	for _, ev := range events {
+		b.emit(ev)
+	}
+}
+
+// breakerEvents compares the breaker a health check reported with the last
+// report from the same process and returns its openings and closings. A
+// breaker that opened and closed between two checks still shows both
+// (its trip count moved). be.mu is held.
+func (be *backend) breakerEvents(now breakerReport) []providers.SystemEvent {
+	prev := be.breaker
+	be.breaker = &now
+	if prev == nil {
+		prev = &breakerReport{State: breakerClosed.String()}
+	}
+	var events []providers.SystemEvent
+	if now.Trips > prev.Trips {
+		text := fmt.Sprintf("circuit breaker in %s opened after %d consecutive dependency failures", be.name, breakerThreshold)
+		if n := now.Trips - prev.Trips; n > 1 {
+			text += fmt.Sprintf(" (%d times since the last health check)", n)
+		}
+		events = append(events, providers.SystemEvent{At: now.OpenedAt, Source: "circuit breaker", Kind: providers.EventDetected, Target: be.name, Text: text})
+	}
+	wasOpen := prev.State != breakerClosed.String() || now.Trips > prev.Trips
+	if wasOpen && now.State == breakerClosed.String() {
+		events = append(events, providers.SystemEvent{At: now.ClosedAt, Source: "circuit breaker", Kind: providers.EventRecovered, Target: be.name,
+			Text: fmt.Sprintf("circuit breaker in %s closed: the dependency answered its probe", be.name)})
+	}
+	return events
 }
 
 // pick returns the next healthy backend in round-robin order, skipping
@@ -266,7 +344,7 @@ func (b *balancer) pick(tried []*backend) (*backend, string) {
 
 func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/metrics" {
-		promhttp.HandlerFor(b.registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+		b.metrics.handler.ServeHTTP(w, r)
 		return
 	}
 	start := time.Now()
@@ -274,8 +352,7 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code == 0 {
 		return // the client went away; nothing was answered
 	}
-	b.duration.Observe(time.Since(start).Seconds())
-	b.responses.WithLabelValues(strconv.Itoa(code)).Inc()
+	b.metrics.observe(r.Method, code, time.Since(start))
 }
 
 // proxy forwards r and returns the status code it answered with, or 0 if
@@ -295,6 +372,7 @@ func (b *balancer) proxy(w http.ResponseWriter, r *http.Request) int {
 			if len(tried) > 0 {
 				break
 			}
+			b.metrics.proxyError("no_healthy_replica")
 			writeError(w, http.StatusServiceUnavailable, "no healthy replica")
 			return http.StatusServiceUnavailable
 		}
@@ -316,6 +394,7 @@ func (b *balancer) proxy(w http.ResponseWriter, r *http.Request) int {
 			if retryable && isConnectError(err) {
 				continue
 			}
+			b.metrics.proxyError("replica_failed")
 			writeError(w, http.StatusBadGateway, "replica "+be.name+": "+err.Error())
 			return http.StatusBadGateway
 		}
@@ -330,6 +409,7 @@ func (b *balancer) proxy(w http.ResponseWriter, r *http.Request) int {
 		_, _ = io.Copy(w, resp.Body)
 		return resp.StatusCode
 	}
+	b.metrics.proxyError("replicas_unreachable")
 	writeError(w, http.StatusBadGateway, "replicas unreachable")
 	return http.StatusBadGateway
 }
@@ -338,6 +418,7 @@ func (b *balancer) gone(w http.ResponseWriter, r *http.Request) int {
 	if r.Context().Err() != nil {
 		return 0
 	}
+	b.metrics.proxyError("timeout")
 	writeError(w, http.StatusGatewayTimeout, "replica did not answer in time")
 	return http.StatusGatewayTimeout
 }
@@ -396,4 +477,17 @@ func (b *balancer) activeDelays(name string, now time.Time) []string {
 		}
 	}
 	return ids
+}
+
+// hasDelay reports whether latency hook hookID still delays name's traffic
+// at now.
+func (b *balancer) hasDelay(name, hookID string, now time.Time) bool {
+	be := b.backend(name)
+	if be == nil {
+		return false
+	}
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	d, ok := be.delays[hookID]
+	return ok && now.Before(d.until)
 }

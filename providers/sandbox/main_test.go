@@ -27,12 +27,97 @@ func TestMain(m *testing.M) {
 	if os.Getenv(parentEnv) != "" {
 		os.Exit(runTestParent())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	shared.close()
+	sharedFragile.close()
+	os.Exit(code)
 }
 
-// runTestParent starts a sandbox, prints "PIDS pid pid …" and blocks until
-// killed (or until its standard input closes, so it cannot outlive a
-// crashed test either).
+// shared and sharedFragile are sandboxes that the tests which need
+// nothing else share, one test after another: starting one costs more than
+// a second of a 2-core CI machine. shared has 4 resilient replicas and a
+// restart delay of 1 s; sharedFragile 2 fragile replicas. Each test begins
+// with waitClean and must leave no hook behind.
+var (
+	shared        = &sharedSandbox{opts: sandbox.Options{Replicas: 4, RestartDelay: time.Second}}
+	sharedFragile = &sharedSandbox{opts: sandbox.Options{Replicas: 2, RestartDelay: time.Second, Fragile: true}}
+)
+
+type sharedSandbox struct {
+	opts sandbox.Options
+	once sync.Once
+	sb   *sandbox.Sandbox
+	err  error
+	log  safeLog
+}
+
+// sharedSB returns the shared sandbox, starting it on first use.
+func sharedSB(t *testing.T) *sandbox.Sandbox { return shared.get(t) }
+
+// sharedFragileSB returns the shared fragile sandbox, starting it on first
+// use.
+func sharedFragileSB(t *testing.T) *sandbox.Sandbox { return sharedFragile.get(t) }
+
+// get starts s on first use and waits until it is clean. Its log goes to
+// the test that uses it, while it runs.
+func (s *sharedSandbox) get(t *testing.T) *sandbox.Sandbox {
+	t.Helper()
+	s.once.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			s.err = err
+			return
+		}
+		opts := s.opts
+		opts.Executable = exe
+		s.log.done = true
+		if testing.Verbose() {
+			opts.Logf = s.log.logf
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		s.sb, s.err = sandbox.Start(ctx, opts)
+	})
+	if s.err != nil {
+		t.Fatalf("start the shared sandbox: %v", s.err)
+	}
+	s.log.mu.Lock()
+	s.log.t, s.log.done = t, false
+	s.log.mu.Unlock()
+	t.Cleanup(func() {
+		// A test that failed half way must not fail the next ones: undo
+		// whatever it left in force.
+		c := s.sb.Client()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if st, err := c.Status(ctx); err == nil {
+			for _, h := range st.Hooks {
+				if h.State != sandbox.HookActive {
+					continue
+				}
+				if !t.Failed() {
+					t.Errorf("the test left hook %s (%s on %v) active", h.ID, h.Kind, h.Targets)
+				}
+				_ = c.Undo(ctx, h.ID)
+			}
+		}
+		s.log.mu.Lock()
+		s.log.done = true
+		s.log.mu.Unlock()
+	})
+	waitClean(t, s.sb.Client())
+	return s.sb
+}
+
+func (s *sharedSandbox) close() {
+	if s.sb != nil {
+		_ = s.sb.Close()
+	}
+}
+
+// runTestParent starts a sandbox, prints "PIDS pid pid …" and then its
+// state as one JSON line, and blocks until killed (or until its standard
+// input closes, so it cannot outlive a crashed test either).
 func runTestParent() int {
 	exe, err := os.Executable()
 	if err != nil {
@@ -52,6 +137,8 @@ func runTestParent() int {
 		pids = append(pids, fmt.Sprint(p))
 	}
 	fmt.Printf("PIDS %s\n", strings.Join(pids, " "))
+	st, _ := json.Marshal(sb.State())
+	fmt.Printf("%s\n", st)
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	return 0
 }

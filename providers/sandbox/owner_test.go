@@ -18,9 +18,8 @@ import (
 // journaled the fault's Owner, and Rollback and Verify of that Injection
 // (no Handles) still find and undo the hook by its label.
 func TestRollbackByOwner(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Replicas: 2})
+	sb := sharedSB(t)
 	c := sb.Client()
-	waitClean(t, c)
 	ctx := bg(t)
 
 	const owner = "gd-test01/f1"
@@ -113,9 +112,8 @@ func TestLabelValidated(t *testing.T) {
 // registered with its label, so Rollback by owner can undo it, instead of
 // being cut off half way and left unregistered until the replica's own TTL.
 func TestApplySurvivesClientGone(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Replicas: 2})
+	sb := sharedSB(t)
 	c := sb.Client()
-	waitClean(t, c)
 	st := sb.State()
 	const owner = "gd-gone/f1"
 	for i := range 3 {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gameday-tui/gameday/providers"
 )
 
 // Process states, as Status reports them.
@@ -101,6 +103,11 @@ type proc struct {
 	restarts int
 	held     bool // a hook keeps it down until released
 	paused   bool
+	// lastPID and downAt are the pid of the process that last died and
+	// when the supervisor saw it die; exitErr is how it exited.
+	lastPID int
+	downAt  time.Time
+	exitErr error
 }
 
 func newProc(sb *Sandbox, role, name string, cfg childConfig) *proc {
@@ -153,6 +160,9 @@ func (p *proc) launch(ctx context.Context) error {
 		_, _ = io.Copy(io.Discard, stdout)
 		err := cmd.Wait()
 		p.sb.logf("%s (pid %d) exited: %v", p.name, cmd.Process.Pid, err)
+		p.mu.Lock()
+		p.exitErr = err
+		p.mu.Unlock()
 		close(exited)
 	}()
 	// The pipe stays open for the child's life: its end of file is how the
@@ -202,6 +212,7 @@ func (p *proc) supervise(ctx context.Context) {
 			return
 		}
 		p.markDown()
+		p.died()
 		for {
 			if !p.waitRestart(ctx) {
 				p.setState(ProcessStopped)
@@ -216,6 +227,7 @@ func (p *proc) supervise(ctx context.Context) {
 			p.mu.Lock()
 			p.restarts++
 			p.mu.Unlock()
+			p.restarted()
 			break
 		}
 	}
@@ -230,11 +242,42 @@ func (p *proc) markDown() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.process != nil {
+		p.lastPID, p.downAt = p.process.Pid, time.Now()
+	}
 	p.process, p.paused = nil, false
 	p.state = ProcessDown
 	if p.held {
 		p.state = ProcessHeld
 	}
+}
+
+// died reports, as the supervisor saw it, that the process died.
+func (p *proc) died() {
+	p.mu.Lock()
+	pid, at, err := p.lastPID, p.downAt, p.exitErr
+	p.mu.Unlock()
+	if p.role == roleReplica {
+		p.sb.lb.noteDown(p.name, at)
+	}
+	how := "exited"
+	if err != nil {
+		how = err.Error()
+	}
+	p.sb.emit(providers.SystemEvent{At: at, Source: "supervisor", Kind: providers.EventInfo, Target: p.name,
+		Text: fmt.Sprintf("%s (pid %d) died (%s)", p.name, pid, how)})
+}
+
+// restarted reports that the supervisor started the process again.
+func (p *proc) restarted() {
+	p.mu.Lock()
+	old, at, pid := p.lastPID, p.downAt, 0
+	if p.process != nil {
+		pid = p.process.Pid
+	}
+	p.mu.Unlock()
+	p.sb.emit(providers.SystemEvent{Source: "supervisor", Kind: providers.EventRecovered, Target: p.name,
+		Text: fmt.Sprintf("supervisor restarted %s (pid %d → %d), %.1f s after it died", p.name, old, pid, time.Since(at).Seconds())})
 }
 
 // waitRestart waits for the restart delay, or a wake, while nothing holds
@@ -320,22 +363,31 @@ func (p *proc) pause() (int, error) {
 		return 0, fmt.Errorf("pause %s: %w", p.name, err)
 	}
 	p.paused, p.state = true, ProcessPaused
+	if p.role == roleReplica {
+		p.sb.lb.noteDown(p.name, time.Now())
+	}
 	return p.gen, nil
 }
 
 // resume continues the process with SIGCONT if it is still generation gen;
 // a process that has since died and restarted needs nothing.
 func (p *proc) resume(gen int) error {
+	_, err := p.resumed(gen)
+	return err
+}
+
+// resumed is resume that also reports whether it sent SIGCONT.
+func (p *proc) resumed(gen int) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.process == nil || p.gen != gen || !p.paused {
-		return nil
+		return false, nil
 	}
 	if err := resumeProcess(p.process); err != nil {
-		return fmt.Errorf("resume %s: %w", p.name, err)
+		return false, fmt.Errorf("resume %s: %w", p.name, err)
 	}
 	p.paused, p.state = false, ProcessRunning
-	return nil
+	return true, nil
 }
 
 func (p *proc) setState(s string) {

@@ -21,7 +21,34 @@ var (
 	_ providers.Planner        = (*Client)(nil)
 	_ providers.RunningCounter = (*Client)(nil)
 	_ providers.TargetCounter  = (*Client)(nil)
+	_ providers.EventStreamer  = (*Client)(nil)
+	_ providers.Identifier     = (*Client)(nil)
+	_ providers.Leaser         = (*Client)(nil)
+	_ providers.Tuned          = (*Client)(nil)
+	_ providers.RandomPicker   = (*Client)(nil)
 )
+
+// Timeouts are the sandbox's bounds on provider calls (providers.Tuned).
+//
+//   - Call 5 s: a hook applies in milliseconds (a signal, a map entry in
+//     the proxy, one admin call per replica); the slowest call, the undo
+//     of a db stop, waits for the database to listen again, well under a
+//     second even on a loaded 2-core machine. 5 s leaves room for that
+//     without letting a hung sandbox hold an abort for the engine's
+//     default 30 s. An undo cut short is safe to retry: undo is idempotent
+//     and goes on in the sandbox (it does not stop with the request).
+//   - RollbackDeadline 30 s: retries of rollback, and, separately,
+//     verification, which waits for a restarted replica to pass two
+//     health checks (about 2 s after it listens); 30 s is several times
+//     the worst restart plus checks.
+//   - TTLMargin 30 s: the sandbox ends each hook at its TTL by itself,
+//     within milliseconds, so the margin only has to outlast the engine's
+//     own rollback of a fault due to end (its RollbackDeadline), so that
+//     the TTL never cuts a planned fault short, while bounding what a dead
+//     console leaves behind to half a minute.
+func (c *Client) Timeouts() providers.Timeouts {
+	return providers.Timeouts{Call: 5 * time.Second, RollbackDeadline: 30 * time.Second, TTLMargin: 30 * time.Second}
+}
 
 // Name returns "sandbox".
 func (c *Client) Name() string { return ProviderName }
@@ -30,7 +57,8 @@ func (c *Client) Name() string { return ProviderName }
 // sandbox implements them all.
 func (c *Client) Supports(kind providers.Kind) bool { return slices.Contains(providers.Kinds, kind) }
 
-// SpecFor maps a fault to the hook that implements it:
+// SpecFor maps a fault to the hook that implements it, as the file of
+// each kind says (fault_*.go):
 //
 //	instance-stop      kill (Mode "kill", default) or pause (Mode "pause") replicas
 //	latency            latency (Delay, Jitter) on the replicas' traffic; zero selection = all
@@ -39,50 +67,40 @@ func (c *Client) Supports(kind providers.Kind) bool { return slices.Contains(pro
 //	db-failure         db-stop (Mode "stop", default) or db-pause (Mode "pause")
 //	dependency-outage  dependency-blackhole (Mode "blackhole", default) or dependency-error (Mode "error")
 //
-// The selection (count or percent) picks replicas; it is ignored for the
-// database and the dependency. f.Owner becomes the hook's Label.
+// The fault's target selector "names" (f.Target, see Spec) picks replicas
+// by name; otherwise the selection (count or percent) picks them at random
+// at inject time. Names are refused for the database and the dependency,
+// whose selection is ignored. f.Owner becomes the hook's Label.
 func SpecFor(f providers.Fault, ttl time.Duration) (HookSpec, error) {
 	spec := HookSpec{TTL: ttl, Count: f.Selection.Count, Percent: f.Selection.Percent, Label: f.Owner}
-	mode := f.Params.Mode
-	badMode := func(want string) error {
-		return fmt.Errorf("fault %s (%s): mode %q is not one of %s", f.ID, f.Kind, mode, want)
-	}
+	var err error
 	switch f.Kind {
 	case providers.InstanceStop:
-		switch mode {
-		case "", "kill":
-			spec.Kind = HookKill
-		case "pause":
-			spec.Kind = HookPause
-		default:
-			return HookSpec{}, badMode(`"kill", "pause"`)
-		}
+		err = instanceStopSpec(f, &spec)
 	case providers.Latency:
-		spec.Kind, spec.Delay, spec.Jitter = HookLatency, f.Params.Delay, f.Params.Jitter
+		err = latencySpec(f, &spec)
 	case providers.CPUStress:
-		spec.Kind, spec.Workers, spec.Load = HookCPU, f.Params.Workers, f.Params.Load
+		err = cpuSpec(f, &spec)
 	case providers.MemoryStress:
-		spec.Kind, spec.MemoryMB = HookMemory, f.Params.MemoryMB
+		err = memorySpec(f, &spec)
 	case providers.DBFailure:
-		switch mode {
-		case "", "stop":
-			spec.Kind = HookDBStop
-		case "pause":
-			spec.Kind = HookDBPause
-		default:
-			return HookSpec{}, badMode(`"stop", "pause"`)
-		}
+		err = dbSpec(f, &spec)
 	case providers.DependencyOutage:
-		switch mode {
-		case "", "blackhole":
-			spec.Kind = HookDependencyBlackhole
-		case "error":
-			spec.Kind = HookDependencyError
-		default:
-			return HookSpec{}, badMode(`"blackhole", "error"`)
-		}
+		err = dependencySpec(f, &spec)
 	default:
 		return HookSpec{}, fmt.Errorf("fault %s: the sandbox does not implement kind %q", f.ID, f.Kind)
+	}
+	if err != nil {
+		return HookSpec{}, err
+	}
+	if names := f.Target.Strings(SelectorNames); len(names) > 0 {
+		if !replicaKind(spec.Kind) {
+			return HookSpec{}, fmt.Errorf("fault %s (%s): target.%s: the %s has no replicas to name", f.ID, f.Kind, SelectorNames, scopeNoun(spec.Kind))
+		}
+		if spec.Count > 0 || spec.Percent > 0 {
+			return HookSpec{}, fmt.Errorf("fault %s (%s): give target.%s or a selection, not both", f.ID, f.Kind, SelectorNames)
+		}
+		spec.Replicas = names
 	}
 	if !replicaKind(spec.Kind) {
 		spec.Count, spec.Percent = 0, 0
@@ -91,6 +109,14 @@ func SpecFor(f providers.Fault, ttl time.Duration) (HookSpec, error) {
 		return HookSpec{}, fmt.Errorf("fault %s (%s): %w", f.ID, f.Kind, err)
 	}
 	return spec, nil
+}
+
+// scopeNoun names what a non-replica hook kind targets.
+func scopeNoun(k HookKind) string {
+	if mechanismFor(k).scope() == scopeDatabase {
+		return "database"
+	}
+	return "dependency"
 }
 
 // Targets returns the targets Inject would hit if called now. Replicas are
@@ -128,15 +154,18 @@ func (c *Client) TargetCount(ctx context.Context, f providers.Fault) (int, error
 }
 
 func previewTargets(st Status, spec HookSpec) []providers.Target {
-	switch spec.Kind {
-	case HookDBStop, HookDBPause:
+	switch mechanismFor(spec.Kind).scope() {
+	case scopeDatabase:
 		return []providers.Target{{ID: st.Database.Name, Name: fmt.Sprintf("%s (pid %d, %s)", st.Database.Name, st.Database.PID, st.Database.Addr)}}
-	case HookDependencyBlackhole, HookDependencyError:
+	case scopeDependency:
 		return []providers.Target{{ID: st.Dependency.Name, Name: fmt.Sprintf("%s (pid %d, %s)", st.Dependency.Name, st.Dependency.PID, st.Dependency.Addr)}}
 	}
 	var candidates []ReplicaStatus
 	for _, r := range st.Replicas {
-		if spec.Kind == HookLatency || r.Healthy && r.State == ProcessRunning {
+		if len(spec.Replicas) > 0 && !slices.Contains(spec.Replicas, r.Name) {
+			continue
+		}
+		if mechanismFor(spec.Kind).scope() == scopeAnyReplica || r.Healthy && r.State == ProcessRunning {
 			candidates = append(candidates, r)
 		}
 	}
@@ -226,8 +255,15 @@ func (c *Client) ownedHooks(ctx context.Context, inj providers.Injection) ([]Hoo
 	return out, nil
 }
 
-// ManualRollback returns the command that undoes inj's hooks by hand.
+// ManualRollback returns the command that undoes inj's hooks by hand. When
+// the sandbox is provably gone (it lived in this process and was closed,
+// or its process is not alive and its control address refuses
+// connections) there is nothing to undo, and it says so instead of giving
+// a command that cannot work: the sandbox's faults ended with it.
 func (c *Client) ManualRollback(inj providers.Injection) string {
+	if why, gone := c.gone(context.Background()); gone {
+		return "nothing to undo: " + why + "; its faults ended with it"
+	}
 	switch {
 	case len(inj.Handles) > 0:
 		return "gameday sandbox undo " + strings.Join(inj.Handles, " ")
@@ -235,38 +271,6 @@ func (c *Client) ManualRollback(inj providers.Injection) string {
 		return "gameday sandbox status --json   # then gameday sandbox undo ID for each active hook labelled " + inj.Owner + "; every hook ends by itself at its TTL"
 	}
 	return "gameday sandbox status   # nothing recorded to undo; the sandbox ends every hook at its TTL"
-}
-
-// Verify reports inj clean when none of its hooks (by Handles or by Owner
-// label) is active any more and every configured replica is healthy again
-// (plus, for a database or dependency fault, when those run normally
-// again).
-func (c *Client) Verify(ctx context.Context, inj providers.Injection) (providers.Verification, error) {
-	st, err := c.Status(ctx)
-	if err != nil {
-		return providers.Verification{}, fmt.Errorf("verify %s: %w", inj.FaultID, err)
-	}
-	var details []string
-	for _, h := range st.Hooks {
-		mine := slices.Contains(inj.Handles, h.ID) || inj.Owner != "" && h.Spec.Label == inj.Owner
-		if mine && h.State == HookActive {
-			details = append(details, fmt.Sprintf("hook %s (%s on %s) is still active until %s", h.ID, h.Kind, strings.Join(h.Targets, ", "), h.ExpiresAt.Format(time.TimeOnly)))
-		}
-	}
-	if st.Running != st.Configured {
-		details = append(details, fmt.Sprintf("%d of %d replicas healthy", st.Running, st.Configured))
-	}
-	switch inj.Kind {
-	case providers.DBFailure:
-		if st.Database.State != ProcessRunning {
-			details = append(details, "database is "+st.Database.State)
-		}
-	case providers.DependencyOutage:
-		if st.Dependency.Mode != DependencyNormal {
-			details = append(details, "dependency mode is "+st.Dependency.Mode)
-		}
-	}
-	return providers.Verification{Clean: len(details) == 0, Details: details}, nil
 }
 
 // Plan returns the control API calls Inject and Rollback would make for f.
@@ -303,4 +307,12 @@ func (c *Client) Running(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return r.Running, nil
+}
+
+// PicksAtInject reports whether f's targets are drawn at inject time: a
+// replica kind with a count or percent and no names (providers.RandomPicker).
+// Targets then shows an example only.
+func (c *Client) PicksAtInject(f providers.Fault) bool {
+	spec, err := SpecFor(f, time.Minute)
+	return err == nil && replicaKind(spec.Kind) && len(spec.Replicas) == 0 && (spec.Count > 0 || spec.Percent > 0)
 }

@@ -103,7 +103,12 @@ func (rp *replica) serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/users/{id}", rp.getUser)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "replica": rp.name})
+		h := healthzResponse{Status: "ok", Replica: rp.name}
+		if rp.res.breaker {
+			br := rp.breaker.report()
+			h.Breaker = &br
+		}
+		writeJSON(w, http.StatusOK, h)
 	})
 	admin := http.NewServeMux()
 	admin.HandleFunc("POST /_admin/cpu", rp.startCPU)

@@ -15,10 +15,29 @@
 // In the parent run a load balancer (round robin over healthy replicas,
 // active health checks like an ALB, Prometheus metrics at /metrics), a
 // supervisor that restarts a dead replica after a delay like an ECS service
-// scheduler, the fault hooks (see HookKind), and a control API on loopback
+// scheduler, the fault hooks (see HookKind), a log of what the sandbox does
+// by itself (system events), one lease, and a control API on loopback
 // behind a random bearer token. Client talks to that API and implements the
 // providers interfaces, so the engine drives the sandbox like any other
-// system, in the same process or from another one (see Discover).
+// system, in the same process or from another one (see Discover and Reach).
+//
+// Where to find it:
+//
+//	sandbox.go          Start, Close, Status; the parent's processes
+//	hooks.go            hook kinds, specs, and the registry (TTL, owner label, undo)
+//	fault.go            the per-kind mechanism interface and shared probes
+//	fault_*.go          one file per fault kind: apply, undo and verify side by side
+//	verify.go           POST /verify: judge a fault on what it changed, others apart
+//	events.go           system events: the parent's log, GET /events, Client.SystemEvents
+//	identity.go         instance identity, GET /identity, Reach and its errors
+//	lease.go            one run at a time: POST/PUT/DELETE /lease, Client.Lease
+//	spec.go             Spec: what a scenario file may say to the sandbox
+//	provider.go         Client as a providers.Provider; SpecFor; Timeouts
+//	control.go          the control API's routes
+//	lb.go, metrics.go   the load balancer, its health checks and /metrics
+//	proc.go             supervised child processes
+//	replica.go, database.go, dependency.go, breaker.go, child.go  the children
+//	state.go            the state file a running `gameday sandbox` writes
 //
 // Nothing outlives the parent: children are started with Pdeathsig=SIGKILL
 // on Linux, and each also exits when its standard input (a pipe from the
@@ -31,7 +50,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -79,6 +97,7 @@ type Sandbox struct {
 	spawner    *spawner
 	adminToken string // between the parent and its children
 	token      string // of the control API
+	instance   string // random, never reused (see Identity)
 	adminHTTP  *http.Client
 
 	db       *proc
@@ -86,6 +105,8 @@ type Sandbox struct {
 	replicas []*proc
 	lb       *balancer
 	hooks    *hookRegistry
+	events   *eventLog
+	leases   leases
 
 	lbSrv, ctlSrv *http.Server
 	lbURL         string
@@ -125,6 +146,8 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		spawner:    newSpawner(),
 		adminToken: randomToken(),
 		token:      randomToken(),
+		instance:   randomToken()[:16],
+		events:     newEventLog(),
 		adminHTTP:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, DialContext: dialer(5 * time.Second)}},
 		done:       make(chan struct{}),
 	}
@@ -133,7 +156,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	for i := range opts.Replicas {
 		names = append(names, fmt.Sprintf("replica-%d", i+1))
 	}
-	sb.lb = newBalancer(names)
+	sb.lb = newBalancer(names, sb.emit)
 	sb.hooks = newHookRegistry(sb)
 	if err := sb.start(ctx, names); err != nil {
 		_ = sb.Close()
@@ -178,7 +201,7 @@ func (sb *Sandbox) start(ctx context.Context, names []string) error {
 		return fmt.Errorf("control API: %w", err)
 	}
 	sb.ctlAddr = ctlLn.Addr().String()
-	sb.ctlSrv = &http.Server{Handler: requireToken(sb.token, sb.controlHandler()), ReadHeaderTimeout: 5 * time.Second}
+	sb.ctlSrv = &http.Server{Handler: sb.controlHandler(), ReadHeaderTimeout: 5 * time.Second}
 	sb.wg.Add(3)
 	go func() { defer sb.wg.Done(); _ = sb.lbSrv.Serve(lbLn) }()
 	go func() { defer sb.wg.Done(); _ = sb.ctlSrv.Serve(ctlLn) }()
@@ -215,7 +238,8 @@ func (sb *Sandbox) started(p *proc) {
 	if p.role != roleReplica {
 		return
 	}
-	sb.lb.register(p.name, p.info().addr)
+	in := p.info()
+	sb.lb.register(p.name, in.addr, in.pid)
 	sb.hooks.replicaStarted()
 }
 
@@ -225,6 +249,7 @@ func (sb *Sandbox) Close() error {
 	sb.closeOnce.Do(func() {
 		sb.hooks.close()
 		sb.cancel()
+		sb.events.close()
 		if sb.ctlSrv != nil {
 			_ = sb.ctlSrv.Close()
 		}
@@ -249,19 +274,25 @@ func (sb *Sandbox) URL() string { return sb.lbURL }
 
 // LoadURL returns the URL load should hit: one user through the load
 // balancer.
-func (sb *Sandbox) LoadURL() string { return sb.lbURL + loadPath }
+func (sb *Sandbox) LoadURL() string { return sb.lbURL + LoadPath }
 
-const loadPath = "/api/users/7"
+// LoadPath is the path built-in load takes through the load balancer when
+// a scenario gives none: one user's record, which reads the database and
+// calls the dependency. The balancer's own root answers 404.
+const LoadPath = "/api/users/7"
 
 // State returns what a later process needs to attach to this sandbox.
 func (sb *Sandbox) State() State {
-	return State{Control: sb.ctlAddr, Token: sb.token, LB: sb.lbURL, PID: os.Getpid(), Replicas: len(sb.replicas), Fragile: sb.opts.Fragile}
+	return State{Control: sb.ctlAddr, Token: sb.token, LB: sb.lbURL, PID: os.Getpid(), Replicas: len(sb.replicas), Fragile: sb.opts.Fragile, Instance: sb.instance}
 }
 
-// Client returns a control client for this sandbox.
+// Client returns a control client for this sandbox. It knows that the
+// sandbox lives in this process: once Close has run it reports the sandbox
+// gone without asking.
 func (sb *Sandbox) Client() *Client {
 	c := NewClient(sb.ctlAddr, sb.token)
-	c.lbURL = sb.lbURL
+	c.learn(sb.instance, os.Getpid(), sb.lbURL)
+	c.local = sb.done
 	return c
 }
 
@@ -309,10 +340,11 @@ func randomToken() string {
 
 // Status is the sandbox as it is now.
 type Status struct {
-	PID     int    `json:"pid"`
-	LB      string `json:"lb"`
-	LoadURL string `json:"load_url"`
-	Fragile bool   `json:"fragile"`
+	PID      int    `json:"pid"`
+	Instance string `json:"instance"`
+	LB       string `json:"lb"`
+	LoadURL  string `json:"load_url"`
+	Fragile  bool   `json:"fragile"`
 	// Configured is how many replicas the sandbox runs when nothing is
 	// broken; Running how many are healthy in the load balancer now.
 	Configured int              `json:"configured"`
@@ -362,7 +394,7 @@ func processStatus(p *proc) ProcessStatus {
 // they know with a short timeout each.
 func (sb *Sandbox) Status(ctx context.Context) Status {
 	st := Status{
-		PID: os.Getpid(), LB: sb.lbURL, LoadURL: sb.LoadURL(), Fragile: sb.opts.Fragile,
+		PID: os.Getpid(), Instance: sb.instance, LB: sb.lbURL, LoadURL: sb.LoadURL(), Fragile: sb.opts.Fragile,
 		Configured: len(sb.replicas), Running: sb.lb.healthy(),
 		Replicas: make([]ReplicaStatus, len(sb.replicas)),
 		Database: processStatus(sb.db),
@@ -434,134 +466,4 @@ func (sb *Sandbox) admin(ctx context.Context, method, addr, path string, body, o
 		}
 	}
 	return nil
-}
-
-// applyHook applies e's spec to targets and sets e.undo. It returns how
-// many targets it changed and what failed.
-func (sb *Sandbox) applyHook(ctx context.Context, e *hookEntry, spec HookSpec, targets []string) (int, []string) {
-	id := e.hook.ID
-	until := e.hook.ExpiresAt
-	var failures []string
-	fail := func(target string, err error) { failures = append(failures, target+": "+err.Error()) }
-	switch spec.Kind {
-	case HookKill:
-		for _, n := range targets {
-			if gen := sb.replica(n).kill(); gen > 0 {
-				e.gens[n] = gen
-			} else {
-				fail(n, errors.New("not running"))
-			}
-		}
-		e.undo = func(ctx context.Context, _ bool) error {
-			for n, gen := range e.gens {
-				sb.replica(n).restartIfDown(ctx, gen)
-			}
-			return nil
-		}
-
-	case HookPause:
-		for _, n := range targets {
-			if gen, err := sb.replica(n).pause(); err != nil {
-				fail(n, err)
-			} else {
-				e.gens[n] = gen
-			}
-		}
-		e.undo = func(context.Context, bool) error {
-			var errs []error
-			for n, gen := range e.gens {
-				errs = append(errs, sb.replica(n).resume(gen))
-			}
-			return errors.Join(errs...)
-		}
-
-	case HookLatency:
-		for _, n := range targets {
-			sb.lb.setDelay(n, id, delay{fixed: spec.Delay, jitter: spec.Jitter, until: until})
-			e.gens[n] = 0
-		}
-		e.undo = func(context.Context, bool) error {
-			for n := range e.gens {
-				sb.lb.clearDelay(n, id)
-			}
-			return nil
-		}
-
-	case HookCPU, HookMemory:
-		path := "/_admin/cpu"
-		if spec.Kind == HookMemory {
-			path = "/_admin/memory"
-		}
-		req := stressRequest{ID: id, Workers: spec.Workers, Load: spec.Load, MemoryMB: spec.MemoryMB, TTL: time.Until(until)}
-		if spec.Kind == HookMemory {
-			req.Workers, req.Load = 0, 0
-		}
-		for _, n := range targets {
-			in := sb.replica(n).info()
-			if err := sb.admin(ctx, http.MethodPost, in.addr, path, req, nil); err != nil {
-				fail(n, err)
-				continue
-			}
-			e.gens[n] = in.gen
-		}
-		e.undo = func(ctx context.Context, atTTL bool) error {
-			var errs []error
-			for n, gen := range e.gens {
-				in := sb.replica(n).info()
-				if in.gen != gen || in.pid == 0 {
-					continue // that process is gone, and its stress with it
-				}
-				if err := sb.admin(ctx, http.MethodDelete, in.addr, path+"/"+id, nil, nil); err != nil && !atTTL {
-					errs = append(errs, fmt.Errorf("%s: %w (it ends by itself at %s)", n, err, until.Format(time.TimeOnly)))
-				}
-			}
-			return errors.Join(errs...)
-		}
-
-	case HookDBStop:
-		sb.db.hold()
-		gen := sb.db.kill()
-		if gen == 0 {
-			sb.db.release()
-			fail(sb.db.name, errors.New("not running"))
-			break
-		}
-		e.gens[sb.db.name] = gen
-		e.undo = func(ctx context.Context, _ bool) error {
-			sb.db.release()
-			return sb.db.waitStarted(ctx, gen)
-		}
-
-	case HookDBPause:
-		gen, err := sb.db.pause()
-		if err != nil {
-			fail(sb.db.name, err)
-			break
-		}
-		e.gens[sb.db.name] = gen
-		e.undo = func(context.Context, bool) error { return sb.db.resume(gen) }
-
-	case HookDependencyBlackhole, HookDependencyError:
-		mode := DependencyBlackhole
-		if spec.Kind == HookDependencyError {
-			mode = DependencyError
-		}
-		in := sb.dep.info()
-		if err := sb.admin(ctx, http.MethodPost, in.addr, "/_admin/mode", modeRequest{ID: id, Mode: mode, TTL: time.Until(until)}, nil); err != nil {
-			fail(sb.dep.name, err)
-			break
-		}
-		e.gens[sb.dep.name] = in.gen
-		e.undo = func(ctx context.Context, atTTL bool) error {
-			now := sb.dep.info()
-			if now.gen != in.gen || now.pid == 0 {
-				return nil
-			}
-			if err := sb.admin(ctx, http.MethodDelete, now.addr, "/_admin/mode/"+id, nil, nil); err != nil && !atTTL {
-				return fmt.Errorf("%s: %w (it ends by itself at %s)", sb.dep.name, err, until.Format(time.TimeOnly))
-			}
-			return nil
-		}
-	}
-	return len(e.gens), failures
 }

@@ -11,38 +11,87 @@ import (
 	"github.com/gameday-tui/gameday/providers"
 )
 
+// SelectorNames is the key of a fault's own target selector that picks
+// replicas by name: faults[i].target: { names: [replica-1] }.
+const SelectorNames = "names"
+
+// isReplicaName reports whether n looks like a replica's name,
+// replica-N. How many replicas there are is known only at run time; a name
+// beyond them is refused then.
+func isReplicaName(n string) bool {
+	num, ok := strings.CutPrefix(n, "replica-")
+	return ok && num != "" && num[0] != '0' && len(num) <= 4 && strings.Trim(num, "0123456789") == ""
+}
+
 // Spec is what the sandbox accepts in a scenario file: the six classic
-// kinds with their modes, and a fault may name the replicas it hits
-// (target: { names: [replica-2] }). It has no traffic of its own, so a
-// scenario gives built-in load or a metric source.
+// kinds, their modes (instance-stop kill|pause, db-failure stop|pause,
+// dependency-outage blackhole|error; the first is the default), and one
+// per-fault selector, names, a list of replica names for the kinds that
+// hit replicas. The scenario's target takes no fields of the sandbox's
+// own. It has no traffic of its own, so a scenario gives built-in load or
+// a metric source (NoLoadNeeded false).
+//
+// It is plain data and pure functions: validating a scenario needs no
+// running sandbox.
 func Spec() providers.Spec {
 	return providers.Spec{
 		Name:  ProviderName,
 		Kinds: slices.Clone(providers.Kinds),
-		Selector: []providers.FieldSpec{
-			{Name: "names", Type: providers.FieldStrings, Doc: "the replicas to hit, e.g. [replica-2]"},
-		},
+		Selector: []providers.FieldSpec{{
+			Name:  SelectorNames,
+			Type:  providers.FieldStrings,
+			Doc:   "the replicas to hit, by name, e.g. [replica-1]",
+			Check: checkNames,
+		}},
 		Modes: map[providers.Kind][]string{
-			providers.InstanceStop:     {"kill", "pause"},
-			providers.DBFailure:        {"stop", "pause"},
-			providers.DependencyOutage: {"blackhole", "error"},
+			providers.InstanceStop:     instanceStopModes,
+			providers.DBFailure:        dbModes,
+			providers.DependencyOutage: dependencyModes,
 		},
-		CheckFault: func(_ providers.Fields, f providers.Fault) []providers.FieldError {
-			names := f.Target.Strings("names")
-			if len(names) == 0 {
-				return nil
-			}
-			var errs []providers.FieldError
-			if f.Kind == providers.DBFailure || f.Kind == providers.DependencyOutage {
-				errs = append(errs, providers.NewFieldError("target.names", "%s acts on the sandbox's one %s; it takes no replica names", f.Kind, map[providers.Kind]string{providers.DBFailure: "database", providers.DependencyOutage: "dependency"}[f.Kind]))
-			}
-			if f.Selection.Count > 0 || f.Selection.Percent > 0 {
-				errs = append(errs, providers.NewFieldError("selection", "the fault names its replicas in target.names; drop the selection"))
-			}
-			return errs
-		},
-		CheckPlan: checkPlan,
+		CheckFault:   checkFault,
+		CheckPlan:    checkPlan,
+		NoLoadNeeded: false,
 	}
+}
+
+// checkNames checks a names value: a non-empty list of replica names
+// without repeats.
+func checkNames(v any) error {
+	names := providers.Fields{SelectorNames: v}.Strings(SelectorNames)
+	if len(names) == 0 {
+		return fmt.Errorf("want at least one replica name, like replica-1")
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !isReplicaName(n) {
+			return fmt.Errorf("%q is not a replica name (replica-1, replica-2, …)", n)
+		}
+		if seen[n] {
+			return fmt.Errorf("%s is named twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// checkFault refuses names where they cannot apply: on the database or the
+// dependency, and together with a selection (names already say which
+// replicas, and how many).
+func checkFault(_ providers.Fields, f providers.Fault) []providers.FieldError {
+	if len(f.Target.Strings(SelectorNames)) == 0 {
+		return nil
+	}
+	var errs []providers.FieldError
+	switch f.Kind {
+	case providers.DBFailure:
+		errs = append(errs, providers.NewFieldError("target."+SelectorNames, "a db-failure acts on the sandbox's one database; it takes no replica names"))
+	case providers.DependencyOutage:
+		errs = append(errs, providers.NewFieldError("target."+SelectorNames, "a dependency-outage acts on the sandbox's one dependency; it takes no replica names"))
+	}
+	if f.Selection.Count > 0 || f.Selection.Percent > 0 {
+		errs = append(errs, providers.NewFieldError("selection", "the fault names its replicas in target.%s; drop the selection", SelectorNames))
+	}
+	return errs
 }
 
 // machine returns the memory (in MB) and the CPU cores of the machine the
@@ -110,7 +159,7 @@ func checkPlan(_ providers.Fields, faults []providers.Fault) []providers.FieldEr
 	memOver, cpuOver := false, false
 	for i, f := range faults {
 		m, c := f.Stress()
-		n := float64(max(len(f.Target.Strings("names")), f.Selection.Count, 1))
+		n := float64(max(len(f.Target.Strings(SelectorNames)), f.Selection.Count, 1))
 		mem, cpu = mem+m*n, cpu+c*n
 		if !memOver && m > 0 && mem > memMB/2 {
 			memOver = true

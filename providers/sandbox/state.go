@@ -21,6 +21,9 @@ type State struct {
 	PID      int    `json:"pid"`
 	Replicas int    `json:"replicas"`
 	Fragile  bool   `json:"fragile"`
+	// Instance is the sandbox's instance ID (see Identity); empty in state
+	// files written before sandboxes had one.
+	Instance string `json:"instance,omitempty"`
 }
 
 // StateDirEnv overrides the directory of the state file (tests use it).
@@ -93,6 +96,11 @@ func ReadState() (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	return readStateAt(path)
+}
+
+// readStateAt reads the state file at path.
+func readStateAt(path string) (State, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return State{}, fmt.Errorf("read sandbox state: %w", err)
@@ -136,6 +144,7 @@ func Discover(ctx context.Context) (*Client, State, error) {
 	}
 	c := NewClient(st.Control, st.Token)
 	c.setLB(st.LB)
+	c.learn(st.Instance, st.PID, st.LB)
 	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()
 	if err := c.Ping(ctx); err != nil {

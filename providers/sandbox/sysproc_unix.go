@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -17,3 +18,13 @@ func pauseProcess(p *os.Process) error { return p.Signal(syscall.SIGSTOP) }
 
 // resumeProcess continues p (SIGCONT).
 func resumeProcess(p *os.Process) error { return p.Signal(syscall.SIGCONT) }
+
+// processAlive reports whether pid is a process (signal 0 reaches it or is
+// refused for want of permission). A zombie counts as alive here.
+func processAlive(pid int) (alive, known bool) {
+	if pid <= 0 {
+		return false, true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM), true
+}

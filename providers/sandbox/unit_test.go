@@ -47,6 +47,11 @@ func TestBreaker(t *testing.T) {
 	if b.current() != breakerClosed || !b.allow(t2) || !b.allow(t2) {
 		t.Fatalf("successful probe: %s, want closed", b.current())
 	}
+	// Reopening after a failed probe is the same trip; each close after a
+	// trip is remembered.
+	if r := b.report(); r.State != "closed" || r.Trips != 1 || !r.OpenedAt.Equal(t0) || r.ClosedAt.IsZero() {
+		t.Errorf("report %+v, want closed after 1 trip at %s", r, t0)
+	}
 }
 
 func TestSpecFor(t *testing.T) {

@@ -67,6 +67,21 @@ func Main() int {
 	return ExitInvalid
 }
 
+// argsWith is a command's argument check whose error shows the usage line
+// and the command's example, so a missing argument says what to type.
+func argsWith(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			msg := fmt.Sprintf("%v\nusage: %s", err, cmd.UseLine())
+			if cmd.Example != "" {
+				msg += "\nexample:\n" + cmd.Example
+			}
+			return invalid(errors.New(msg))
+		}
+		return nil
+	}
+}
+
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "gameday",
@@ -76,6 +91,39 @@ func newRootCmd() *cobra.Command {
 		Version:       buildVersion(),
 	}
 	root.SetVersionTemplate(versionLine() + "\n")
+	var configFile, logFile string
+	var noColor bool
+	pf := root.PersistentFlags()
+	pf.StringVar(&configFile, "config", "", "read defaults from the config `FILE` (default $XDG_CONFIG_HOME/gameday/config.yaml)")
+	pf.BoolVar(&noColor, "no-color", false, "no colour in any output (as NO_COLOR does)")
+	pf.String("color", "auto", "colour: auto, always or never")
+	pf.StringVar(&logFile, "log", "", "write debug logs to `FILE` (never to the terminal while the console is open)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		path, must := configPath(configFile)
+		c, err := loadConfig(path, must)
+		if err != nil {
+			return invalid(err) // a bad config file: nothing runs
+		}
+		if _, err := resolveSettings(cmd, c); err != nil {
+			return invalid(err)
+		}
+		color, _ := cmd.Flags().GetString("color")
+		switch {
+		case noColor, color == "never":
+			_ = os.Setenv("NO_COLOR", "1")
+		case color == "always":
+			_ = os.Unsetenv("NO_COLOR")
+			forceColor()
+		case color != "auto":
+			return invalid(fmt.Errorf("--color %q: want auto, always or never", color))
+		}
+		if lf, _ := cmd.Flags().GetString("log"); lf != "" {
+			if err := openDebugLog(lf); err != nil {
+				return invalid(fmt.Errorf("--log: %w", err))
+			}
+		}
+		return nil
+	}
 	var cf consoleFlags
 	addConsoleFlags(root, &cf)
 	root.Args = func(cmd *cobra.Command, args []string) error {
@@ -87,18 +135,25 @@ func newRootCmd() *cobra.Command {
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
 	}
+	root.Example = `  gameday                                # the console: pick a scenario and run it
+  gameday run latency --headless         # the same run without a screen (CI)
+  gameday list                           # the scenarios and the names run takes
+  gameday recover                        # finish what a crashed run left`
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
 	root.AddCommand(
 		newSandboxCmd(),
 		newLoadCmd(),
 		newRunCmd(),
+		newDayCmd(),
 		newReportCmd(),
 		newRecoverCmd(),
+		newHistoryCmd(),
 		newValidateCmd(),
 		newListCmd(),
 		newWatchCmd(),
 		newVersionCmd(),
 		newManCmd(),
+		newConfigCmd(&configFile),
 	)
 	return root
 }

@@ -45,7 +45,7 @@ func awsConnect(ctx context.Context, target providers.Fields, o connectOptions) 
 	if region == "" {
 		region = target.String(awsprov.FieldRegion)
 	}
-	cfg, err := awsprov.LoadConfig(ctx, o.aws.profile, region)
+	cfg, err := awsprov.LoadConfig(ctx, o.aws.profile, region, debugf)
 	if err != nil {
 		return nil, awsprov.Clients{}, invalid(err)
 	}
@@ -95,16 +95,30 @@ func awsBackend() backend {
 	}
 }
 
+// cloudWatchRegion is the region CloudWatch is read in: the metrics
+// mapping's own, else --region, else the AWS target's, else "" (the SDK's
+// chain: AWS_REGION, the profile's).
+func cloudWatchRegion(plan *scenarios.Plan, o connectOptions) string {
+	if r := plan.Metrics.Fields.String(awsprov.FieldRegion); r != "" {
+		return r
+	}
+	if o.aws.region != "" {
+		return o.aws.region
+	}
+	if plan.Target.Provider == awsprov.ProviderName {
+		return plan.Target.Fields.String(awsprov.FieldRegion)
+	}
+	return ""
+}
+
 // cloudWatchSource reads an ALB's metrics from CloudWatch.
 func cloudWatchSource() sourceBackend {
 	return sourceBackend{
 		spec: awsprov.CloudWatchSourceSpec(),
-		open: func(ctx context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error) {
-			region := cfg.Fields.String(awsprov.FieldRegion)
-			if region == "" {
-				region = o.aws.region
-			}
-			ac, err := awsprov.LoadConfig(ctx, o.aws.profile, region)
+		open: func(ctx context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error) {
+			cfg := plan.Metrics
+			region := cloudWatchRegion(plan, o)
+			ac, err := awsprov.LoadConfig(ctx, o.aws.profile, region, debugf)
 			if err != nil {
 				return nil, invalid(fmt.Errorf("metrics: %w (or give the metrics mapping a region)", err))
 			}

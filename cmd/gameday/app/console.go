@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/term"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -26,6 +28,7 @@ type consoleFlags struct {
 	fragile   bool
 	dryRun    bool
 	lang      string
+	reportDir string
 	share     string
 	ssh       sshFlags
 	aws       awsFlags
@@ -37,7 +40,8 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().StringArrayVar(&f.scenarios, "scenarios", nil, "also look for scenarios in `DIR` (repeatable)")
 	cmd.Flags().BoolVar(&f.fragile, "fragile", false, "start the sandbox without its resilience patterns")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
-	cmd.Flags().StringVar(&f.lang, "lang", "en", "write saved reports in `LANG`: en or ja (the console's own labels stay English)")
+	cmd.Flags().StringVar(&f.reportDir, "report-dir", "", "write reports into `DIR` (default: beside the journal)")
+	cmd.Flags().StringVar(&f.lang, "lang", "en", "the console's labels and its saved reports in `LANG`: en (English) or ja (Japanese)")
 	addShareFlag(cmd.Flags(), &f.share)
 	addSSHFlags(cmd.Flags(), &f.ssh)
 	addAWSFlags(cmd.Flags(), &f.aws)
@@ -47,6 +51,10 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 // runConsole opens the interactive console: it attaches to or starts the
 // sandbox, then hands the picker every scenario it can find.
 func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) error {
+	// Without a terminal (CI, a pipe, cron) the console starts nothing.
+	if !term.IsTerminal(int(os.Stdin.Fd())) || !isTerminal(stdout) {
+		return invalid(errors.New("the console needs a terminal; to run a scenario without one: gameday run SCENARIO --headless (see gameday list)"))
+	}
 	lang, err := engine.ParseLang(f.lang)
 	if err != nil {
 		return invalid(fmt.Errorf("--lang: %w", err))
@@ -56,7 +64,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		return invalid(errors.Join(append([]error{errors.New("no valid scenario found")}, planErrs...)...))
 	}
 	reg := defaultRegistry()
-	co := connectOptions{fragile: f.fragile, aws: f.aws, kube: f.kube}
+	co := connectOptions{logf: debugf, systemLog: debugf, fragile: f.fragile, aws: f.aws, kube: f.kube}
 	// Connections outlive Ctrl+C (the console turns it into an abort);
 	// they are closed when the console has quit and the run rolled back.
 	// Local systems (the sandbox) are connected to, or started, at once;
@@ -82,16 +90,16 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		f.share = share.DefaultAddr // the SSH sessions watch the share
 	}
 	if f.share != "" {
-		// Its log would write over the screen: a watcher that is dropped
-		// is told so itself.
-		srv, err = listenShare(f.share, nil)
+		// Its log goes to --log (the screen is the console's); a watcher
+		// that is dropped is told so itself.
+		srv, err = listenShare(f.share, debugf)
 		if err != nil {
 			return err
 		}
 		team = &tui.Team{Watch: srv.WatchLine(), Scribe: srv.ScribeLine()}
 		if f.ssh.addr != "" {
 			warn := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
-			ss, err := listenSSH(f.ssh, srv, warn, nil)
+			ss, err := listenSSH(f.ssh, srv, warn, debugf)
 			if err != nil {
 				srv.Close("the facilitator's console closed")
 				return err
@@ -110,7 +118,9 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		PlanErrors: planErrs,
 		Unfinished: unfinished,
 		Recover:    recoverFn,
+		LastRun:    lastRuns(lang, time.Now),
 		DryRun:     f.dryRun,
+		Lang:       lang,
 		Team:       team,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := systems.get(context.WithoutCancel(ctx), p)
@@ -128,7 +138,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			if err != nil {
 				return nil, err
 			}
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, Registry: reg, Connect: co, Share: srv})
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, ReportDir: f.reportDir, Registry: reg, Connect: co, Share: srv})
 			if err != nil {
 				return nil, err
 			}

@@ -40,7 +40,8 @@ anywhere shows up in the percentiles (no coordinated omission).
 
 While running, a line per second goes to stderr when it is a terminal. At the
 end a summary like vegeta report is printed, or JSON on stdout with --json.
-Ctrl+C stops early and still prints the summary (exit code 2).
+Ctrl+C stops early and still prints the summary (exit code 2). A run in
+which not one request succeeded exits 1; a bad URL or flag exits 3.
 
 --rate 0 is the max mode: a closed loop of --workers workers, each sending
 its next request as soon as the previous one returned (like vegeta -rate=0).
@@ -71,6 +72,9 @@ is not sent and counts as "dropped".`,
 
 // validateLoad checks the URL and flags, naming the flag at fault.
 func validateLoad(rawURL string, o loadOptions) error {
+	if !strings.Contains(rawURL, "://") {
+		return fmt.Errorf("load: %q is not a URL: write it with its scheme, e.g. http://%s", rawURL, strings.TrimPrefix(rawURL, "//"))
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return fmt.Errorf("load: URL %q: %w", rawURL, err)
@@ -163,6 +167,9 @@ func runLoad(cmd *cobra.Command, rawURL string, o loadOptions) error {
 	}
 	if s.Interrupted {
 		return withCode(ExitAborted, errors.New("load: interrupted; the summary covers the run until then"))
+	}
+	if s.Requests > 0 && s.OK == 0 {
+		return withCode(ExitViolated, fmt.Errorf("load: not one of %d requests succeeded (see Errors above)", s.Requests))
 	}
 	return nil
 }

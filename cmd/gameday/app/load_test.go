@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -45,7 +46,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		"no URL":           {nil, "exactly one URL"},
 		"two URLs":         {[]string{"http://127.0.0.1:1/", "http://127.0.0.1:2/"}, "exactly one URL"},
 		"not http":         {[]string{"ftp://127.0.0.1/"}, "http:// or https://"},
-		"no scheme":        {[]string{"127.0.0.1"}, "http:// or https://"},
+		"no scheme":        {[]string{"127.0.0.1"}, "write it with its scheme, e.g. http://127.0.0.1"},
 		"no host":          {[]string{"http:///x"}, "no host"},
 		"negative rate":    {[]string{"http://127.0.0.1:1/", "--rate", "-5"}, "--rate -5"},
 		"rate not number":  {[]string{"http://127.0.0.1:1/", "--rate", "lots"}, "--rate"},
@@ -71,8 +72,10 @@ func TestLoadJSONSummary(t *testing.T) {
 	t.Parallel()
 	srv, hits := okServer(t)
 	out, errOut, code := execLoad(context.Background(), srv.URL+"/fail", "--rate", "40", "--duration", "500ms", "--json")
-	if code != ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
+	// Every request failed (503): the summary still comes, and the exit
+	// code says so.
+	if code != ExitViolated {
+		t.Fatalf("exit %d, want %d (no request succeeded): %s", code, ExitViolated, errOut)
 	}
 	var s loadgen.Summary
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
@@ -84,9 +87,9 @@ func TestLoadJSONSummary(t *testing.T) {
 	if s.Mode != "rate" || s.TargetRate != 40 || s.Latencies.P95 <= 0 {
 		t.Errorf("summary %+v", s)
 	}
-	// Not a terminal: no live lines.
-	if errOut != "" {
-		t.Errorf("stderr %q, want nothing when it is not a terminal", errOut)
+	// Not a terminal: no live lines, only the reason for the exit code.
+	if errOut != "load: not one of 20 requests succeeded (see Errors above)" {
+		t.Errorf("stderr %q, want no live lines when it is not a terminal", errOut)
 	}
 }
 
@@ -180,5 +183,44 @@ func TestLoadBinarySIGINT(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Interrupted before the end of the run.") || !strings.Contains(out.String(), "200:") {
 		t.Errorf("summary after SIGINT:\n%s", out.String())
+	}
+}
+
+// A URL without its scheme gets a plain message; a run in which no request
+// succeeded exits 1; "other" errors say what they were.
+func TestLoadEverydayEdges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, errOut, code := execLoad(ctx, "127.0.0.1:8080/health", "--duration", "1s")
+	if code != ExitInvalid || !strings.Contains(errOut, `"127.0.0.1:8080/health" is not a URL: write it with its scheme, e.g. http://127.0.0.1:8080/health`) {
+		t.Errorf("no scheme: exit %d, stderr %q", code, errOut)
+	}
+
+	// A server that answers every request with a line that is not HTTP.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				_, _ = c.Read(buf)
+				_, _ = c.Write([]byte("garbage that is not HTTP\r\n\r\n"))
+			}()
+		}
+	}()
+	out, errOut, code := execLoad(ctx, "http://"+ln.Addr().String()+"/", "--rate", "10", "--duration", "1s")
+	if code != ExitViolated || !strings.Contains(errOut, "not one of") {
+		t.Errorf("every request failed: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "Other error   [count: text]") || !strings.Contains(out, "status line") {
+		t.Errorf("the summary does not say what the other errors were:\n%s", out)
 	}
 }

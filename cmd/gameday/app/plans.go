@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"strings"
 
 	"github.com/gameday-tui/gameday/scenarios"
@@ -18,16 +17,7 @@ func scenarioOptions() scenarios.Options { return defaultRegistry().options() }
 // shows it: a shipped sandbox scenario by its file name ("latency"), a
 // shipped scenario of another provider with the provider in front
 // ("aws/latency", "kubernetes/latency"), a user's file by its file name.
-func planName(p *scenarios.Plan) string {
-	rel := strings.TrimPrefix(strings.ReplaceAll(p.Path, "\\", "/"), scenarios.EmbeddedPrefix)
-	name := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
-	if rel != p.Path { // shipped
-		if dir := path.Dir(rel); dir != "sandbox" && dir != "." {
-			return dir + "/" + name
-		}
-	}
-	return name
-}
+func planName(p *scenarios.Plan) string { return scenarios.Name(p.Path) }
 
 // findPlan resolves a scenario argument: a path to a file, or the name of a
 // shipped or user scenario — its name as `gameday list` shows it
@@ -42,6 +32,13 @@ func findPlanWith(arg string, extraDirs []string, opts scenarios.Options) (*scen
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		return scenarios.LoadFile(arg, opts)
 	}
+	return findPlanNamed(arg, extraDirs, opts)
+}
+
+// findPlanNamed finds a shipped or user scenario by its name as `gameday
+// list` shows it, its embedded path, or its title — never a file in the
+// working directory.
+func findPlanNamed(arg string, extraDirs []string, opts scenarios.Options) (*scenarios.Plan, error) {
 	plans, _ := scenarios.Discover(scenarios.SearchDirs(extraDirs), opts)
 	var matches []*scenarios.Plan
 	for _, p := range plans {

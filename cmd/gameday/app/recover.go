@@ -49,7 +49,8 @@ recover again is harmless: it says there is nothing to recover.
 Exit codes: 0 everything clean (or nothing to recover); 3 no such journal,
 not a journal, or its run is still going; 4 a rollback could not be
 confirmed (the exact manual command is printed).`,
-		Args: cobra.MaximumNArgs(1),
+		Example: "  gameday recover                 # the latest journal\n  gameday recover run.jsonl       # a journal from CI or another machine",
+		Args:    argsWith(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := ""
 			if len(args) == 1 {
@@ -75,7 +76,8 @@ func runRecover(ctx context.Context, stdout io.Writer, path string, timeout time
 		}
 		if latest == "" {
 			dir, _ := journalDir()
-			return invalid(fmt.Errorf("no journal in %s; name one: gameday recover JOURNAL", dir))
+			fmt.Fprintf(stdout, "nothing to recover: no journal in %s\n", dir)
+			return nil
 		}
 		path = latest
 	}
@@ -476,9 +478,10 @@ func done(fs engine.FaultStatus, v *providers.Verification, what string) recover
 // goneWithSystem is a fault whose system is provably gone: it lived in
 // that system and ended with it.
 func goneWithSystem(fs engine.FaultStatus, why error) recoveredFault {
+	text := strings.TrimPrefix(why.Error(), errGone.Error()+": ")
 	fs.State, fs.Manual = engine.FaultGone, ""
-	fs.Err = "gameday recover: the fault ended with its system: " + why.Error()
-	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: %s; the fault ended with it", fs.Fault.ID, fs.Fault.Kind, why)}
+	fs.Err = "gameday recover: the fault ended with its system: " + text
+	return recoveredFault{status: fs, line: fmt.Sprintf("%s %s: gone with its system — %s", fs.Fault.ID, fs.Fault.Kind, text)}
 }
 
 // failed is a fault that could not be confirmed rolled back.
@@ -508,6 +511,8 @@ func latestJournal() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("list the journals in %s: %w", dir, err)
 	}
+	// A day's index lies beside its experiments' journals; it is not one.
+	names = slices.DeleteFunc(names, isDayIndexName)
 	if len(names) == 0 {
 		return "", nil
 	}

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +25,33 @@ import (
 // crashedJournal writes, in the journal directory, the journal of a run
 // that was killed with f1 active (hook h1-abc) and f2 journaled as
 // injecting (owner label only), its last line torn. It returns the path.
+// The run acted on a sandbox that is provably gone: its pid is dead and its
+// control address refuses connections.
 func crashedJournal(t *testing.T, name string) string {
+	t.Helper()
+	return crashedJournalOf(t, name, goneSandbox(t))
+}
+
+// goneSandbox is the identity of a sandbox whose process has exited and
+// whose control address refuses connections.
+func goneSandbox(t *testing.T) providers.Identity {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	return providers.Identity{Provider: "sandbox", ID: "sb-gone", Fields: map[string]string{
+		sandbox.IdentityControl: addr, sandbox.IdentityPID: strconv.Itoa(cmd.Process.Pid)}}
+}
+
+// crashedJournalOf is crashedJournal of a run on the system id.
+func crashedJournalOf(t *testing.T, name string, id providers.Identity) string {
 	t.Helper()
 	dir, err := journalDir()
 	if err != nil {
@@ -46,7 +75,7 @@ func crashedJournal(t *testing.T, name string) string {
 	inj2 := &providers.Injection{FaultID: "f2", Provider: "sandbox", Kind: providers.DependencyOutage, Owner: "run1/f2"}
 	enc := engine.NewEncoder(f)
 	for i, rec := range []engine.Record{
-		{Type: engine.RecPlan, Plan: plan, Env: &engine.Environment{Provider: "sandbox", RunID: "run1"}},
+		{Type: engine.RecPlan, Plan: plan, Env: &engine.Environment{Provider: "sandbox", RunID: "run1", Identity: &id}},
 		{Type: engine.RecPhase, Phase: "observing"},
 		{Type: engine.RecFault, Fault: &engine.FaultStatus{Fault: f1, State: engine.FaultInjecting, Injection: &providers.Injection{FaultID: "f1", Owner: "run1/f1"}}},
 		{Type: engine.RecFault, Fault: &engine.FaultStatus{Fault: f1, State: engine.FaultActive, Injection: inj1, InjectedAt: t0, EndsAt: t0.Add(10 * time.Second)}},
@@ -93,7 +122,7 @@ func TestRecoverWithoutSandbox(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("recover: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	for _, want := range []string{"f1 latency: the system is gone: no sandbox is running; the fault ended with it", "f2 dependency-outage: the system is gone", "incomplete last line (line 6", path} {
+	for _, want := range []string{"f1 latency: gone with its system — the sandbox sb-gone", "is not alive", "refuses connections", "f2 dependency-outage: gone with its system", "incomplete last line (line 6", path} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -140,8 +169,12 @@ func TestRecoverRollbackFails(t *testing.T) {
 	var undos []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.URL.Path == "/identity":
+			json.NewEncoder(w).Encode(map[string]any{"instance": "fake-1", "pid": os.Getpid()})
 		case r.URL.Path == "/ping":
-			json.NewEncoder(w).Encode(map[string]any{"pid": 1, "lb": "http://127.0.0.1:1"})
+			json.NewEncoder(w).Encode(map[string]any{"instance": "fake-1", "pid": os.Getpid(), "lb": "http://127.0.0.1:1"})
+		case r.URL.Path == "/verify":
+			json.NewEncoder(w).Encode(sandbox.VerifyResult{Clean: true})
 		case r.URL.Path == "/status":
 			json.NewEncoder(w).Encode(sandbox.Status{Configured: 2, Running: 2,
 				Database:   sandbox.ProcessStatus{State: sandbox.ProcessRunning},
@@ -156,10 +189,12 @@ func TestRecoverRollbackFails(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	if err := sandbox.WriteState(sandbox.State{Control: strings.TrimPrefix(srv.URL, "http://"), Token: "t", PID: os.Getpid()}); err != nil {
+	control := strings.TrimPrefix(srv.URL, "http://")
+	if err := sandbox.WriteState(sandbox.State{Control: control, Token: "t", PID: os.Getpid(), Instance: "fake-1"}); err != nil {
 		t.Fatal(err)
 	}
-	path := crashedJournal(t, "20261127T110000Z-crashed.jsonl")
+	path := crashedJournalOf(t, "20261127T110000Z-crashed.jsonl", providers.Identity{Provider: "sandbox", ID: "fake-1",
+		Fields: map[string]string{sandbox.IdentityControl: control, sandbox.IdentityPID: strconv.Itoa(os.Getpid())}})
 	out, errOut, code := execRoot(context.Background(), "recover", "--timeout", "2s", path)
 	if code != ExitRollbackFailed {
 		t.Fatalf("exit %d, want %d; stdout %q stderr %q", code, ExitRollbackFailed, out, errOut)
@@ -200,12 +235,11 @@ func TestRecoverBadJournal(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		"no journal yet": {[]string{"recover"}, "no journal in"},
-		"missing file":   {[]string{"recover", "/nonexistent/j.jsonl"}, "open the journal"},
-		"not a journal":  {[]string{"recover", notJournal}, "not a gameday journal"},
-		"bad line":       {[]string{"recover", garbage}, "journal line 1"},
-		"two journals":   {[]string{"recover", "a", "b"}, "accepts at most 1 arg"},
-		"bad timeout":    {[]string{"recover", "--timeout", "0s", notJournal}, "--timeout"},
+		"missing file":  {[]string{"recover", "/nonexistent/j.jsonl"}, "open the journal"},
+		"not a journal": {[]string{"recover", notJournal}, "not a gameday journal"},
+		"bad line":      {[]string{"recover", garbage}, "journal line 1"},
+		"two journals":  {[]string{"recover", "a", "b"}, "accepts at most 1 arg"},
+		"bad timeout":   {[]string{"recover", "--timeout", "0s", notJournal}, "--timeout"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, errOut, code := execRoot(ctx, tc.args...)
@@ -213,6 +247,11 @@ func TestRecoverBadJournal(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, ExitInvalid, tc.stderr)
 			}
 		})
+	}
+	// No journal at all: nothing to recover, as the README promises.
+	out, errOut, code := execRoot(ctx, "recover")
+	if code != ExitOK || !strings.Contains(out, "nothing to recover: no journal in") {
+		t.Errorf("no journal yet: exit %d, stdout %q, stderr %q; want 0 and nothing to recover", code, out, errOut)
 	}
 }
 

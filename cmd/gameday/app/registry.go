@@ -47,16 +47,22 @@ var errGone = errors.New("the system is gone")
 // sourceBackend is one metric source this build has.
 type sourceBackend struct {
 	spec providers.SourceSpec
-	open func(ctx context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error)
+	// open connects the plan's metrics source (plan.Metrics); the plan's
+	// target is there for defaults it shares (the AWS region).
+	open func(ctx context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error)
 }
 
 // connectOptions are the command line's settings for connecting to a
 // system: the flags a provider reads.
 type connectOptions struct {
-	logf    func(string, ...any)
-	fragile bool // sandbox: start it without its resilience patterns
-	aws     awsFlags
-	kube    kubeFlags
+	// logf says what gameday did to reach the system (attached, started);
+	// systemLog takes what the system itself logs (the sandbox's
+	// processes): the --log file, and stderr only with --verbose.
+	logf      func(string, ...any)
+	systemLog func(string, ...any)
+	fragile   bool // sandbox: start it without its resilience patterns
+	aws       awsFlags
+	kube      kubeFlags
 }
 
 // conn is a system gameday is connected to.
@@ -72,6 +78,9 @@ type conn struct {
 	// loadBase is where built-in load goes when the plan gives a path
 	// (the sandbox's load balancer); "" when the plan must give load.url.
 	loadBase string
+	// loadPath is the path built-in load takes on loadBase when the plan
+	// gives none (the sandbox's sandbox.LoadPath); "" means "/".
+	loadPath string
 	// identity says which system this is (journaled for recover).
 	identity providers.Identity
 	// notes say, for the log, how it was reached.
@@ -178,7 +187,7 @@ func (r *registry) source(ctx context.Context, plan *scenarios.Plan, o connectOp
 	if o.logf == nil {
 		o.logf = func(string, ...any) {}
 	}
-	return s.open(ctx, plan.Metrics, o)
+	return s.open(ctx, plan, o)
 }
 
 // conns keeps one connection per provider for the console, which may show
@@ -237,28 +246,49 @@ func sandboxBackend() backend {
 					return nil, invalid(fmt.Errorf("--fragile: the running sandbox (pid %d) is resilient; stop it or start it with `gameday sandbox --fragile`", st.PID))
 				}
 				o.logf("attached to the running sandbox (pid %d, load balancer %s)", st.PID, st.LB)
-				return &conn{provider: client, running: client, loadBase: st.LB}, nil
+				return &conn{provider: client, running: client, loadBase: st.LB, loadPath: sandbox.LoadPath}, nil
 			case errors.Is(err, sandbox.ErrNoSandbox):
 			default:
 				return nil, fmt.Errorf("look for a running sandbox: %w", err)
 			}
-			sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: o.fragile, Logf: o.logf})
+			sysLog := o.systemLog
+			if sysLog == nil {
+				sysLog = debugf
+			}
+			sb, err := sandbox.Start(ctx, sandbox.Options{Fragile: o.fragile, Logf: sysLog})
 			if err != nil {
 				return nil, fmt.Errorf("start the sandbox: %w", err)
 			}
 			o.logf("started a sandbox for this run (load balancer %s)", sb.URL())
 			c := sb.Client()
-			return &conn{provider: c, running: c, loadBase: sb.State().LB, close: sb.Close}, nil
+			return &conn{provider: c, running: c, loadBase: sb.State().LB, loadPath: sandbox.LoadPath, close: sb.Close}, nil
 		},
-		reach: func(ctx context.Context, _ providers.Identity, _ *scenarios.Plan, _ connectOptions) (*conn, error) {
-			client, st, err := sandbox.Discover(ctx)
-			switch {
-			case errors.Is(err, sandbox.ErrNoSandbox):
-				return nil, fmt.Errorf("%w: no sandbox is running", errGone)
-			case err != nil:
-				return nil, fmt.Errorf("attach to the sandbox: %w", err)
+		// recover reaches the very sandbox the journal names: by its
+		// instance id at its journaled control address, with the token
+		// from a state file that holds it. Provably gone (its pid dead
+		// and the address refusing or another sandbox's) is gone with its
+		// faults; anything it cannot check is an error that says what.
+		reach: func(ctx context.Context, id providers.Identity, _ *scenarios.Plan, _ connectOptions) (*conn, error) {
+			if id.ID == "" {
+				// A journal from before identities: the running sandbox, if
+				// any, is the only one to try.
+				client, st, err := sandbox.Discover(ctx)
+				switch {
+				case errors.Is(err, sandbox.ErrNoSandbox):
+					return nil, fmt.Errorf("the journal does not say which sandbox the run acted on, and none is running here (check with the state directory of the run: GAMEDAY_STATE_DIR)")
+				case err != nil:
+					return nil, fmt.Errorf("attach to the sandbox: %w", err)
+				}
+				return &conn{provider: client, running: client, loadBase: st.LB, loadPath: sandbox.LoadPath}, nil
 			}
-			return &conn{provider: client, running: client, loadBase: st.LB}, nil
+			client, err := sandbox.Reach(ctx, id)
+			switch {
+			case errors.Is(err, sandbox.ErrSandboxGone):
+				return nil, fmt.Errorf("%w: %v", errGone, err)
+			case err != nil:
+				return nil, err
+			}
+			return &conn{provider: client, running: client, loadBase: client.URL(), loadPath: sandbox.LoadPath}, nil
 		},
 	}
 }
@@ -270,7 +300,8 @@ func sandboxBackend() backend {
 func prometheusSource() sourceBackend {
 	return sourceBackend{
 		spec: prometheus.SourceSpec(),
-		open: func(_ context.Context, cfg *scenarios.MetricsConfig, o connectOptions) (providers.MetricSource, error) {
+		open: func(_ context.Context, plan *scenarios.Plan, o connectOptions) (providers.MetricSource, error) {
+			cfg := plan.Metrics
 			c, err := prometheus.ConfigFrom(cfg.Fields)
 			if err != nil {
 				return nil, invalid(fmt.Errorf("metrics: %w", err))

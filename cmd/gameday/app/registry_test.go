@@ -401,3 +401,40 @@ func TestJournalNamesDoNotClash(t *testing.T) {
 		t.Errorf("journals %v, want two names, the first with a ~2 suffix", paths)
 	}
 }
+
+// CloudWatch is read in the metrics mapping's region, else --region, else
+// the AWS target's: a scenario that names its region once reads its
+// metrics where its target is.
+func TestCloudWatchRegion(t *testing.T) {
+	i := slices.IndexFunc(scenarios.ShippedFiles(), func(f scenarios.File) bool { return f.Path == scenarios.EmbeddedPrefix+"aws/latency.yaml" })
+	if i < 0 {
+		t.Fatal("aws/latency.yaml is not shipped")
+	}
+	withRegion := string(scenarios.ShippedFiles()[i].Data)
+	noRegion := strings.Replace(withRegion, "source: cloudwatch, region: us-east-1,", "source: cloudwatch,", 1)
+	if noRegion == withRegion {
+		t.Fatal("aws/latency.yaml no longer gives its metrics a region; update this test")
+	}
+	target := strings.Replace(noRegion, "  region: us-east-1\n", "  region: eu-west-1\n", 1)
+	if target == noRegion {
+		t.Fatal("aws/latency.yaml no longer gives its target a region; update this test")
+	}
+	for _, tc := range []struct {
+		name, src, flag, want string
+	}{
+		{"the mapping's own", strings.Replace(withRegion, "  region: us-east-1\n", "  region: eu-west-1\n", 1), "", "us-east-1"},
+		{"the mapping's own over --region", withRegion, "ap-northeast-1", "us-east-1"},
+		{"--region", target, "ap-northeast-1", "ap-northeast-1"},
+		{"the target's", target, "", "eu-west-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := scenarios.Parse("latency.yaml", []byte(tc.src), defaultRegistry().options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cloudWatchRegion(plan, connectOptions{aws: awsFlags{region: tc.flag}}); got != tc.want {
+				t.Errorf("region %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -13,7 +13,7 @@ import (
 func newReportCmd() *cobra.Command {
 	var out, junit, lang string
 	cmd := &cobra.Command{
-		Use:   "report JOURNAL",
+		Use:   "report JOURNAL | DAY-INDEX",
 		Short: "Render the markdown report of a run from its journal",
 		Long: `Render the markdown experiment report from a journal alone. The output is
 byte for byte the report the run wrote. With -o it is written to a file,
@@ -27,8 +27,13 @@ UNFINISHED, with the command that finishes its rollback.
 
 --lang ja writes the report in Japanese (the scenario's text too, when it
 carries translations.ja); times are in the local time zone, with its UTC
-offset.`,
-		Args: cobra.ExactArgs(1),
+offset.
+
+Given a day's index (FILE.day.jsonl, written by gameday day), it renders
+the day report from the index and its experiments' journals, byte for
+byte what the day wrote; --junit writes the day's JUnit.`,
+		Example: "  gameday report ~/.local/state/gameday/journals/20261129T101500.000Z-latency-injection.jsonl\n  gameday report run.jsonl --lang ja -o report.md\n  gameday report 20261215T090000.000Z-sandbox-game-day.day.jsonl --junit day.xml",
+		Args:    argsWith(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := engine.ParseLang(lang)
 			if err != nil {
@@ -36,6 +41,9 @@ offset.`,
 			}
 			rs := localReports(l)
 			journal := args[0]
+			if isDayIndexFile(journal) {
+				return reportDay(cmd.OutOrStdout(), cmd.ErrOrStderr(), journal, out, junit, rs)
+			}
 			live, err := journalLive(journal)
 			if err != nil {
 				return invalid(err)

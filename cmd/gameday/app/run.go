@@ -33,6 +33,8 @@ type runFlags struct {
 	ttlMargin time.Duration
 	dryRun    bool
 	confirm   string
+	verbose   bool
+	reportDir string
 	lang      string
 	aws       awsFlags
 	kube      kubeFlags
@@ -44,6 +46,9 @@ type runFlags struct {
 	// signals to react to (default: the process's).
 	reg  *registry
 	sigs chan os.Signal
+	// plan, when set, is the plan to run, already found and given its
+	// phases (gameday day); the SCENARIO argument is then unused.
+	plan *scenarios.Plan
 }
 
 func newRunCmd() *cobra.Command {
@@ -74,12 +79,17 @@ journal after the scenario's Japanese title when it has one.
 Exit codes: 0 hypothesis held; 1 violated (or not steady before injection);
 2 aborted; 3 invalid scenario or configuration; 4 a rollback could not be
 confirmed.`,
+		Example: `  gameday run latency --headless
+  gameday run aws/instance-stop --headless --profile prod --confirm payments
+  gameday run ./my-scenario.yaml --headless --baseline 10s --fault 30s --recovery 10s --junit junit.xml
+  gameday run instance-stop --dry-run`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if err := checkShareArgs(f.share, args); err != nil {
 				return err
 			}
-			return cobra.ExactArgs(1)(cmd, args)
+			return argsWith(cobra.ExactArgs(1))(cmd, args)
 		},
+		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !f.headless && !f.dryRun {
 				return invalid(errors.New("run needs --headless or --dry-run (the console is `gameday` with no arguments)"))
@@ -95,6 +105,8 @@ confirmed.`,
 	fl.StringVar(&f.report, "report", "", "write the markdown report to `FILE` (default: beside the journal)")
 	fl.StringVar(&f.journal, "journal", "", "write the journal to `FILE` (default: the state directory)")
 	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML to `FILE`")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "also print what the system gameday started logs (a sandbox's processes)")
+	fl.StringVar(&f.reportDir, "report-dir", "", "write the report into `DIR` (default: beside the journal)")
 	fl.DurationVar(&f.baseline, "baseline", 0, "override the baseline phase length")
 	fl.DurationVar(&f.fault, "fault", 0, "override the fault phase length (fault start times and durations scale with it)")
 	fl.DurationVar(&f.recovery, "recovery", 0, "override the recovery phase length")
@@ -158,14 +170,26 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if err != nil {
 		return invalid(fmt.Errorf("--lang: %w", err))
 	}
-	plan, err := findPlanWith(name, f.scenarios, reg.options())
-	if err != nil {
-		return invalid(err)
+	plan := f.plan
+	if plan == nil {
+		if plan, err = findPlanWith(name, f.scenarios, reg.options()); err != nil {
+			return invalid(err)
+		}
 	}
 	if plan, err = shortenPhases(plan, f.baseline, f.fault, f.recovery); err != nil {
 		return invalid(err)
 	}
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "gameday: "+format+"\n", a...)
+		debugf(format, a...)
+	}
+	// The system's own log (a sandbox started for this run: its processes
+	// starting and, at the end, being stopped) goes to --log, and to
+	// stderr only with --verbose.
+	sysLog := debugf
+	if f.verbose {
+		sysLog = func(format string, a ...any) { logf(format, a...) }
+	}
 	if f.ttlMargin < 0 {
 		return invalid(fmt.Errorf("--ttl-margin %s: want a positive duration", f.ttlMargin))
 	}
@@ -192,7 +216,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 		defer signal.Stop(sigs)
 	}
 
-	co := connectOptions{logf: logf, fragile: f.fragile, aws: f.aws, kube: f.kube}
+	co := connectOptions{logf: logf, systemLog: sysLog, fragile: f.fragile, aws: f.aws, kube: f.kube}
 	t, err := reg.open(runCtx, plan, co)
 	if err != nil {
 		return err
@@ -202,7 +226,7 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if f.dryRun {
 		return dryRunHeadless(runCtx, stdout, t, plan, f, reg, co)
 	}
-	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
+	so := sessionOptions{JournalPath: f.journal, ReportPath: f.report, ReportDir: f.reportDir, Lang: lang, TTLMargin: f.ttlMargin, Registry: reg, Connect: co}
 	if f.loadOut {
 		so.LoadOutput = stderr
 	}

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,7 +86,7 @@ faults:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.MetricsConfig, connectOptions) (providers.MetricSource, error) {
+	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.Plan, connectOptions) (providers.MetricSource, error) {
 		return tickSource{}, nil
 	}})
 	journal := filepath.Join(dir, "slow.jsonl")
@@ -136,5 +138,69 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A scenario that gives no load.path sends its built-in load to the
+// path the system names (the sandbox's one user), not to "/", which the
+// sandbox's balancer answers with 404: a scenario without a path must not
+// be "not steady" for it. A path the scenario gives wins.
+func TestBuiltInLoadDefaultPath(t *testing.T) {
+	for _, tc := range []struct {
+		name, load, want string
+	}{
+		{"no path: the system's", "load: { rate: 20 }", "/api/users/7"},
+		{"the scenario's path", "load: { rate: 20, path: /healthz }", "/healthz"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+			var mu sync.Mutex
+			hits := map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				hits[r.URL.Path]++
+				mu.Unlock()
+				if r.URL.Path != tc.want {
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			sys := &fakeSystem{id: "paths", applied: map[string]bool{}}
+			reg := fakeRegistry(sys, nil)
+			b := reg.backends["fakesys"]
+			b.open = func(context.Context, *scenarios.Plan, connectOptions) (*conn, error) {
+				return &conn{provider: sys, identity: providers.Identity{Provider: "fakesys", ID: "paths"}, loadBase: srv.URL, loadPath: "/api/users/7"}, nil
+			}
+			reg.add(b)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "paths.yaml")
+			if err := os.WriteFile(path, []byte(`title: Load paths
+hypothesis: h
+blast_radius: b
+rollback: r
+target: { provider: fakesys }
+`+tc.load+`
+steady_state:
+  error_rate: { max: 0.01 }
+phases: { baseline: 2s, fault: 1s, recovery: 1s }
+faults:
+  - { kind: latency, manual: true, params: { delay: 10ms } }
+`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut strings.Builder
+			err := runHeadless(context.Background(), &lockedWriter{w: &out}, &lockedWriter{w: &errOut}, path, runFlags{headless: true, journal: filepath.Join(dir, "paths.jsonl"), reg: reg, sigs: make(chan os.Signal, 1)})
+			mu.Lock()
+			defer mu.Unlock()
+			if hits[tc.want] == 0 || len(hits) != 1 {
+				t.Errorf("load went to %v, want only %s", hits, tc.want)
+			}
+			if err != nil {
+				t.Errorf("exit %d (%v), want 0: every request to %s succeeds\n%s%s", exitCodeOf(err), err, tc.want, out.String(), errOut.String())
+			}
+			if !strings.Contains(out.String(), "verdict  held") {
+				t.Errorf("the verdict is not held: every request to %s succeeds\n%s", tc.want, out.String())
+			}
+		})
 	}
 }

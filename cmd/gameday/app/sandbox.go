@@ -32,8 +32,9 @@ type sandboxOptions struct {
 func newSandboxCmd() *cobra.Command {
 	var o sandboxOptions
 	cmd := &cobra.Command{
-		Use:   "sandbox",
-		Short: "Run the embedded demo system on 127.0.0.1",
+		Use:     "sandbox",
+		Example: "  gameday sandbox                    # in one terminal\n  gameday                            # in another: the console attaches to it\n  gameday sandbox status --json",
+		Short:   "Run the embedded demo system on 127.0.0.1",
 		Long: `Run the embedded sandbox: replicas of a small HTTP API behind a
 health-checking load balancer, a supervisor that restarts dead replicas
 after a delay, a database process and an external-dependency process, all
@@ -129,10 +130,11 @@ func removeOwnState(w io.Writer, pid int) {
 func newSandboxStatusCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:    "status",
-		Short:  "Show the running sandbox: replicas, database, dependency and fault hooks",
-		Args:   cobra.NoArgs,
-		Hidden: true,
+		Use:     "status",
+		Example: "  gameday sandbox status\n  gameday sandbox status --json",
+		Short:   "Show the running sandbox: replicas, database, dependency and fault hooks",
+		Args:    cobra.NoArgs,
+		Hidden:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
@@ -228,8 +230,9 @@ func dash(s string) string {
 
 func newSandboxUndoCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "undo HOOK_ID...",
-		Short: "Roll sandbox fault hooks back by hand",
+		Use:     "undo HOOK_ID...",
+		Example: "  gameday sandbox undo h-7f3a",
+		Short:   "Roll sandbox fault hooks back by hand",
 		Long: `Roll back fault hooks of the running sandbox, by hook ID (as the console
 and the journal show them). Undoing a hook that already ended, or that the
 sandbox does not know, succeeds. If no sandbox is running, its hooks ended

@@ -65,8 +65,13 @@ func defaultJournalPath(plan *scenarios.Plan, lang engine.Lang, now time.Time) (
 	if err != nil {
 		return "", err
 	}
-	title := plan.Localized(string(lang)).Title
-	return filepath.Join(dir, now.UTC().Format("20060102T150405.000Z")+"-"+slug(engine.Redact(title))+".jsonl"), nil
+	return filepath.Join(dir, journalName(plan.Localized(string(lang)).Title, now)), nil
+}
+
+// journalName names the journal of a run of the plan titled title
+// started at now: its UTC start, then its title, so names sort by time.
+func journalName(title string, now time.Time) string {
+	return now.UTC().Format("20060102T150405.000Z") + "-" + slug(engine.Redact(title)) + ".jsonl"
 }
 
 // reportSettings say how the command line writes reports: in which
@@ -121,6 +126,9 @@ type sessionOptions struct {
 	// LoadOutput, when set, receives the external load command's output
 	// lines as they come (run --load-output).
 	LoadOutput io.Writer
+	// ReportDir, when set and ReportPath is not, is where the report goes
+	// (under the journal's name) instead of beside the journal.
+	ReportDir string
 	// Share, when set, serves the run to watchers (--share): the journal
 	// feeds it, and the scribes' notes go to the run.
 	Share *share.Server
@@ -161,7 +169,11 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 			if c.loadBase == "" {
 				return nil, invalid(fmt.Errorf("%s: load: provider %s has no address of its own for built-in load; give load.url", plan.Path, plan.Target.Provider))
 			}
-			url = c.loadBase + plan.Load.Path
+			path := plan.Load.Path
+			if path == "" {
+				path = c.loadPath
+			}
+			url = c.loadBase + path
 		}
 		gen, err = loadgen.New(loadgen.Config{URL: url, Rate: plan.Load.Rate, Timeout: plan.Load.Timeout, AcceptRedirects: plan.Load.AcceptRedirects})
 		if err != nil {
@@ -213,6 +225,9 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	}
 	if o.ReportPath == "" {
 		o.ReportPath = strings.TrimSuffix(o.JournalPath, filepath.Ext(o.JournalPath)) + ".md"
+		if o.ReportDir != "" {
+			o.ReportPath = filepath.Join(expandHome(o.ReportDir), filepath.Base(o.ReportPath))
+		}
 	}
 	// Held while the run lives (and released if it is killed), so that
 	// recover and the notice at start leave a live run's journal alone.
@@ -329,6 +344,11 @@ func (s *session) Done() <-chan struct{}        { return s.run.Done() }
 func (s *session) Outcome() engine.Outcome      { return s.run.Outcome() }
 func (s *session) JournalPath() string          { return s.journalPath }
 func (s *session) JournalErr() error            { return s.run.JournalErr() }
+
+// HoldLadder and WidenNow pass the facilitator's ladder keys through to
+// the run.
+func (s *session) HoldLadder(faultID string) error { return s.run.HoldLadder(faultID) }
+func (s *session) WidenNow(faultID string) error   { return s.run.WidenNow(faultID) }
 
 // Blast is the blast radius resolved before the run started.
 func (s *session) Blast() engine.Blast { return s.blast }

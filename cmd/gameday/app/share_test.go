@@ -29,7 +29,7 @@ func TestHeadlessShare(t *testing.T) {
 		return &conn{provider: sys, sources: []providers.MetricSource{tickSource{}}, identity: providers.Identity{Provider: "fakesys", ID: "shared"}}, nil
 	}
 	reg.add(b)
-	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.MetricsConfig, connectOptions) (providers.MetricSource, error) {
+	reg.addSource(sourceBackend{spec: providers.SourceSpec{Name: "none"}, open: func(context.Context, *scenarios.Plan, connectOptions) (providers.MetricSource, error) {
 		return tickSource{}, nil
 	}})
 	dir := t.TempDir()

@@ -20,13 +20,14 @@ func newValidateCmd() *cobra.Command {
 		Long: `Check scenario files strictly, the way run and the console load them,
 without touching any system. Each valid file prints "ok  FILE  (title)";
 each invalid one prints every mistake it has as FILE:LINE:COLUMN: message.
-FILE "-" reads standard input.
+FILE "-" reads standard input. A game-day file (day:) is checked the way
+gameday day loads it: the file, then the scenario of each experiment with
+the phases the day gives it.
 
 Exit codes: 0 every file is valid; 3 at least one is not.`,
+		Example: "  gameday validate scenarios/*.yaml\n  cat plan.yaml | gameday validate -\n  gameday validate scenarios/days/sandbox-day.yaml",
+		Args:    argsWith(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return invalid(errors.New("validate needs at least one scenario FILE (or - for standard input)"))
-			}
 			return validateFiles(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
@@ -37,19 +38,13 @@ Exit codes: 0 every file is valid; 3 at least one is not.`,
 func validateFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string) error {
 	bad := 0
 	for _, path := range paths {
-		var plan *scenarios.Plan
-		var err error
-		if path == "-" {
-			plan, err = validateReader(stdin)
-		} else {
-			plan, err = scenarios.LoadFile(path, scenarioOptions())
-		}
+		title, err := validateOne(stdin, path)
 		if err != nil {
 			bad++
 			fmt.Fprintln(stderr, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "ok  %s  (%s)\n", path, oneLine(plan.Title))
+		fmt.Fprintf(stdout, "ok  %s  (%s)\n", path, oneLine(title))
 	}
 	if bad > 0 {
 		return invalid(fmt.Errorf("%d of %d scenario files are invalid", bad, len(paths)))
@@ -57,12 +52,31 @@ func validateFiles(stdin io.Reader, stdout, stderr io.Writer, paths []string) er
 	return nil
 }
 
-func validateReader(r io.Reader) (*scenarios.Plan, error) {
-	data, err := io.ReadAll(io.LimitReader(r, scenarios.MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read scenario from standard input: %w", err)
+// validateOne checks one scenario or game-day file ("-": standard input)
+// and returns what the ok line says of it.
+func validateOne(stdin io.Reader, path string) (string, error) {
+	if path == "-" {
+		data, err := io.ReadAll(io.LimitReader(stdin, scenarios.MaxFileSize+1))
+		if err != nil {
+			return "", fmt.Errorf("read scenario from standard input: %w", err)
+		}
+		if scenarios.IsDay(data) {
+			return validateDay(scenarios.ParseDay("<stdin>", data))
+		}
+		plan, err := scenarios.Parse("<stdin>", data, scenarioOptions())
+		if err != nil {
+			return "", err
+		}
+		return plan.Title, nil
 	}
-	return scenarios.Parse("<stdin>", data, scenarioOptions())
+	plan, err := scenarios.LoadFile(path, scenarioOptions())
+	if errors.Is(err, scenarios.ErrDayFile) {
+		return validateDay(scenarios.LoadDayFile(path))
+	}
+	if err != nil {
+		return "", err
+	}
+	return plan.Title, nil
 }
 
 // oneLine makes text from a scenario file safe to print on one line of a

@@ -131,7 +131,7 @@ func TestValidateStdinAndUsage(t *testing.T) {
 		t.Errorf("validate - of bad YAML = %d %q", code, errOut)
 	}
 	_, errOut, code = execScenarioCmd(t, "", "validate")
-	if code != ExitInvalid || !strings.Contains(errOut, "at least one scenario FILE") {
+	if code != ExitInvalid || !strings.Contains(errOut, "usage: gameday validate FILE...") || !strings.Contains(errOut, "example:") {
 		t.Errorf("validate without files = %d %q", code, errOut)
 	}
 }
