@@ -44,7 +44,7 @@ func TestWatcherKeysChangeNothing(t *testing.T) {
 			run := newFakeRun(t, faultPhaseSnap(latencyPlan()))
 			run.finishOnAbort = true
 			tm := startWatcher(t, watchConfig(run, false, 120, 40, t0.Add(40*time.Second)), "WATCHING · read-only")
-			for _, k := range []string{"ctrl+x", "X", "1", "2", "n", "x", "enter", "s", "esc", "ctrl+x"} {
+			for _, k := range []string{"ctrl+x", "X", "1", "2", "h", "W", "n", "x", "enter", "s", "esc", "ctrl+x"} {
 				tm.Send(keyMsg(k))
 			}
 			// Keys are handled in order: once help is on show, every key
