@@ -231,6 +231,7 @@ func TestShareInTmux(t *testing.T) {
 
 	// The facilitator starts the run and fires the fault by its key.
 	fac.keys(t, "/")
+	fac.waitText(t, 30*time.Second, "type to filter")
 	fac.text(t, "e2e-share")
 	fac.waitText(t, 30*time.Second, "1 of ")
 	fac.keys(t, "Enter")
