@@ -16,12 +16,12 @@ import (
 // fakeProvider records every call and can be told, per fault id, to fail,
 // to block forever (ignoring its context), or to run a hook.
 type fakeProvider struct {
-	mu      sync.Mutex
-	calls   []string
-	ttls    map[string]time.Duration
-	owners  map[string]string              // Fault.Owner per Inject
-	undone  map[string]providers.Injection // last Injection per Rollback
-	active  map[string]bool
+	mu     sync.Mutex
+	calls  []string
+	ttls   map[string]time.Duration
+	owners map[string]string              // Fault.Owner per Inject
+	undone map[string]providers.Injection // last Injection per Rollback
+	active map[string]bool
 	// changes are each fault's activations and rollbacks with their
 	// times, so a sample is judged by the state at its own timestamp.
 	changes map[string][]stateChange
