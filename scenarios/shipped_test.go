@@ -112,6 +112,36 @@ func TestShippedScenariosParse(t *testing.T) {
 	}
 }
 
+// Every shipped scenario, the AWS and Kubernetes ones too, has English in
+// its text fields and each of them in Japanese in translations.ja: a
+// console with --lang ja shows none of them in English.
+func TestShippedTranslations(t *testing.T) {
+	isJapanese := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool {
+			return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han)
+		})
+	}
+	for _, f := range scenarios.ShippedFiles() {
+		t.Run(f.Path, func(t *testing.T) {
+			p, err := scenarios.Parse(f.Path, f.Data, testOptions())
+			if err != nil {
+				t.Fatalf("shipped scenario is invalid:\n%v", err)
+			}
+			ja := p.Localized("ja")
+			names := []string{"title", "hypothesis", "blast_radius", "rollback", "description"}
+			en, tr := []string{p.Title, p.Hypothesis, p.BlastRadius, p.Rollback, p.Description}, []string{ja.Title, ja.Hypothesis, ja.BlastRadius, ja.Rollback, ja.Description}
+			for i, name := range names {
+				if strings.TrimSpace(en[i]) == "" || isJapanese(en[i]) {
+					t.Errorf("%s is empty or holds Japanese: %q", name, en[i])
+				}
+				if !isJapanese(tr[i]) {
+					t.Errorf("translations.ja.%s is missing or not Japanese: %q", name, tr[i])
+				}
+			}
+		})
+	}
+}
+
 func TestShippedPatterns(t *testing.T) {
 	byKind := map[providers.Kind]*scenarios.Plan{}
 	plans, err := scenarios.Shipped(testOptions())
