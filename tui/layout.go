@@ -139,11 +139,110 @@ func beside(sep string, blocks ...[]string) []string {
 }
 
 // wrapText word-wraps s to w cells and returns its lines (at least one).
+// Text with Japanese (or any wide script) in it may break between two wide
+// characters, as Japanese does — ansi.Wrap breaks at spaces only, so a
+// Japanese sentence, which has none, went whole to the next line and was
+// cut there by cells, "myapp-" from "db" included.
 func wrapText(s string, w int) []string {
 	if w <= 0 {
 		return nil
 	}
+	if hasWide(s) && !strings.Contains(s, "\x1b") {
+		var out []string
+		for _, para := range strings.Split(s, "\n") {
+			out = append(out, wrapWide(para, w)...)
+		}
+		return out
+	}
 	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
+// wrapWide fills lines of w cells greedily with the units of one line of
+// plain text: a run of narrow characters between spaces (a word, kept
+// whole unless it is longer than a line), or one wide character. Closing
+// punctuation stays with what it closes and opening punctuation with what
+// it opens (a line never starts with 、 or 。 nor ends with 「).
+func wrapWide(s string, w int) []string {
+	var lines []string
+	var line strings.Builder
+	lw := 0 // cells in line
+	flush := func() {
+		lines = append(lines, strings.TrimRight(line.String(), " "))
+		line.Reset()
+		lw = 0
+	}
+	for _, u := range wrapUnits(s) {
+		uw := ansi.StringWidth(u)
+		if u == " " {
+			if lw > 0 && lw < w {
+				line.WriteString(u)
+				lw++
+			}
+			continue
+		}
+		if lw+uw > w && lw > 0 {
+			flush()
+		}
+		for uw > w { // a word longer than the line: cut it by cells
+			head := ansi.Truncate(u, w, "")
+			lines = append(lines, head)
+			u = u[len(head):]
+			uw = ansi.StringWidth(u)
+		}
+		line.WriteString(u)
+		lw += uw
+	}
+	if lw > 0 || len(lines) == 0 {
+		flush()
+	}
+	return lines
+}
+
+// wrapUnits cuts s into the units wrapWide places: spaces (one each),
+// narrow words, and wide characters with their punctuation attached.
+func wrapUnits(s string) []string {
+	const opening, closing = "（「『【〔［｛〈《", "、。，．）」』】〕］｝〉》・：；？！ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
+	var units []string
+	var word strings.Builder
+	endWord := func() {
+		if word.Len() > 0 {
+			units = append(units, word.String())
+			word.Reset()
+		}
+	}
+	pendingOpen := ""
+	for _, r := range s {
+		c := string(r)
+		switch {
+		case r == ' ':
+			endWord()
+			units = append(units, " ")
+		case strings.ContainsRune(opening, r):
+			endWord()
+			pendingOpen += c
+		case strings.ContainsRune(closing, r) && pendingOpen == "" && (word.Len() > 0 || len(units) > 0 && units[len(units)-1] != " "):
+			if word.Len() > 0 {
+				word.WriteString(c)
+			} else {
+				units[len(units)-1] += c
+			}
+		case ansi.StringWidth(c) == 2:
+			endWord()
+			units = append(units, pendingOpen+c)
+			pendingOpen = ""
+		default:
+			if pendingOpen != "" {
+				word.WriteString(pendingOpen)
+				pendingOpen = ""
+			}
+			word.WriteString(c)
+		}
+	}
+	endWord()
+	if pendingOpen != "" {
+		units = append(units, pendingOpen)
+	}
+	return units
 }
 
 // reflow undoes the hard line breaks of a YAML block scalar so the card can
