@@ -59,6 +59,9 @@ type consoleScreen struct {
 	// presenter: the layout for a screen share (present.go) instead of
 	// the full console.
 	presenter bool
+	// day: the run is an experiment of a game day (day.go); esc goes back
+	// to the day screen, which keeps a manual command on show.
+	day bool
 
 	note   textinput.Model
 	noting bool
@@ -188,7 +191,7 @@ func (c *consoleScreen) updateKeybindings() {
 	c.keys.SkipReason.SetEnabled(c.reasoning)
 	c.keys.Report.SetEnabled(!typing)
 	c.keys.Save.SetEnabled(!typing && c.ended)
-	c.keys.Back.SetEnabled(!typing && c.ended && c.settled())
+	c.keys.Back.SetEnabled(!typing && c.ended && (c.settled() || c.day))
 	// The ladder's keys only while one climbs: in help only then.
 	v, climbing := c.climbingLadder()
 	c.keys.Hold.SetEnabled(!typing && climbing)
@@ -1491,7 +1494,10 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(c.note.View(), w)
 	case c.ended:
 		s := tr.S("ui.bottom.ended")
-		if c.keys.Back.Enabled() {
+		switch {
+		case c.keys.Back.Enabled() && c.day:
+			s += tr.S("ui.bottom.endedDay")
+		case c.keys.Back.Enabled():
 			s += tr.S("ui.bottom.endedBack")
 		}
 		if c.saved != "" {
