@@ -110,7 +110,7 @@ ran; 4 a rollback could not be confirmed.`,
 		ValidArgsFunction: completeDays,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !f.headless && !f.dryRun {
-				return invalid(errors.New("day needs --headless or --dry-run (the console's walk of a day is to come)"))
+				return runDayConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 			}
 			return runDay(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 		},
@@ -277,36 +277,75 @@ func codeWord(code int) string {
 	return fmt.Sprintf("exit %d", code)
 }
 
-func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f dayFlags) error {
-	stdout := &quietWriter{w: rawStdout}
-	reg := f.reg
-	if reg == nil {
-		reg = defaultRegistry()
-	}
+// loadDay reads the flags a day needs whatever walks it, finds the day
+// arg names and resolves every experiment's scenario. Every experiment is
+// found and checked before anything runs: a typo in the third must not
+// show after the first injected its fault.
+func loadDay(arg string, f dayFlags, reg *registry) (engine.Lang, *scenarios.Day, []*scenarios.Plan, error) {
 	lang, err := engine.ParseLang(f.lang)
 	if err != nil {
-		return invalid(fmt.Errorf("--lang: %w", err))
+		return "", nil, nil, invalid(fmt.Errorf("--lang: %w", err))
 	}
 	if err := checkScenarioDirs(f.scenarios); err != nil {
-		return invalid(err)
+		return "", nil, nil, invalid(err)
 	}
 	for _, d := range []struct {
 		name string
 		d    time.Duration
 	}{{"--baseline", f.baseline}, {"--fault", f.fault}, {"--recovery", f.recovery}} {
 		if d.d < 0 {
-			return invalid(fmt.Errorf("%s must be positive, got %s", d.name, d.d))
+			return "", nil, nil, invalid(fmt.Errorf("%s must be positive, got %s", d.name, d.d))
 		}
 	}
 	day, err := findDay(arg, f.scenarios)
 	if err != nil {
-		return invalid(err)
+		return "", nil, nil, invalid(err)
 	}
-	// Every experiment is found and checked before anything runs: a typo
-	// in the third must not show after the first injected its fault.
 	plans, err := resolveDay(day, f.scenarios, reg.options(), scenarios.Phases{Baseline: f.baseline, Fault: f.fault, Recovery: f.recovery})
 	if err != nil {
-		return invalid(err)
+		return "", nil, nil, invalid(err)
+	}
+	return lang, day, plans, nil
+}
+
+// createDayIndex creates the index of a day titled title in dir (the
+// state directory when empty), exclusively, and locks it: held while the
+// day lives, like a run's journal, so that a report of the index says the
+// day goes on. It returns the index's absolute path.
+func createDayIndex(dir, title string) (string, *os.File, error) {
+	if dir == "" {
+		var err error
+		if dir, err = journalDir(); err != nil {
+			return "", nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, fmt.Errorf("create the journal directory: %w", err)
+	}
+	indexPath := filepath.Join(dir, strings.TrimSuffix(journalName(title, time.Now()), ".jsonl")+dayIndexSuffix)
+	if abs, err := filepath.Abs(indexPath); err == nil {
+		indexPath = abs
+	}
+	idx, err := os.OpenFile(indexPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return "", nil, fmt.Errorf("create the day's index: %w", err)
+	}
+	if ok, err := lockJournal(idx, true); err != nil || !ok {
+		idx.Close()
+		return "", nil, fmt.Errorf("lock the day's index %s: %v", indexPath, err)
+	}
+	return indexPath, idx, nil
+}
+
+func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f dayFlags) error {
+	stdout := &quietWriter{w: rawStdout}
+	reg := f.reg
+	if reg == nil {
+		reg = defaultRegistry()
+	}
+	lang, day, plans, err := loadDay(arg, f, reg)
+	if err != nil {
+		return err
 	}
 	loc := day.Localized(string(lang))
 	fmt.Fprintf(stdout, "day %q: %d experiment(s) — %s\n", engine.Redact(loc.Title), len(plans), engine.Redact(day.Path))
@@ -334,29 +373,12 @@ func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f d
 		return invalid(fmt.Errorf("the preparation checklist is not confirmed; nothing ran. Once each item is done, run again with --checklist-done:\n%s", strings.Join(items, "\n")))
 	}
 
-	dir := f.out
-	if dir == "" {
-		if dir, err = journalDir(); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create the journal directory: %w", err)
-	}
-	indexPath := filepath.Join(dir, strings.TrimSuffix(journalName(loc.Title, time.Now()), ".jsonl")+dayIndexSuffix)
-	if abs, err := filepath.Abs(indexPath); err == nil {
-		indexPath = abs
-	}
-	idx, err := os.OpenFile(indexPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	indexPath, idx, err := createDayIndex(f.out, loc.Title)
 	if err != nil {
-		return fmt.Errorf("create the day's index: %w", err)
+		return err
 	}
 	defer idx.Close()
-	// Held while the day lives, like a run's journal: a report of the
-	// index then says the day goes on.
-	if ok, err := lockJournal(idx, true); err != nil || !ok {
-		return fmt.Errorf("lock the day's index %s: %v", indexPath, err)
-	}
+	dir := filepath.Dir(indexPath)
 	dj, err := engine.NewDayJournal(idx, day, plans, buildVersion(), nil)
 	if err != nil {
 		return err
