@@ -66,27 +66,39 @@ type dayFlags struct {
 func newDayCmd() *cobra.Command {
 	var f dayFlags
 	cmd := &cobra.Command{
-		Use:   "day DAY --headless [--checklist-done] | --dry-run",
+		Use:   "day DAY [--headless --checklist-done | --dry-run]",
 		Short: "Run a whole game day: its experiments in order, one report, one JUnit",
-		Long: `Run a game-day file without a screen: the experiments it lists, in order,
-each as gameday run runs a scenario (its own journal, report and charts),
-then one day report and, with --junit, one JUnit file for the whole day.
-DAY is a game-day file (its top-level key is day:) or the name of a
-shipped one or one in ./scenarios, --scenarios DIR or the user config
-directory (gameday list --days).
+		Long: `Run a game-day file: the experiments it lists, in order, each as a
+scenario runs (its own journal, report and charts), then one day report
+and, with --junit, one JUnit file for the whole day. DAY is a game-day file
+(its top-level key is day:) or the name of a shipped one or one in
+./scenarios, --scenarios DIR or the user config directory (gameday list
+--days).
+
+Without --headless the console walks the day: the people and their roles,
+the preparation checklist, ticked item by item (space) by the day's
+facilitator, the experiments in order with where each stands, and the plan
+card of the one under the cursor. No experiment starts (enter) before the
+whole checklist is ticked. Each runs on the console as a picked scenario
+does; esc after its end comes back to the day, where n notes what the team
+saw (+ a success, -@owner YYYY-MM-DD an action item), s skips the next
+experiment (recorded as refused: skipped by the facilitator), e ends the
+day and r shows its report. Quitting before the end records the day as
+interrupted, rolling back a run that is still going first.
 
 The preparation checklist comes first: headless, --checklist-done says
 every item of it is done; without it the day refuses to start (exit 3)
-and names the items. Every experiment's scenario is found and checked, and
-each production target confirmed (--confirm NAME, once per target name),
-before anything runs.
+and names the items. Every experiment's scenario is found and checked
+before anything runs, and headless each production target confirmed
+(--confirm NAME, once per target name); the console asks for a target's
+name before its experiment starts, unless --confirm gave it.
 
 An experiment whose rollback could not be confirmed stops the day: no
 other experiment starts on a system that may still carry a fault. After one
 that did not hold (violated, not steady, aborted by a stop condition, or
 refused at start) the day goes on — the next experiment's baseline checks
-the steady state before it injects anything — unless --stop-on-violation.
-A signal aborts the experiment that runs (rolling back, as gameday run
+the steady state before it injects anything — unless --stop-on-violation
+(headless; on the console the facilitator decides). A signal aborts the experiment that runs (rolling back, as gameday run
 does) and stops the day.
 
 The day's index (NAME.day.jsonl) and the experiments' journals go to the
@@ -99,10 +111,11 @@ nothing; it needs no checklist and writes no index.
 
 Exit codes: the highest of the experiments' — 0 every experiment held;
 1 one was violated or not steady; 2 one was aborted (or the day was
-interrupted); 3 one was refused at start, or the day file, the flags, the
+interrupted); 3 one was refused at start (or skipped on the console), or the day file, the flags, the
 checklist or a production confirmation is missing or wrong and nothing
 ran; 4 a rollback could not be confirmed.`,
-		Example: `  gameday day sandbox-day --headless --checklist-done
+		Example: `  gameday day sandbox-day
+  gameday day sandbox-day --headless --checklist-done
   gameday day ./gamedays/2026-12-15.yaml --headless --checklist-done --junit day.xml --baseline 10s --fault 30s --recovery 10s
   gameday day ./gamedays/payments.yaml --headless --checklist-done --confirm payments-prod --stop-on-violation
   gameday day sandbox-day --dry-run`,
@@ -116,7 +129,7 @@ ran; 4 a rollback could not be confirmed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&f.headless, "headless", false, "run without the console")
+	fl.BoolVar(&f.headless, "headless", false, "run without the console (which walks the day otherwise)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show each experiment's blast radius and calls, change nothing, and exit")
 	fl.BoolVar(&f.checklistDone, "checklist-done", false, "confirm that every item of the day's preparation checklist is done")
 	fl.BoolVar(&f.stopOnViolation, "stop-on-violation", false, "stop the day after the first experiment that does not hold")
