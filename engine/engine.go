@@ -357,7 +357,12 @@ func (r *Run) AbortNow(reason string) {
 // empty note, or a note before Start, is an error. Notes after the verdict
 // are welcome — the retro right after the drill goes into the same journal
 // and report — for as long as the journal is open.
-func (r *Run) Note(text string) error {
+func (r *Run) Note(text string) error { return r.NoteBy("", text) }
+
+// NoteBy is Note by someone other than the facilitator: a scribe who
+// follows the run from another terminal. author is journaled with the
+// note (trimmed, redacted like every string); empty means the facilitator.
+func (r *Run) NoteBy(author, text string) error {
 	n, err := ParseNote(text)
 	if err != nil {
 		return err
@@ -367,6 +372,7 @@ func (r *Run) Note(text string) error {
 	if !r.started {
 		return errors.New("note: the run has not started")
 	}
+	n.Author = strings.TrimSpace(author)
 	if _, err := r.recordLocked(Record{Type: RecNote, Note: &n}); err != nil {
 		go r.Abort("journal: " + err.Error())
 		return fmt.Errorf("note: %w", err)

@@ -268,7 +268,7 @@ func TestStopConditionAbortsAndRollsBackInReverseOrder(t *testing.T) {
 	plan.Phases.Fault = 10 * time.Second // the stop condition must end it first
 	plan.StopConditions = []scenarios.StopCondition{{Metric: scenarios.ErrorRate, Above: fp(0.05), For: 5 * time.Second}}
 	metrics := metricsFor(func(s *providers.Sample) bool {
-		if prov.isActive("f1") && prov.isActive("f2") {
+		if prov.activeAt("f1", s.At) && prov.activeAt("f2", s.At) {
 			s.Errors, s.ErrorRate = 500, 0.5
 		}
 		return true
@@ -662,6 +662,63 @@ func TestNotes(t *testing.T) {
 	}
 }
 
+// TestNoteBy: a scribe's note keeps its author in the journal (trimmed,
+// redacted like every string); the facilitator's has none, and its line
+// has no author field at all, as journals before it.
+func TestNoteBy(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	plan := testPlan()
+	plan.Phases.Baseline = 30 * time.Second
+	journal := &syncBuffer{}
+	r, err := New(Options{Plan: plan, Provider: prov, Metrics: metricsFor(nil), Journal: journal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Start(context.Background())
+	if err := r.NoteBy("  Tanaka ", "-@sato raise the alert threshold"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.NoteBy("token=hunter2", "+the breaker opened"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Note("the facilitator's own"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.NoteBy("Tanaka", " - "); err == nil {
+		t.Error("an empty note by a scribe succeeded")
+	}
+	r.Abort("done")
+	<-r.Done()
+	synced := journal.Synced()
+	recs, err := ReadJournal(bytes.NewReader(synced))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Note
+	for _, rec := range recs {
+		if rec.Type == RecNote {
+			got = append(got, *rec.Note)
+		}
+	}
+	want := []Note{
+		{Kind: Improvement, Text: "@sato raise the alert threshold", Author: "Tanaka"},
+		{Kind: Success, Text: "the breaker opened", Author: "token=[REDACTED]"},
+		{Kind: Observation, Text: "the facilitator's own"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("journaled notes %+v, want %+v", got, want)
+	}
+	if bytes.Contains(synced, []byte("hunter2")) {
+		t.Error("the journal holds a secret typed as a scribe's name")
+	}
+	for _, line := range bytes.Split(synced, []byte("\n")) {
+		if bytes.Contains(line, []byte("the facilitator's own")) && bytes.Contains(line, []byte(`"author"`)) {
+			t.Errorf("the facilitator's note has an author field: %s", line)
+		}
+	}
+}
+
 func TestNewRejectsBadOptions(t *testing.T) {
 	t.Parallel()
 	prov := newFakeProvider(t)
@@ -690,7 +747,7 @@ func TestViolatedDuringFault(t *testing.T) {
 	t.Parallel()
 	prov := newFakeProvider(t)
 	h := start(t, testPlan(fault("f1", providers.InstanceStop)), prov, prov, metricsFor(func(s *providers.Sample) bool {
-		if prov.isActive("f1") {
+		if prov.activeAt("f1", s.At) {
 			s.Errors, s.ErrorRate = 200, 0.2
 		}
 		return true

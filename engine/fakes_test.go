@@ -16,12 +16,15 @@ import (
 // fakeProvider records every call and can be told, per fault id, to fail,
 // to block forever (ignoring its context), or to run a hook.
 type fakeProvider struct {
-	mu      sync.Mutex
-	calls   []string
-	ttls    map[string]time.Duration
-	owners  map[string]string              // Fault.Owner per Inject
-	undone  map[string]providers.Injection // last Injection per Rollback
-	active  map[string]bool
+	mu     sync.Mutex
+	calls  []string
+	ttls   map[string]time.Duration
+	owners map[string]string              // Fault.Owner per Inject
+	undone map[string]providers.Injection // last Injection per Rollback
+	active map[string]bool
+	// changes are each fault's activations and rollbacks with their
+	// times, so a sample is judged by the state at its own timestamp.
+	changes map[string][]stateChange
 	targets map[string][]providers.Target
 	// selections are the selections each fault was injected with, in
 	// order (a ladder's steps).
@@ -40,7 +43,7 @@ var _ providers.Provider = (*fakeProvider)(nil)
 
 func newFakeProvider(t *testing.T) *fakeProvider {
 	p := &fakeProvider{
-		ttls: map[string]time.Duration{}, owners: map[string]string{}, selections: map[string][]providers.Selection{}, undone: map[string]providers.Injection{}, active: map[string]bool{}, targets: map[string][]providers.Target{},
+		ttls: map[string]time.Duration{}, owners: map[string]string{}, selections: map[string][]providers.Selection{}, undone: map[string]providers.Injection{}, active: map[string]bool{}, changes: map[string][]stateChange{}, targets: map[string][]providers.Target{},
 		injectErr: map[string]error{}, injectBlock: map[string]bool{}, rollbackBlock: map[string]bool{},
 		rollbackFails: map[string]int{}, rollbackErr: map[string]error{}, release: make(chan struct{}),
 	}
@@ -81,6 +84,7 @@ func (p *fakeProvider) Inject(ctx context.Context, f providers.Fault, ttl time.D
 	}
 	p.mu.Lock()
 	p.active[f.ID] = true
+	p.changes[f.ID] = append(p.changes[f.ID], stateChange{time.Now(), true})
 	p.mu.Unlock()
 	return inj, nil
 }
@@ -107,6 +111,7 @@ func (p *fakeProvider) Rollback(ctx context.Context, inj providers.Injection) er
 	}
 	p.mu.Lock()
 	p.active[inj.FaultID] = false
+	p.changes[inj.FaultID] = append(p.changes[inj.FaultID], stateChange{time.Now(), false})
 	p.mu.Unlock()
 	return nil
 }
@@ -115,6 +120,30 @@ func (p *fakeProvider) isActive(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.active[id]
+}
+
+// stateChange is a fault made active (on) or rolled back, and when.
+type stateChange struct {
+	at time.Time
+	on bool
+}
+
+// activeAt says whether fault id was active at t. A source's sample is
+// computed after its timestamp, and under -race on two cores that can be
+// long after: a rollback in between must not make a sample stamped after
+// it (so in recovery) look like the fault, nor an injection one stamped
+// before it (so in baseline).
+func (p *fakeProvider) activeAt(id string, t time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	on := false
+	for _, c := range p.changes[id] {
+		if c.at.After(t) {
+			break
+		}
+		on = c.on
+	}
+	return on
 }
 
 func (p *fakeProvider) callList() []string {
@@ -197,7 +226,10 @@ func (m *fakeMetrics) Samples(ctx context.Context) <-chan providers.Sample {
 			}
 			// Stamped like a real source: the end of the window just
 			// measured, in real time, so phases are judged by timestamp.
-			s.At, s.Span = time.Now(), m.interval
+			if s.At.IsZero() {
+				s.At = time.Now()
+			}
+			s.Span = m.interval
 			select {
 			case ch <- s:
 			default: // a slow reader loses samples, as the contract says
@@ -216,6 +248,7 @@ func healthy() providers.Sample {
 func metricsFor(bad func(s *providers.Sample) bool) *fakeMetrics {
 	return &fakeMetrics{interval: 10 * time.Millisecond, start: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), fn: func(int) providers.Sample {
 		s := healthy()
+		s.At = time.Now() // before bad looks at the faults (activeAt)
 		if bad != nil {
 			bad(&s)
 		}

@@ -971,15 +971,21 @@ func (s *findings) lessons() {
 		if rec.Type != RecNote || rec.Note == nil {
 			continue
 		}
+		lesson := func(text string) phrase {
+			if a := rec.Note.Author; a != "" {
+				return say("lesson.noteby", userText(text), moment(rec.At), userText(a))
+			}
+			return say("lesson.note", userText(text), moment(rec.At))
+		}
 		switch rec.Note.Kind {
 		case Success:
-			good = append(good, say("lesson.note", userText(rec.Note.Text), moment(rec.At)))
+			good = append(good, lesson(rec.Note.Text))
 		case Improvement:
 			text := parseAction(rec.Note.Text).text
 			if text == "" {
 				text = rec.Note.Text
 			}
-			bad = append(bad, say("lesson.note", userText(text), moment(rec.At)))
+			bad = append(bad, lesson(text))
 		case Observation:
 		}
 	}

@@ -99,9 +99,15 @@ func TestLadderKeys(t *testing.T) {
 	if err := h.run.WidenNow("f1"); err != nil {
 		t.Fatalf("widen now: %v", err)
 	}
-	waitFor(t, "step 2 active", func() bool { return prov.activeSelection("f1").Count == 2 })
-	if err := h.run.HoldLadder("f1"); err != nil {
-		t.Fatalf("hold: %v", err)
+	// The provider has step 2 before the engine has its answer (until
+	// then the step is injecting, and the ladder cannot be held).
+	var holdErr error
+	waitFor(t, "hold at step 2", func() bool {
+		holdErr = h.run.HoldLadder("f1")
+		return holdErr == nil
+	})
+	if n := prov.activeSelection("f1").Count; n != 2 {
+		t.Fatalf("held at a selection of %d, want step 2 (last refusal: %v)", n, holdErr)
 	}
 	if err := h.run.WidenNow("f1"); err == nil {
 		t.Error("widening a ladder kept by the facilitator succeeded")

@@ -195,6 +195,7 @@ func messages() []msg {
 		{key: "ladder.noneheld", en: "no step held", ja: "維持できた段階はない"},
 		{key: "ladder.top", en: "%s's ladder held at every step, up to step %d (%s)", ja: "%s はすべての段階を維持した（最大の段階 %d: %s）"},
 		{key: "lesson.note", en: "%s — note at %s", ja: "%s — %s のメモ"},
+		{key: "lesson.noteby", en: "%s — note at %s by %s", ja: "%s — %s の %s のメモ"},
 		{key: "lesson.held", en: "%s held %s: %s", ja: "%s は %s を維持: %s"},
 		{key: "lesson.held.worst", en: "%s held %s: %s; worst %s %s", ja: "%s は %s を維持: %s。最悪の%s %s"},
 		{key: "lesson.broke", en: "%s; goal %s", ja: "%s（目標 %s）"},
@@ -337,6 +338,7 @@ func messages() []msg {
 		{key: "note.success", en: "✅ success", ja: "✅ 成功"},
 		{key: "note.improvement", en: "🔧 improvement", ja: "🔧 改善点"},
 		{key: "note.observation", en: "📝 note", ja: "📝 メモ"},
+		{key: "note.by", en: "%s by %s", ja: "%s（%s）"},
 		{key: "notes.none", en: "None recorded.", ja: "記録なし。"},
 
 		// Rollback and environment.

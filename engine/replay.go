@@ -175,6 +175,20 @@ func (p *replayer) snapshot() Snapshot {
 	return s
 }
 
+// Replayer folds records into a Snapshot one at a time, as the live Run
+// does with every record it journals: a console that follows a run from
+// its record stream (gameday watch) shows what the facilitator's shows.
+// The zero value is ready to use; a Replayer is not safe for concurrent
+// use.
+type Replayer struct{ p replayer }
+
+// Apply takes the next record of a run, in journal order.
+func (r *Replayer) Apply(rec Record) { r.p.apply(rec) }
+
+// Snapshot returns the state as of the last record applied, as
+// Run.Snapshot does: its slices are the caller's.
+func (r *Replayer) Snapshot() Snapshot { return r.p.snapshot() }
+
 // Replay returns the state of a run as of the last of records: what the
 // console showed at that moment. It is how `gameday recover` and the report
 // see a journal, including one cut short by a crash.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -42,6 +43,30 @@ func TestReplayFaultPhaseKeepsItsClock(t *testing.T) {
 	}
 	if final.Phase != Done || final.Outcome == nil || final.Outcome.Verdict != VerdictViolated {
 		t.Errorf("final = %s %+v", final.Phase, final.Outcome)
+	}
+}
+
+// TestReplayerFollowsRecordByRecord: a Replayer fed one record at a time
+// (a watcher's console) shows, after each, what Replay of the records so
+// far shows.
+func TestReplayerFollowsRecordByRecord(t *testing.T) {
+	recs := readFixture(t)
+	var r Replayer
+	for i, rec := range recs {
+		r.Apply(rec)
+		if i%7 != 0 && i != len(recs)-1 {
+			continue
+		}
+		got, want := r.Snapshot(), Replay(recs[:i+1])
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("after record %d (%s): the Replayer's snapshot differs from Replay's:\n got %+v\nwant %+v", i+1, rec.Type, got, want)
+		}
+	}
+	// The snapshot's slices are the caller's.
+	s := r.Snapshot()
+	s.Timeline[0] = Record{}
+	if r.Snapshot().Timeline[0].Type != RecPlan {
+		t.Error("changing a snapshot's timeline changed the Replayer's")
 	}
 }
 

@@ -1191,7 +1191,7 @@ func (rw *reportWriter) describeRecord(rec Record, last map[string]FaultStatus, 
 		if rec.Note == nil {
 			return ""
 		}
-		return rw.noteLabel(rec.Note.Kind) + ": " + escapeText(rec.Note.Text)
+		return rw.noteHead(rec.Note) + ": " + escapeText(rec.Note.Text)
 	case RecAbort:
 		return rw.t("tl.abort", s.abortCause())
 	case RecVerdict:
@@ -1308,13 +1308,22 @@ func (w *words) noteLabel(k NoteKind) string {
 	return w.t("note.observation")
 }
 
+// noteHead is a note's label with its author, when a scribe wrote it:
+// "🔧 improvement by Tanaka".
+func (rw *reportWriter) noteHead(n *Note) string {
+	if n.Author == "" {
+		return rw.noteLabel(n.Kind)
+	}
+	return rw.t("note.by", rw.noteLabel(n.Kind), userText(n.Author))
+}
+
 func (rw *reportWriter) notes() {
 	s := rw.s
 	rw.heading(rw.t("h.notes"))
 	n := 0
 	for _, rec := range s.records {
 		if rec.Type == RecNote && rec.Note != nil {
-			rw.line("- ", code(rw.wd.clock(rec.At)), " ", rw.wd.rel(rec.At), " ", rw.noteLabel(rec.Note.Kind), ": ", escapeText(rec.Note.Text))
+			rw.line("- ", code(rw.wd.clock(rec.At)), " ", rw.wd.rel(rec.At), " ", rw.noteHead(rec.Note), ": ", escapeText(rec.Note.Text))
 			n++
 		}
 	}

@@ -798,3 +798,57 @@ func TestReportLadder(t *testing.T) {
 		}
 	}
 }
+
+// TestReportNoteAuthor: a scribe's note says who wrote it in the notes,
+// the timeline and the lessons, in both languages, with the name escaped
+// like every text someone typed.
+func TestReportNoteAuthor(t *testing.T) {
+	t.Parallel()
+	recs := readFixture(t)
+	at := recs[len(recs)-1].At
+	recs = append(recs,
+		Record{Seq: 1000, At: at, Type: RecNote, Note: &Note{Kind: Improvement, Text: "@sato raise the alert threshold", Author: "Tanaka"}},
+		Record{Seq: 1001, At: at, Type: RecNote, Note: &Note{Kind: Success, Text: "the breaker opened", Author: "<b>Sato</b>"}},
+		Record{Seq: 1002, At: at, Type: RecNote, Note: &Note{Kind: Observation, Text: "dashboards lag", Author: "Tanaka"}},
+	)
+	tests := map[string]struct {
+		lang Lang
+		want []string
+	}{
+		"en": {English, []string{
+			"🔧 improvement by Tanaka: @sato raise the alert threshold",
+			"✅ success by \\<b\\>Sato\\</b\\>: the breaker opened",
+			"📝 note by Tanaka: dashboards lag",
+			"raise the alert threshold — note at ",
+			" by Tanaka",
+		}},
+		"ja": {Japanese, []string{
+			"🔧 改善点（Tanaka）: @sato raise the alert threshold",
+			"📝 メモ（Tanaka）: dashboards lag",
+			" の Tanaka のメモ",
+		}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			report := render(t, recs, goldenOptions(tc.lang, false)...)
+			checkMarkdown(t, report)
+			for _, want := range tc.want {
+				if !strings.Contains(report, want) {
+					t.Errorf("the report lacks %q", want)
+				}
+			}
+			if strings.Contains(report, "<b>") {
+				t.Error("the report holds a scribe's name unescaped")
+			}
+		})
+	}
+	// The facilitator's notes of the fixture have no author and read as
+	// before (the goldens hold them).
+	plain := render(t, readFixture(t), goldenOptions(English, false)...)
+	for _, label := range []string{"success by", "improvement by", "note by", "note at 15:00:45 (T+00:45) by"} {
+		if strings.Contains(plain, label) {
+			t.Errorf("a note without an author is said to be by someone: %q", label)
+		}
+	}
+}

@@ -151,6 +151,10 @@ const (
 type Note struct {
 	Kind NoteKind `json:"kind"`
 	Text string   `json:"text"`
+	// Author is who typed it when that was not the facilitator: a
+	// scribe's name (gameday watch --scribe NAME). Empty for the
+	// facilitator's own notes, and in journals from before it existed.
+	Author string `json:"author,omitempty"`
 }
 
 // Environment says where a run ran.

@@ -99,8 +99,8 @@ func TestLateFaultSamplesCountTowardTheFault(t *testing.T) {
 	prov := newFakeProvider(t)
 	plan := testPlan(fault("f1", providers.InstanceStop))
 	plan.Phases = scenarios.Phases{Baseline: 300 * time.Millisecond, Fault: 500 * time.Millisecond, Recovery: 600 * time.Millisecond}
-	src := &lateSource{interval: 20 * time.Millisecond, delay: 300 * time.Millisecond, lag: 3 * time.Second, fn: func(_ time.Time, s *providers.Sample) {
-		if prov.isActive("f1") {
+	src := &lateSource{interval: 20 * time.Millisecond, delay: 300 * time.Millisecond, lag: 3 * time.Second, fn: func(at time.Time, s *providers.Sample) {
+		if prov.activeAt("f1", at) {
 			s.Errors, s.ErrorRate = 300, 0.3
 		}
 	}}
@@ -136,7 +136,7 @@ func TestLiveVerdictAgreesWithTheReport(t *testing.T) {
 	// p95 over the bound in about half of the fault phase's windows.
 	n := 0
 	h := start(t, plan, prov, prov, metricsFor(func(s *providers.Sample) bool {
-		if prov.isActive("f1") {
+		if prov.activeAt("f1", s.At) {
 			n++
 			if n%2 == 0 {
 				s.P50, s.P95, s.P99 = 260, 300, 320

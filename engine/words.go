@@ -263,6 +263,9 @@ func (w *words) goal(m scenarios.Metric, b scenarios.Bound) string {
 // "1 min 30 s", "500 ms", "1 h".
 func (w *words) duration(d time.Duration) string {
 	if d < 0 {
+		if d == math.MinInt64 {
+			d++ // its negation is itself: a journal may say anything
+		}
 		return "-" + w.duration(-d)
 	}
 	switch {

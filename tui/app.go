@@ -122,6 +122,12 @@ type Config struct {
 	// console opens on the day screen (day.go) instead of the picker, and
 	// each experiment starts through Day.Start, not Start.
 	Day Day
+	// Team, when set, are the lines teammates run to follow this
+	// console's runs (--share): the watch line is on the banner when the
+	// console opens, all of them on w.
+	Team *Team
+	// Watch, when set, makes this a watcher's console (watch.go).
+	Watch *Watch
 }
 
 // screen names the screen on show.
@@ -142,6 +148,8 @@ const (
 	bannerInfo bannerKind = iota
 	bannerError
 	bannerAbort
+	// bannerGone: a watcher's stream has ended; it stays.
+	bannerGone
 )
 
 // Model is the console's root tea.Model.
@@ -173,6 +181,7 @@ type Model struct {
 	quitting      bool
 
 	showHelp   bool
+	showJoin   bool
 	banner     string
 	bannerKind bannerKind
 
@@ -213,13 +222,23 @@ func New(cfg Config) Model {
 		m.day = newDayScreen(cfg, st, tr, clock)
 		m.screen = screenDay
 	}
+	if cfg.Watch != nil {
+		m.openWatch()
+	}
+	if cfg.Team != nil {
+		m.banner = tr.S("ui.team.banner", cfg.Team.Watch)
+	}
 	m.setSize(cfg.Width, cfg.Height)
 	m.updateKeybindings()
 	return m
 }
 
-// Init resolves the first plan's targets, or reads where the day stands.
+// Init resolves the first plan's targets, reads where the day stands, or
+// starts following the watched run.
 func (m Model) Init() tea.Cmd {
+	if m.watching() {
+		return m.watchInit()
+	}
 	if m.screen == screenDay {
 		return m.day.Init()
 	}
@@ -249,8 +268,9 @@ func (m Model) typing() bool {
 
 // updateKeybindings enables the global keys that apply now.
 func (m *Model) updateKeybindings() {
-	m.keys.AbortAlt.SetEnabled(m.runActive() && !m.typing())
-	m.keys.Abort.SetEnabled(m.runActive())
+	m.keys.AbortAlt.SetEnabled(m.runActive() && !m.typing() && !m.watching())
+	m.keys.Abort.SetEnabled(m.runActive() && !m.watching())
+	m.keys.Share.SetEnabled(m.cfg.Team != nil && !m.typing())
 	m.keys.Interrupt.SetEnabled(true)
 	m.keys.Quit.SetEnabled(!m.typing())
 	m.keys.Help.SetEnabled(!m.typing())
@@ -420,6 +440,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, tea.Batch(waitForEvent(m.gen, m.run.Events()), snapshot(m.gen, m.run))
 
 	case eventsClosedMsg:
+		if m.watching() {
+			return m, m.watchGone()
+		}
+		return m, nil
+
+	case watchGoneMsg:
+		m.setBanner(string(msg), bannerGone)
 		return m, nil
 
 	case snapshotMsg:
@@ -560,7 +587,7 @@ func (m Model) backToPicker() (Model, tea.Cmd) {
 // abort keys) the console then asks why, without waiting for the answer:
 // the abort is already under way.
 func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
-	if !m.runActive() {
+	if !m.runActive() || m.watching() {
 		return nil
 	}
 	m.aborted = true
@@ -575,12 +602,12 @@ func (m *Model) abortRun(reason string, leaving bool) tea.Cmd {
 // on: ctrl+x aborts and ctrl+c interrupts even while text is typed; X,
 // q and ? work wherever no text is typed.
 func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	if m.banner != "" && m.bannerKind != bannerAbort {
+	if m.banner != "" && m.bannerKind != bannerAbort && m.bannerKind != bannerGone {
 		m.setBanner("", bannerInfo)
 	}
 	switch {
 	case key.Matches(msg, m.keys.Interrupt):
-		if !m.runActive() || m.interrupted {
+		if !m.runActive() || m.interrupted || m.watching() {
 			m.quitting = true
 			return m, tea.Quit
 		}
@@ -611,16 +638,23 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 	}
+	if m.showJoin && msg.Type == tea.KeyEsc {
+		m.showJoin = false
+		return m, nil
+	}
 	switch {
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = !m.showHelp
+		return m, nil
+	case key.Matches(msg, m.keys.Share):
+		m.showJoin = !m.showJoin
 		return m, nil
 	case key.Matches(msg, m.keys.AbortAlt):
 		cmd := m.abortRun(reasonAbortAlt, false)
 		m.setBanner(m.tr.S("ui.banner.abort"), bannerAbort)
 		return m, cmd
 	case key.Matches(msg, m.keys.Quit):
-		if m.runActive() {
+		if m.runActive() && !m.watching() {
 			m.quitAfterDone = true
 			cmd := m.abortRun(reasonQuit, true)
 			m.setBanner(m.tr.S("ui.banner.quitting"), bannerAbort)
@@ -659,7 +693,7 @@ func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
 // shortHelp is the footer's key list for the screen on show, when they
 // all fit (footer).
 func (m Model) shortHelp() []key.Binding {
-	return append(m.screenHelp(), m.keys.AbortAlt, m.keys.Help, m.keys.Quit)
+	return append(m.screenHelp(), m.keys.AbortAlt, m.keys.Share, m.keys.Help, m.keys.Quit)
 }
 
 // screenHelp is the short help of the screen on show, most needed first.
@@ -690,7 +724,7 @@ func (m Model) fullHelp() [][]key.Binding {
 	case screenDay:
 		gs = m.day.FullHelp()
 	}
-	return append(gs, []key.Binding{m.keys.Abort, m.keys.AbortAlt, m.keys.Interrupt, m.keys.Quit, m.keys.Help})
+	return append(gs, []key.Binding{m.keys.Abort, m.keys.AbortAlt, m.keys.Interrupt, m.keys.Quit, m.keys.Share, m.keys.Help})
 }
 
 // View draws the screen on show, the banner, and the footer: key help and
@@ -707,6 +741,8 @@ func (m Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.helpView(m.bodyHeight())
+	case m.showJoin && m.cfg.Team != nil:
+		body = m.joinView(m.bodyHeight())
 	case m.screen == screenPicker:
 		body = m.picker.View()
 	case m.screen == screenConsole:
@@ -731,6 +767,9 @@ func (m Model) View() string {
 // footer renders the short help and, on the right, the ABORT block.
 func (m Model) footer() string {
 	abort := m.styles.abortLabel(m.tr)
+	if m.watching() {
+		abort = m.styles.watchLabel(m.tr, m.cfg.Watch.Scribe)
+	}
 	aw := width(abort)
 	room := max(m.width-aw-1, 0)
 	// Help and quit always show. When not everything fits, X abort goes
@@ -743,7 +782,7 @@ func (m Model) footer() string {
 		if alt {
 			ks = append(ks, m.keys.AbortAlt)
 		}
-		return hm.ShortHelpView(append(ks, m.keys.Help, m.keys.Quit))
+		return hm.ShortHelpView(append(ks, m.keys.Share, m.keys.Help, m.keys.Quit))
 	}
 	ks := m.screenHelp()
 	text := view(ks, true)
@@ -765,12 +804,16 @@ func (m Model) helpView(h int) string {
 	lines := []string{m.styles.Title.Render(m.tr.S("ui.help.title")) + " " + m.tr.S("ui.help.close"), ""}
 	lines = append(lines, strings.Split(hm.FullHelpView(m.fullHelp()), "\n")...)
 	lines = append(lines, "")
-	for _, p := range []string{
+	paras := []string{
 		m.tr.S("ui.help.abort"),
 		m.tr.S("ui.help.interrupt"),
 		m.tr.S("ui.help.quit"),
 		m.tr.S("ui.help.notes"),
-	} {
+	}
+	if m.watching() {
+		paras = m.watchHelp()
+	}
+	for _, p := range paras {
 		lines = append(lines, wrapText(p, m.width)...)
 	}
 	return strings.Join(block(lines, m.width, h), "\n")

@@ -56,6 +56,8 @@ type consoleScreen struct {
 	// recover (engine.Run.Abort); the console has said so.
 	watching bool
 	saved    string // path of the last saved report
+	// readOnly: a watcher's console (Watch); scribe: one that may note.
+	readOnly, scribe bool
 	// presenter: the layout for a screen share (present.go) instead of
 	// the full console.
 	presenter bool
@@ -180,22 +182,22 @@ func (c *consoleScreen) updateKeybindings() {
 		}
 	}
 	typing := c.typing()
-	c.keys.Inject.SetEnabled(!typing && c.injectable() && some)
+	c.keys.Inject.SetEnabled(!typing && c.injectable() && some && !c.readOnly)
 	c.keys.FaultKey.SetEnabled(!typing)
 	// Notes are welcome after the run too: the retro right after the
 	// drill goes into the same journal and report.
-	c.keys.Note.SetEnabled(!typing)
+	c.keys.Note.SetEnabled(!typing && (!c.readOnly || c.scribe))
 	c.keys.SaveNote.SetEnabled(c.noting)
 	c.keys.CancelNote.SetEnabled(c.noting)
 	c.keys.SaveReason.SetEnabled(c.reasoning)
 	c.keys.SkipReason.SetEnabled(c.reasoning)
 	c.keys.Report.SetEnabled(!typing)
-	c.keys.Save.SetEnabled(!typing && c.ended)
-	c.keys.Back.SetEnabled(!typing && c.ended && (c.settled() || c.day))
+	c.keys.Save.SetEnabled(!typing && c.ended && !c.readOnly)
+	c.keys.Back.SetEnabled(!typing && c.ended && (c.settled() || c.day) && !c.readOnly)
 	// The ladder's keys only while one climbs: in help only then.
 	v, climbing := c.climbingLadder()
-	c.keys.Hold.SetEnabled(!typing && climbing)
-	c.keys.Widen.SetEnabled(!typing && climbing && v.step < v.of)
+	c.keys.Hold.SetEnabled(!typing && climbing && !c.readOnly)
+	c.keys.Widen.SetEnabled(!typing && climbing && v.step < v.of && !c.readOnly)
 	c.keys.LadderKey.SetEnabled(!typing)
 	c.keys.Present.SetEnabled(!typing)
 	if c.presenter {
@@ -405,6 +407,8 @@ func (c consoleScreen) faultKeyAnswer(n int) string {
 	name := faultName(f.Fault)
 	fired := !f.InjectedAt.IsZero() || f.State == engine.FaultRolledBack
 	switch {
+	case c.readOnly:
+		return tr.S("ui.answer.watcher", n+1)
 	case c.dryRun:
 		return tr.S("ui.answer.dryRun", name)
 	case c.ended, c.phase().Ended():
@@ -1093,6 +1097,8 @@ func (c consoleScreen) faultLines(w int) []string {
 	switch {
 	case c.dryRun:
 		title += " — " + tr.S("ui.faults.dryRun")
+	case c.readOnly:
+		title += " — " + tr.S("ui.faults.watcher")
 	case c.keys.Inject.Enabled():
 		title += " — " + tr.S("ui.faults.press", c.keys.Inject.Help().Key)
 	case !c.ended && (c.phase() == engine.Ready || c.phase() == engine.Baseline):
@@ -1360,15 +1366,15 @@ func (c consoleScreen) timelineEntry(r engine.Record) string {
 		}
 		switch r.Note.Kind {
 		case engine.Success:
-			return st.Holding.Render(tr.S("ui.timeline.success")) + r.Note.Text
+			return st.Holding.Render(tr.S("ui.timeline.success")) + noteText(r.Note)
 		case engine.Improvement:
-			return st.Near.Render(tr.S("ui.timeline.improvement")) + r.Note.Text
+			return st.Near.Render(tr.S("ui.timeline.improvement")) + noteText(r.Note)
 		case engine.Observation:
 		}
-		if reason, ok := strings.CutPrefix(r.Note.Text, AbortReasonPrefix); ok {
+		if reason, ok := strings.CutPrefix(r.Note.Text, AbortReasonPrefix); ok && r.Note.Author == "" {
 			return st.Breached.Render(tr.S("ui.timeline.reason")) + reason
 		}
-		return tr.S("ui.timeline.note") + r.Note.Text
+		return tr.S("ui.timeline.note") + noteText(r.Note)
 	case engine.RecAbort:
 		return st.Breached.Render(tr.S("ui.timeline.abort", reasonWords(tr, r.Reason)))
 	case engine.RecVerdict:
@@ -1492,6 +1498,8 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(c.reason.View(), w)
 	case c.noting:
 		return fit(c.note.View(), w)
+	case c.ended && c.readOnly && !c.scribe:
+		return fit(tr.S("ui.bottom.endedWatcher"), w)
 	case c.ended:
 		s := tr.S("ui.bottom.ended")
 		switch {
@@ -1504,6 +1512,9 @@ func (c consoleScreen) bottomLine(w int) string {
 			s += " " + tr.S("ui.bottom.saved", c.saved)
 		}
 		return fit(s, w)
+	}
+	if c.readOnly && !c.scribe {
+		return fit(tr.S("ui.bottom.watcher"), w)
 	}
 	return fit(tr.S("ui.bottom.hint"), w)
 }

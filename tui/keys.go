@@ -17,6 +17,8 @@ type globalKeyMap struct {
 	Interrupt key.Binding
 	Quit      key.Binding
 	Help      key.Binding
+	// Share shows the lines teammates run to follow the run (team mode).
+	Share key.Binding
 }
 
 func defaultGlobalKeyMap(tr *printer) globalKeyMap {
@@ -26,6 +28,7 @@ func defaultGlobalKeyMap(tr *printer) globalKeyMap {
 		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", tr.S("ui.key.interrupt"))),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", tr.S("ui.key.quit"))),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", tr.S("ui.key.help"))),
+		Share:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", tr.S("ui.key.team"))),
 	}
 }
 

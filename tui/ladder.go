@@ -313,6 +313,8 @@ func (c consoleScreen) ladderKeyAnswer(k string) string {
 	tr := c.tr
 	ls := c.ladders()
 	switch {
+	case c.readOnly:
+		return tr.S("ui.ladderAnswer.watcher", k)
 	case len(ls) == 0:
 		return tr.S("ui.ladderAnswer.noLadder", k)
 	case c.dryRun:

@@ -44,6 +44,9 @@ func messages() []msg {
 		{key: "ui.key.present", en: "presenter view", ja: "発表者ビュー"},
 		{key: "ui.key.console", en: "full console", ja: "通常の画面"},
 		{key: "ui.footer.abort", en: "ctrl+x ABORT", ja: "ctrl+x 中止"},
+		{key: "ui.key.team", en: "team: join lines", ja: "チーム: 参加コマンド"},
+		{key: "ui.footer.watching", en: "WATCHING · read-only", ja: "観戦中 · 読み取り専用"},
+		{key: "ui.footer.scribe", en: "SCRIBE · notes only", ja: "書記 · メモのみ"},
 
 		// The full help.
 		{key: "ui.help.title", en: "Keys", ja: "キー操作"},
@@ -57,6 +60,25 @@ func messages() []msg {
 			ja: "実行中の q はまずロールバックしてから終了する (回復は観察しない)。"},
 		{key: "ui.help.notes", en: "n works after the run too: the retro right after the drill goes into the same journal and report.",
 			ja: "n は実行後も使える。演習直後の振り返りも同じジャーナルとレポートに入る。"},
+		{key: "ui.help.watcher", en: "This console follows the facilitator's run from the record stream, read-only: only the facilitator's console fires faults and aborts. q or ctrl+c leaves; the run goes on.",
+			ja: "この画面はファシリテーターの実行を記録のストリームから読み取り専用で追う。障害の注入と中止はファシリテーターの画面だけが行う。q か ctrl+c で抜ける。実行は続く。"},
+		{key: "ui.help.scribe", en: "As the scribe, n adds a note (+ success, - improvement, @owner for an action item): it lands in the facilitator's journal and report under your name.",
+			ja: "書記として、n でメモを追加できる (+ 成功、- 改善点、@担当者 でアクションアイテム)。ファシリテーターのジャーナルとレポートにあなたの名前で記録される。"},
+
+		// Team mode: the lines the facilitator hands out (w).
+		{key: "ui.team.banner", en: "Team mode: %s (w: the lines)", ja: "チームモード: %s (w: 参加コマンド)"},
+		{key: "ui.team.title", en: "Team mode", ja: "チームモード"},
+		{key: "ui.team.close", en: "(press w or esc to close)", ja: "(w か esc で閉じる)"},
+		{key: "ui.team.watch", en: "A teammate follows this run from their own terminal, read-only, with:",
+			ja: "チームメンバーは自分の端末から、読み取り専用でこの実行を追える:"},
+		{key: "ui.team.ssh", en: "Or, with nothing installed, over SSH (a key of the authorized keys):",
+			ja: "何もインストールせずに SSH で (許可された鍵で):"},
+		{key: "ui.team.scribe", en: "The scribe adds notes (+ success, - improvement, @owner) that land in this run's journal under their name, with:",
+			ja: "書記はメモ (+ 成功、- 改善点、@担当者) を追加でき、この実行のジャーナルに書記の名前で記録される:"},
+		{key: "ui.team.private", en: "Hand the scribe's line over privately: whoever has it can write notes into the journal.",
+			ja: "書記のコマンドは個別に渡すこと。持っている人は誰でもジャーナルにメモを書ける。"},
+		{key: "ui.team.readOnly", en: "Watchers cannot trigger, abort or change anything; ctrl+x here stays the only abort.",
+			ja: "観戦者は注入も中止も変更もできない。中止はこの画面の ctrl+x だけ。"},
 
 		// Banners.
 		{key: "ui.banner.recoverFailed", en: "✘ recover: %s", ja: "✘ 復旧: %s"},
@@ -75,6 +97,8 @@ func messages() []msg {
 		{key: "ui.bottom.hint", en: "n: add a note (+ success, - improvement) · it is journaled at once", ja: "n: メモを追加 (+ 成功、- 改善点) · すぐにジャーナルに記録される"},
 		{key: "ui.bottom.ended", en: "Run ended — n: note (the retro goes in the report) · r: report", ja: "実行終了 — n: メモ (振り返りもレポートに入る) · r: レポート"},
 		{key: "ui.bottom.endedBack", en: " · esc: scenarios", ja: " · esc: シナリオ一覧"},
+		{key: "ui.bottom.watcher", en: "watching read-only: the facilitator's console runs it · r: the report so far", ja: "読み取り専用で観戦中: 実行はファシリテーターの画面が行う · r: ここまでのレポート"},
+		{key: "ui.bottom.endedWatcher", en: "Run ended — r: report · q: leave", ja: "実行終了 — r: レポート · q: 抜ける"},
 		{key: "ui.bottom.saved", en: "(saved to %s)", ja: "(保存先 %s)"},
 
 		// The note input and the reason prompt.
@@ -170,6 +194,7 @@ func messages() []msg {
 		{key: "ui.answer.onlyOne", en: "Key %d: no such fault; this plan has only %s (key 1).", ja: "キー %d: その障害はない。この計画の障害は %s (キー 1) だけ。"},
 		{key: "ui.answer.noSuch", en: "Key %d: no such fault; this plan has %s to %s.", ja: "キー %d: その障害はない。この計画の障害は %s〜%s。"},
 		{key: "ui.answer.cannot", en: "Key %d cannot fire a fault now.", ja: "キー %d では今は障害を注入できない。"},
+		{key: "ui.answer.watcher", en: "Key %d: a watcher fires no fault; the facilitator's console does.", ja: "キー %d: 観戦者は障害を注入できない。注入はファシリテーターの画面が行う。"},
 		{key: "ui.answer.dryRun", en: "Dry run: %s is not injected; when it is due it is journaled with the calls it would make.", ja: "ドライラン: %s は注入しない。予定の時刻に、呼び出すはずの内容と共に記録される。"},
 		{key: "ui.answer.endedRun", en: "%s has ended: the run is over.", ja: "%s は終了した。実行は終わっている。"},
 		{key: "ui.answer.runOver", en: "The run is over: %s was not fired.", ja: "実行は終わっている: %s は注入されなかった。"},
@@ -189,6 +214,7 @@ func messages() []msg {
 		// The fault panel.
 		{key: "ui.faults.title", en: "Faults", ja: "障害"},
 		{key: "ui.faults.dryRun", en: "dry run: nothing is injected", ja: "ドライラン: 何も注入しない"},
+		{key: "ui.faults.watcher", en: "the facilitator triggers them", ja: "注入はファシリテーターが行う"},
 		{key: "ui.faults.press", en: "press %s to trigger now", ja: "%s で今すぐ注入"},
 		{key: "ui.faults.later", en: "can be triggered by key from the fault phase", ja: "障害フェーズからキーで注入できる"},
 		{key: "ui.faults.manual", en: "manual rollback: %s", ja: "手動ロールバック: %s"},
@@ -253,6 +279,7 @@ func messages() []msg {
 		// What the ladder's keys (h, W) say.
 		{key: "ui.ladderAnswer.held", en: "%s: held at step %d of %d (%s) until the fault ends.", ja: "%s: 段階 %d / %d (%s) で障害の終わりまで維持する。"},
 		{key: "ui.ladderAnswer.widen", en: "%s: step %d of %d is judged now; if it held, the ladder widens to %s.", ja: "%s: 段階 %d / %d を今判定する。維持できていれば %s へ拡大する。"},
+		{key: "ui.ladderAnswer.watcher", en: "Key %s: a watcher holds and widens no ladder; the facilitator's console does.", ja: "キー %s: 観戦者は段階拡大を維持も拡大もできない。ファシリテーターの画面が行う。"},
 		{key: "ui.ladderAnswer.noLadder", en: "Key %s: this plan has no ladder.", ja: "キー %s: この計画に段階拡大はない。"},
 		{key: "ui.ladderAnswer.dryRun", en: "Key %s: dry run: nothing is injected, so no ladder climbs.", ja: "キー %s: ドライラン: 何も注入しないので段階は進まない。"},
 		{key: "ui.ladderAnswer.widest", en: "%s is at its widest step (%d of %d): nothing to widen to; %s holds it.", ja: "%s は最大の段階 (%d / %d) にある: これ以上拡大できない。%s で維持する。"},

@@ -126,7 +126,12 @@ func newRootCmd() *cobra.Command {
 	}
 	var cf consoleFlags
 	addConsoleFlags(root, &cf)
-	root.Args = cobra.NoArgs
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if err := checkShareArgs(cf.share, args); err != nil {
+			return err
+		}
+		return cobra.NoArgs(cmd, args)
+	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf)
 	}
@@ -145,6 +150,7 @@ func newRootCmd() *cobra.Command {
 		newHistoryCmd(),
 		newValidateCmd(),
 		newListCmd(),
+		newWatchCmd(),
 		newVersionCmd(),
 		newManCmd(),
 		newConfigCmd(&configFile),

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 	"github.com/gameday-tui/gameday/tui"
 )
 
@@ -28,6 +29,8 @@ type consoleFlags struct {
 	dryRun    bool
 	lang      string
 	reportDir string
+	share     string
+	ssh       sshFlags
 	aws       awsFlags
 	kube      kubeFlags
 }
@@ -39,6 +42,8 @@ func addConsoleFlags(cmd *cobra.Command, f *consoleFlags) {
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "run the phases and show every call a fault would make, injecting nothing")
 	cmd.Flags().StringVar(&f.reportDir, "report-dir", "", "write reports into `DIR` (default: beside the journal)")
 	cmd.Flags().StringVar(&f.lang, "lang", "en", "the console's labels and its saved reports in `LANG`: en (English) or ja (Japanese)")
+	addShareFlag(cmd.Flags(), &f.share)
+	addSSHFlags(cmd.Flags(), &f.ssh)
 	addAWSFlags(cmd.Flags(), &f.aws)
 	addKubeFlags(cmd.Flags(), &f.kube)
 }
@@ -77,6 +82,34 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		}
 	}
 
+	// Team mode: watchers follow each run the console starts; the
+	// server outlives the runs and closes after the last rollback.
+	var srv *share.Server
+	var team *tui.Team
+	if f.ssh.addr != "" && f.share == "" {
+		f.share = share.DefaultAddr // the SSH sessions watch the share
+	}
+	if f.share != "" {
+		// Its log goes to --log (the screen is the console's); a watcher
+		// that is dropped is told so itself.
+		srv, err = listenShare(f.share, debugf)
+		if err != nil {
+			return err
+		}
+		team = &tui.Team{Watch: srv.WatchLine(), Scribe: srv.ScribeLine()}
+		if f.ssh.addr != "" {
+			warn := func(format string, a ...any) { fmt.Fprintf(stderr, "gameday: "+format+"\n", a...) }
+			ss, err := listenSSH(f.ssh, srv, warn, debugf)
+			if err != nil {
+				srv.Close("the facilitator's console closed")
+				return err
+			}
+			defer ss.Close() // after the share: its sessions see the end first
+			team.SSH = ss.Line()
+		}
+		defer srv.Close("the facilitator's console closed")
+	}
+
 	var mu sync.Mutex
 	var sessions []*session
 	unfinished, recoverFn := consoleRecovery(reg, co)
@@ -88,6 +121,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 		LastRun:    lastRuns(lang, time.Now),
 		DryRun:     f.dryRun,
 		Lang:       lang,
+		Team:       team,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := systems.get(context.WithoutCancel(ctx), p)
 			if err != nil {
@@ -104,7 +138,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			if err != nil {
 				return nil, err
 			}
-			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, ReportDir: f.reportDir, Registry: reg, Connect: co})
+			s, err := startSession(context.WithoutCancel(ctx), t, p, sessionOptions{DryRun: f.dryRun, Lang: lang, ReportDir: f.reportDir, Registry: reg, Connect: co, Share: srv})
 			if err != nil {
 				return nil, err
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 )
 
 type runFlags struct {
@@ -38,6 +39,8 @@ type runFlags struct {
 	aws       awsFlags
 	kube      kubeFlags
 	loadOut   bool
+	share     string
+	ssh       sshFlags
 
 	// For tests: the registry to use (default: defaultRegistry()) and the
 	// signals to react to (default: the process's).
@@ -80,11 +83,19 @@ confirmed.`,
   gameday run aws/instance-stop --headless --profile prod --confirm payments
   gameday run ./my-scenario.yaml --headless --baseline 10s --fault 30s --recovery 10s --junit junit.xml
   gameday run instance-stop --dry-run`,
-		Args:              argsWith(cobra.ExactArgs(1)),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := checkShareArgs(f.share, args); err != nil {
+				return err
+			}
+			return argsWith(cobra.ExactArgs(1))(cmd, args)
+		},
 		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !f.headless && !f.dryRun {
 				return invalid(errors.New("run needs --headless or --dry-run (the console is `gameday` with no arguments)"))
+			}
+			if err := checkShareArgs(f.share, args[1:]); err != nil {
+				return err
 			}
 			return runHeadless(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 		},
@@ -105,6 +116,8 @@ confirmed.`,
 	fl.StringVar(&f.confirm, "confirm", "", "confirm a target marked environment: production by its `NAME`")
 	fl.StringVar(&f.lang, "lang", "en", "write the report (and the JUnit text) in `LANG`: en or ja")
 	addKubeFlags(fl, &f.kube)
+	addShareFlag(fl, &f.share)
+	addSSHFlags(fl, &f.ssh)
 	fl.BoolVar(&f.loadOut, "load-output", false, "show the load command's output on stderr as it comes (it is always kept in a log beside the journal)")
 	// How long a fault may outlive a crashed run past its planned end; for
 	// tests that kill runs and wait for the TTL.
@@ -217,12 +230,42 @@ func runHeadless(ctx context.Context, rawStdout, rawStderr io.Writer, name strin
 	if f.loadOut {
 		so.LoadOutput = stderr
 	}
+	if f.ssh.addr != "" && f.share == "" {
+		f.share = share.DefaultAddr // the SSH sessions watch the share
+	}
+	var sshLine string
+	if f.share != "" {
+		srv, err := listenShare(f.share, logf)
+		if err != nil {
+			return err
+		}
+		if f.ssh.addr != "" {
+			ss, err := listenSSH(f.ssh, srv, logf, logf)
+			if err != nil {
+				srv.Close("the run is over")
+				return err
+			}
+			defer ss.Close() // after the share: its sessions see the end first
+			sshLine = ss.Line()
+		}
+		// Closed after the journal (deferred first, so run last): the
+		// watchers get every record, then that the run is over.
+		defer srv.Close("the run is over")
+		so.Share = srv
+	}
 	s, err := startSession(runCtx, t, plan, so)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	fmt.Fprintf(stdout, "run %q — journal %s\n", engine.Redact(plan.Title), s.JournalPath())
+	if so.Share != nil {
+		lines := joinLines(so.Share)
+		fmt.Fprintf(stdout, "share    watch:  %s\nshare    scribe: %s\n", lines[0], lines[1])
+		if sshLine != "" {
+			fmt.Fprintf(stdout, "share    ssh:    %s\n", sshLine)
+		}
+	}
 	printBlast(stdout, t.provider, plan, s.Blast())
 
 	live := isTerminal(rawStderr)
@@ -421,8 +464,11 @@ func eventLine(rec engine.Record, started time.Time) string {
 			return line
 		}
 	case engine.RecNote:
-		if rec.Note != nil {
-			return fmt.Sprintf("%s note     [%s] %s", ts, rec.Note.Kind, rec.Note.Text)
+		if n := rec.Note; n != nil {
+			if n.Author != "" {
+				return fmt.Sprintf("%s note     [%s] %s: %s", ts, n.Kind, n.Author, n.Text)
+			}
+			return fmt.Sprintf("%s note     [%s] %s", ts, n.Kind, n.Text)
 		}
 	case engine.RecAbort:
 		return fmt.Sprintf("%s ABORT    %s", ts, rec.Reason)

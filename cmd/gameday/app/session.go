@@ -17,6 +17,7 @@ import (
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers/loadgen"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 )
 
 // journalDir is where journals go by default.
@@ -128,6 +129,9 @@ type sessionOptions struct {
 	// ReportDir, when set and ReportPath is not, is where the report goes
 	// (under the journal's name) instead of beside the journal.
 	ReportDir string
+	// Share, when set, serves the run to watchers (--share): the journal
+	// feeds it, and the scribes' notes go to the run.
+	Share *share.Server
 }
 
 // startSession starts the load and the engine for plan against c. It
@@ -238,11 +242,19 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 	}
 
 	id := c.identity
+	var journal io.Writer = jf
+	var feed *share.Feed
+	if o.Share != nil {
+		// The watchers get the journal's own lines, once the file took
+		// them; the feed never blocks the engine.
+		feed = o.Share.NewFeed()
+		journal = feed.Journal(jf)
+	}
 	run, err := engine.New(engine.Options{
 		Plan:        plan,
 		Provider:    c.provider,
 		Sources:     sources,
-		Journal:     jf,
+		Journal:     journal,
 		JournalPath: o.JournalPath,
 		Env:         engine.Environment{RunID: runID, Provider: c.provider.Name(), Version: buildVersion(), DryRun: o.DryRun, Targets: blast.Targets(), Identity: &id},
 		DryRun:      o.DryRun,
@@ -252,6 +264,9 @@ func startSessionAt(ctx context.Context, c *conn, plan *scenarios.Plan, o sessio
 		jf.Close()
 		os.Remove(o.JournalPath)
 		return nil, invalid(err)
+	}
+	if feed != nil {
+		feed.SetNoter(run)
 	}
 	loadCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var command *loadCommand
