@@ -1239,16 +1239,29 @@ func (d dayScreen) bottomLines(w int) []string {
 		}
 		return out
 	case d.ask == askSkip:
-		return []string{st.Near.Render(fit(tr.S("ui.day.ask.skip", d.status.Next+1, d.expTitle(d.status.Next)), w))}
+		return d.question(tr.S("ui.day.ask.skip", d.status.Next+1, d.expTitle(d.status.Next)), w)
 	case d.ask == askEnd:
 		left := len(d.status.Experiments) - d.status.Next
-		return []string{st.Near.Render(fit(tr.S("ui.day.ask.end", left), w))}
+		return d.question(tr.S("ui.day.ask.end", left), w)
 	case d.noting:
 		return []string{fit(d.note.View(), w)}
 	case d.ended():
 		return []string{fit(tr.S("ui.day.bottom.over"), w)}
 	}
 	return []string{fit(tr.S("ui.day.bottom"), w)}
+}
+
+// question is a question of the day at width w, on at most three lines:
+// its keys come last, and must show on a narrow terminal too.
+func (d dayScreen) question(text string, w int) []string {
+	ls := wrapText(text, w)
+	if len(ls) > 3 {
+		ls = append(ls[:2], fit(strings.Join(ls[2:], " "), w))
+	}
+	for i, l := range ls {
+		ls[i] = d.styles.Near.Render(l)
+	}
+	return ls
 }
 
 // startExperiment starts experiment msg.i of the day, unless a run is

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/providers"
@@ -388,5 +391,32 @@ func TestDayJapaneseChecklist(t *testing.T) {
 			m := dayModel(t, checklistDay(t), sz.w, sz.h, engine.Japanese)
 			requireView(t, m.View(), sz.w, sz.h)
 		})
+	}
+}
+
+// TestDayQuestionFits: at 80×24 a question of the day wraps rather than
+// losing its keys, and the screen still fits.
+func TestDayQuestionFits(t *testing.T) {
+	for _, tc := range []struct {
+		key, want string
+	}{
+		{"s", "y: skip · any other key: keep it"},
+		{"e", "y: end it · any other key: go on"},
+	} {
+		m := dayModel(t, midDay(t), 80, 24, engine.English)
+		m, _ = step(t, m, keyMsg(tc.key))
+		v := ansi.Strip(m.View())
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), tc.want) {
+			t.Errorf("%s: the question lost its keys %q:\n%s", tc.key, tc.want, v)
+		}
+		lines := strings.Split(v, "\n")
+		if len(lines) != 24 {
+			t.Errorf("%s: %d lines at 80×24", tc.key, len(lines))
+		}
+		for i, l := range lines {
+			if n := ansi.StringWidth(l); n > 80 {
+				t.Errorf("%s: line %d is %d cells wide: %q", tc.key, i+1, n, l)
+			}
+		}
 	}
 }
