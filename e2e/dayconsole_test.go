@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -208,6 +209,113 @@ func TestDayConsoleInTmux(t *testing.T) {
 	}
 	if held != 2 {
 		t.Errorf("%d of 2 experiments held against the resilient sandbox", held)
+	}
+	waitNoChildren(t, w.state, 30*time.Second)
+}
+
+// TestDayConsoleSIGTERM: a day's console told to stop (SIGTERM, as a
+// closed session or a supervisor sends it) while an experiment's fault is
+// active rolls the fault back, records the experiment's end and the day
+// as interrupted, writes the day report, and exits 2 — it does not hang
+// on its way out, and its sandbox goes with it.
+func TestDayConsoleSIGTERM(t *testing.T) {
+	path, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed; .ci/run installs it")
+		}
+		t.Skip("tmux is not installed")
+	}
+	w := newWorld(t)
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(moduleDir, "scenarios", "sandbox", "dependency-outage.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "dependency-outage.yaml"), string(src))
+	// A fault phase long enough to be sure the signal comes during it.
+	day := writeFile(t, filepath.Join(dir, "day.yaml"), strings.Replace(consoleDay, "phases: { baseline: 3s, fault: 8s, recovery: 4s }", "phases: { baseline: 3s, fault: 2m, recovery: 4s }", 1))
+	out := filepath.Join(dir, "out")
+	exitFile := filepath.Join(t.TempDir(), "exit-code")
+	pidFile := filepath.Join(t.TempDir(), "pid")
+
+	x := &tmux{path: path, socket: fmt.Sprintf("gameday-e2e-dayterm-%d", os.Getpid()), session: "day", env: w.env()}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if s, err := x.cmd("capture-pane", "-p", "-t", x.session); err == nil {
+				t.Logf("last screen:\n%s", s)
+			}
+		}
+		_, _ = x.cmd("kill-server")
+	})
+	// exec: the pid the shell writes is gameday's.
+	command := fmt.Sprintf("sh -c 'echo $$ > %s; exec env %s=%s %s day %s --out %s'; echo $? > %s",
+		pidFile, "GAMEDAY_STATE_DIR", w.state, bin, day, out, shellQuote(exitFile))
+	x.must(t, "new-session", "-d", "-s", x.session, "-x", "100", "-y", "30", "-c", w.work, command)
+	x.waitText(t, time.Minute, "Tick the checklist first: 2 of 2 items left")
+	x.keys(t, "Space")
+	x.waitText(t, 30*time.Second, "1 of 2 ticked")
+	x.keys(t, "Space")
+	x.waitText(t, 30*time.Second, "enter starts it")
+	x.keys(t, "Enter")
+	x.waitText(t, time.Minute, "FAULT ACTIVE f1 latency")
+
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil {
+		t.Fatalf("pid file %q: %v", b, err)
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if b, err := os.ReadFile(exitFile); err == nil && len(b) > 0 {
+			if got := strings.TrimSpace(string(b)); got != "2" {
+				t.Errorf("exit %s after SIGTERM mid-experiment, want 2 (the day interrupted)", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gameday did not exit within 2m of SIGTERM; the screen is:\n%s", x.screen(t))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	indexes, _ := filepath.Glob(filepath.Join(out, "*.day.jsonl"))
+	if len(indexes) != 1 {
+		t.Fatalf("%d day indexes in %s, want 1", len(indexes), out)
+	}
+	f, err := os.Open(indexes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := engine.ReadDay(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := engine.ReplayDay(recs)
+	if st.End == nil || st.End.Stopped != engine.DayStopInterrupted || st.End.After != 0 {
+		t.Errorf("the day's end %+v, want interrupted after experiment 1", st.End)
+	}
+	if e := st.Experiments[0]; e.State != engine.ExperimentEnded {
+		t.Fatalf("experiment 1: %+v, want ended", e)
+	}
+	jrecs := readJournal(t, filepath.Join(out, st.Experiments[0].Journal))
+	checkFaultCycle(t, jrecs, "f1")
+	if o := outcome(t, jrecs); o.Verdict != engine.VerdictAborted {
+		t.Errorf("experiment 1: verdict %s (%s), want aborted", o.Verdict, o.Reason)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(indexes[0], ".jsonl") + ".md"); err != nil {
+		t.Errorf("no day report after SIGTERM: %v", err)
 	}
 	waitNoChildren(t, w.state, 30*time.Second)
 }

@@ -516,8 +516,11 @@ func runDayConsole(ctx context.Context, stdout, stderr io.Writer, arg string, f 
 			return previewFaults(ctx, t, p, false)
 		},
 	}
-	prog := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(context.WithoutCancel(ctx)))
-	// SIGTERM and SIGHUP end the program; close rolls back before exit.
+	// SIGTERM and SIGHUP end the program (ctx, below); close rolls back
+	// before exit. bubbletea's own handler is left out: on SIGTERM it and
+	// prog.Quit would both send a quit, and the one the ended program
+	// never reads would hold its shutdown, and the rollback, for ever.
+	prog := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(context.WithoutCancel(ctx)), tea.WithoutSignalHandler())
 	stopWatch := make(chan struct{})
 	go func() {
 		select {
