@@ -91,6 +91,7 @@ func TestConsoleDayWalk(t *testing.T) {
 	sys := &fakeSystem{id: "sys-walk", applied: map[string]bool{}}
 	reg, opened := dayRegistry(sys)
 	d := openFakeConsoleDay(t, reg, "held.yaml", "./held.yaml")
+	d.junit = filepath.Join(t.TempDir(), "day.xml") // as --junit gives it
 
 	if _, err := d.Start(context.Background(), 0); !errors.Is(err, engine.ErrChecklist) {
 		t.Fatalf("Start before the checklist: %v, want %v", err, engine.ErrChecklist)
@@ -152,6 +153,17 @@ func TestConsoleDayWalk(t *testing.T) {
 	}
 	if md, err := d.Report(); err != nil || md != string(want) {
 		t.Errorf("the report view (%v) differs from the day's report", err)
+	}
+	junit, err := os.ReadFile(d.junit)
+	if err != nil {
+		t.Fatalf("End wrote no JUnit: %v", err)
+	}
+	again := filepath.Join(t.TempDir(), "again.xml")
+	if _, errOut, code := execScenarioCmd(t, "", "report", d.indexPath, "--junit", again); code != ExitOK {
+		t.Fatalf("gameday report INDEX --junit: exit %d %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(again); !bytes.Equal(b, junit) || !bytes.Contains(junit, []byte(`name="Fake day"`)) {
+		t.Errorf("the day's JUnit differs from gameday report INDEX --junit, or is not the day's:\n%s", junit)
 	}
 	for _, s := range []string{
 		"# Game day: Fake day",
