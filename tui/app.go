@@ -118,6 +118,10 @@ type Config struct {
 	// scenarios' text where they have a translation (English when empty);
 	// the command line sets it (--lang), as it does the report's.
 	Lang engine.Lang
+	// Day, when set, is a whole game day to walk (gameday day DAY): the
+	// console opens on the day screen (day.go) instead of the picker, and
+	// each experiment starts through Day.Start, not Start.
+	Day Day
 	// Team, when set, are the lines teammates run to follow this
 	// console's runs (--share): the watch line is on the banner when the
 	// console opens, all of them on w.
@@ -133,6 +137,7 @@ const (
 	screenPicker screen = iota
 	screenConsole
 	screenReport
+	screenDay
 )
 
 // bannerKind says what a banner is about, and so when it goes away: info
@@ -160,6 +165,7 @@ type Model struct {
 	picker  pickerScreen
 	console consoleScreen
 	report  reportScreen
+	day     dayScreen
 
 	// gen is the current generation (msgs.go): scoped messages of any
 	// other are stale. run is the run being watched, tickTag the tag of
@@ -212,6 +218,10 @@ func New(cfg Config) Model {
 		picker: newPicker(cfg, st, tr),
 		report: newReport(0, nil, "", st, tr),
 	}
+	if cfg.Day != nil {
+		m.day = newDayScreen(cfg, st, tr, clock)
+		m.screen = screenDay
+	}
 	if cfg.Watch != nil {
 		m.openWatch()
 	}
@@ -223,11 +233,14 @@ func New(cfg Config) Model {
 	return m
 }
 
-// Init resolves the first plan's targets, or starts following the
-// watched run.
+// Init resolves the first plan's targets, reads where the day stands, or
+// starts following the watched run.
 func (m Model) Init() tea.Cmd {
 	if m.watching() {
 		return m.watchInit()
+	}
+	if m.screen == screenDay {
+		return m.day.Init()
 	}
 	return m.picker.Init()
 }
@@ -247,6 +260,8 @@ func (m Model) typing() bool {
 		return m.console.typing()
 	case screenReport:
 		return false
+	case screenDay:
+		return m.day.typing()
 	}
 	return false
 }
@@ -274,6 +289,7 @@ func (m *Model) setSize(w, h int) {
 		m.console.reserve = 1
 	}
 	m.report.SetSize(w, body)
+	m.day.SetSize(w, body)
 }
 
 func (m Model) bodyHeight() int {
@@ -378,15 +394,30 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case backMsg:
 		switch msg.source() {
 		case screenReport:
-			m.screen = screenConsole
+			m.screen = m.report.back
 		case screenConsole:
+			if m.cfg.Day != nil {
+				return m.backToDay()
+			}
 			return m.backToPicker()
-		case screenPicker:
+		case screenPicker, screenDay:
 		}
 		return m, nil
 
 	case saveReportMsg:
-		return m, saveReport(m.gen, m.run)
+		return m, saveReport(m.gen, m.report.src)
+
+	// The day's requests, and its commands' results (day.go).
+	case startExperimentMsg:
+		return m.startExperiment(msg)
+
+	case openDayReportMsg:
+		return m.openDayReport()
+
+	case dayMessage:
+		var cmd tea.Cmd
+		m.day, cmd = m.day.Update(msg)
+		return m, cmd
 
 	// The run's life.
 	case startedMsg:
@@ -518,6 +549,9 @@ func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
 	presenter := m.console.presenter
 	m.console = newConsole(m.gen, msg.run, msg.plan, m.cfg.DryRun, m.styles, m.tr, m.clock)
 	m.console.presenter = presenter
+	if m.cfg.Day != nil {
+		m.console.inDay()
+	}
 	m.report = newReport(m.gen, msg.run, m.console.title, m.styles, m.tr)
 	m.screen = screenConsole
 	m.banner = ""
@@ -650,6 +684,8 @@ func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
 		m.console, cmd = m.console.Update(msg)
 	case screenReport:
 		m.report, cmd = m.report.Update(msg)
+	case screenDay:
+		m.day, cmd = m.day.Update(msg)
 	}
 	return m, cmd
 }
@@ -669,6 +705,8 @@ func (m Model) screenHelp() []key.Binding {
 		return m.console.ShortHelp()
 	case screenReport:
 		return m.report.ShortHelp()
+	case screenDay:
+		return m.day.ShortHelp()
 	}
 	return nil
 }
@@ -683,6 +721,8 @@ func (m Model) fullHelp() [][]key.Binding {
 		gs = m.console.FullHelp()
 	case screenReport:
 		gs = m.report.FullHelp()
+	case screenDay:
+		gs = m.day.FullHelp()
 	}
 	return append(gs, []key.Binding{m.keys.Abort, m.keys.AbortAlt, m.keys.Interrupt, m.keys.Quit, m.keys.Share, m.keys.Help})
 }
@@ -709,6 +749,8 @@ func (m Model) View() string {
 		body = m.console.View()
 	case m.screen == screenReport:
 		body = m.report.View()
+	case m.screen == screenDay:
+		body = m.day.View()
 	}
 	lines := block(strings.Split(body, "\n"), w, m.bodyHeight())
 	if m.banner != "" {

@@ -61,6 +61,9 @@ type consoleScreen struct {
 	// presenter: the layout for a screen share (present.go) instead of
 	// the full console.
 	presenter bool
+	// day: the run is an experiment of a game day (day.go); esc goes back
+	// to the day screen, which keeps a manual command on show.
+	day bool
 
 	note   textinput.Model
 	noting bool
@@ -190,7 +193,7 @@ func (c *consoleScreen) updateKeybindings() {
 	c.keys.SkipReason.SetEnabled(c.reasoning)
 	c.keys.Report.SetEnabled(!typing)
 	c.keys.Save.SetEnabled(!typing && c.ended && !c.readOnly)
-	c.keys.Back.SetEnabled(!typing && c.ended && c.settled() && !c.readOnly)
+	c.keys.Back.SetEnabled(!typing && c.ended && (c.settled() || c.day) && !c.readOnly)
 	// The ladder's keys only while one climbs: in help only then.
 	v, climbing := c.climbingLadder()
 	c.keys.Hold.SetEnabled(!typing && climbing && !c.readOnly)
@@ -1499,7 +1502,10 @@ func (c consoleScreen) bottomLine(w int) string {
 		return fit(tr.S("ui.bottom.endedWatcher"), w)
 	case c.ended:
 		s := tr.S("ui.bottom.ended")
-		if c.keys.Back.Enabled() {
+		switch {
+		case c.keys.Back.Enabled() && c.day:
+			s += tr.S("ui.bottom.endedDay")
+		case c.keys.Back.Enabled():
 			s += tr.S("ui.bottom.endedBack")
 		}
 		if c.saved != "" {

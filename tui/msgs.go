@@ -349,7 +349,7 @@ func saveNote(g gen, r Run, text string, reason bool) tea.Cmd {
 }
 
 // loadReport reads the report from the journal and renders it.
-func loadReport(g gen, r Run, width int, st Styles) tea.Cmd {
+func loadReport(g gen, r reportSource, width int, st Styles) tea.Cmd {
 	return func() tea.Msg {
 		md, err := r.Report()
 		if err != nil {
@@ -375,7 +375,7 @@ func rerenderReport(g gen, md string, width int, st Styles) tea.Cmd {
 }
 
 // saveReport writes the report file.
-func saveReport(g gen, r Run) tea.Cmd {
+func saveReport(g gen, r reportSource) tea.Cmd {
 	return func() tea.Msg {
 		path, err := r.SaveReport()
 		if err != nil {

@@ -19,8 +19,11 @@ type planCard struct {
 	// dryRun says that nothing will be injected: a production target
 	// needs no confirmation then.
 	dryRun bool
-	styles Styles
-	tr     *printer
+	// confirmed says that a production target was confirmed on the
+	// command line (gameday day --confirm NAME): starting asks nothing.
+	confirmed bool
+	styles    Styles
+	tr        *printer
 }
 
 // previewState is what the card knows of a plan's resolved targets.
@@ -86,8 +89,11 @@ func (c planCard) lines(w int) []string {
 	field(labels["target"], target+" · "+pl.Path)
 	if pl.Target.Production() {
 		guard := tr.S("ui.card.production", strings.TrimSpace(pl.Target.Name))
-		if c.dryRun {
+		switch {
+		case c.dryRun:
 			guard = tr.S("ui.card.productionDryRun")
+		case c.confirmed:
+			guard = tr.S("ui.card.productionConfirmed", strings.TrimSpace(pl.Target.Name))
 		}
 		for _, l := range wrapText(guard, tw) {
 			out = append(out, st.Label.Render(fit("", lw))+st.Breached.Render(l))

@@ -18,7 +18,10 @@ type reportScreen struct {
 	keys   reportKeyMap
 
 	gen gen // the run's generation: its commands' messages carry it
-	run Run
+	// src is what the report is of: the run, or the whole day (a Day).
+	src reportSource
+	// back is the screen esc returns to: the console, or the day.
+	back screen
 
 	title    string
 	vp       viewport.Model
@@ -31,8 +34,15 @@ type reportScreen struct {
 	w, h int
 }
 
-func newReport(g gen, r Run, title string, st Styles, tr *printer) reportScreen {
-	rs := reportScreen{styles: st, tr: tr, keys: defaultReportKeyMap(tr), gen: g, run: r, title: title, vp: viewport.New(0, 0)}
+// reportSource is what the report view shows and saves: a Run's report,
+// or a Day's.
+type reportSource interface {
+	Report() (string, error)
+	SaveReport() (string, error)
+}
+
+func newReport(g gen, r reportSource, title string, st Styles, tr *printer) reportScreen {
+	rs := reportScreen{styles: st, tr: tr, keys: defaultReportKeyMap(tr), gen: g, src: r, back: screenConsole, title: title, vp: viewport.New(0, 0)}
 	rs.updateKeybindings()
 	return rs
 }
@@ -48,7 +58,7 @@ func (r *reportScreen) SetSize(w, h int) {
 // is a report to scroll.
 func (r *reportScreen) updateKeybindings() {
 	r.keys.Scroll.SetEnabled(r.markdown != "")
-	r.keys.Save.SetEnabled(r.run != nil)
+	r.keys.Save.SetEnabled(r.src != nil)
 	r.keys.Back.SetEnabled(true)
 }
 
@@ -68,7 +78,7 @@ func (r reportScreen) Update(msg tea.Msg) (reportScreen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case openReportMsg:
 		r.loading = true
-		cmd = loadReport(r.gen, r.run, r.w, r.styles)
+		cmd = loadReport(r.gen, r.src, r.w, r.styles)
 	case tea.WindowSizeMsg:
 		cmd = r.render()
 	case reportMsg:
@@ -88,7 +98,7 @@ func (r reportScreen) Update(msg tea.Msg) (reportScreen, tea.Cmd) {
 		r.ended = true
 		if r.markdown != "" || r.loading {
 			r.loading = true
-			cmd = loadReport(r.gen, r.run, r.w, r.styles)
+			cmd = loadReport(r.gen, r.src, r.w, r.styles)
 		}
 	case tea.KeyMsg:
 		switch {
@@ -124,7 +134,7 @@ func (r reportScreen) View() string {
 	if r.saved != "" {
 		right = r.tr.S("ui.report.saved", r.saved) + "  " + right
 	}
-	if r.run != nil && !r.ended {
+	if r.src != nil && !r.ended {
 		// Said by the console whatever the report's text says: what is
 		// on show is the journal so far, not a verdict.
 		right = st.Near.Render(r.tr.S("ui.report.live")) + "  " + right

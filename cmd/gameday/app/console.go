@@ -148,9 +148,12 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			return s, nil
 		},
 	}
-	prog := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(context.WithoutCancel(ctx)))
 	// SIGTERM and SIGHUP (a closed terminal during a screen share) end the
-	// program; the loop below rolls back before exit.
+	// program (ctx, below); the loop below rolls back before exit.
+	// bubbletea's own handler is left out: on SIGTERM it and prog.Quit
+	// would both send a quit, and the one the ended program never reads
+	// would hold its shutdown, and the rollback, for ever.
+	prog := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(context.WithoutCancel(ctx)), tea.WithoutSignalHandler())
 	stopWatch := make(chan struct{})
 	go func() {
 		select {

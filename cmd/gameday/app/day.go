@@ -66,27 +66,39 @@ type dayFlags struct {
 func newDayCmd() *cobra.Command {
 	var f dayFlags
 	cmd := &cobra.Command{
-		Use:   "day DAY --headless [--checklist-done] | --dry-run",
+		Use:   "day DAY [--headless --checklist-done | --dry-run]",
 		Short: "Run a whole game day: its experiments in order, one report, one JUnit",
-		Long: `Run a game-day file without a screen: the experiments it lists, in order,
-each as gameday run runs a scenario (its own journal, report and charts),
-then one day report and, with --junit, one JUnit file for the whole day.
-DAY is a game-day file (its top-level key is day:) or the name of a
-shipped one or one in ./scenarios, --scenarios DIR or the user config
-directory (gameday list --days).
+		Long: `Run a game-day file: the experiments it lists, in order, each as a
+scenario runs (its own journal, report and charts), then one day report
+and, with --junit, one JUnit file for the whole day. DAY is a game-day file
+(its top-level key is day:) or the name of a shipped one or one in
+./scenarios, --scenarios DIR or the user config directory (gameday list
+--days).
+
+Without --headless the console walks the day: the people and their roles,
+the preparation checklist, ticked item by item (space) by the day's
+facilitator, the experiments in order with where each stands, and the plan
+card of the one under the cursor. No experiment starts (enter) before the
+whole checklist is ticked. Each runs on the console as a picked scenario
+does; esc after its end comes back to the day, where n notes what the team
+saw (+ a success, -@owner YYYY-MM-DD an action item), s skips the next
+experiment (recorded as refused: skipped by the facilitator), e ends the
+day and r shows its report. Quitting before the end records the day as
+interrupted, rolling back a run that is still going first.
 
 The preparation checklist comes first: headless, --checklist-done says
 every item of it is done; without it the day refuses to start (exit 3)
-and names the items. Every experiment's scenario is found and checked, and
-each production target confirmed (--confirm NAME, once per target name),
-before anything runs.
+and names the items. Every experiment's scenario is found and checked
+before anything runs, and headless each production target confirmed
+(--confirm NAME, once per target name); the console asks for a target's
+name before its experiment starts, unless --confirm gave it.
 
 An experiment whose rollback could not be confirmed stops the day: no
 other experiment starts on a system that may still carry a fault. After one
 that did not hold (violated, not steady, aborted by a stop condition, or
 refused at start) the day goes on — the next experiment's baseline checks
-the steady state before it injects anything — unless --stop-on-violation.
-A signal aborts the experiment that runs (rolling back, as gameday run
+the steady state before it injects anything — unless --stop-on-violation
+(headless; on the console the facilitator decides). A signal aborts the experiment that runs (rolling back, as gameday run
 does) and stops the day.
 
 The day's index (NAME.day.jsonl) and the experiments' journals go to the
@@ -99,10 +111,11 @@ nothing; it needs no checklist and writes no index.
 
 Exit codes: the highest of the experiments' — 0 every experiment held;
 1 one was violated or not steady; 2 one was aborted (or the day was
-interrupted); 3 one was refused at start, or the day file, the flags, the
+interrupted); 3 one was refused at start (or skipped on the console), or the day file, the flags, the
 checklist or a production confirmation is missing or wrong and nothing
 ran; 4 a rollback could not be confirmed.`,
-		Example: `  gameday day sandbox-day --headless --checklist-done
+		Example: `  gameday day sandbox-day
+  gameday day sandbox-day --headless --checklist-done
   gameday day ./gamedays/2026-12-15.yaml --headless --checklist-done --junit day.xml --baseline 10s --fault 30s --recovery 10s
   gameday day ./gamedays/payments.yaml --headless --checklist-done --confirm payments-prod --stop-on-violation
   gameday day sandbox-day --dry-run`,
@@ -110,13 +123,13 @@ ran; 4 a rollback could not be confirmed.`,
 		ValidArgsFunction: completeDays,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !f.headless && !f.dryRun {
-				return invalid(errors.New("day needs --headless or --dry-run (the console's walk of a day is to come)"))
+				return runDayConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 			}
 			return runDay(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&f.headless, "headless", false, "run without the console")
+	fl.BoolVar(&f.headless, "headless", false, "run without the console (which walks the day otherwise)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show each experiment's blast radius and calls, change nothing, and exit")
 	fl.BoolVar(&f.checklistDone, "checklist-done", false, "confirm that every item of the day's preparation checklist is done")
 	fl.BoolVar(&f.stopOnViolation, "stop-on-violation", false, "stop the day after the first experiment that does not hold")
@@ -277,36 +290,75 @@ func codeWord(code int) string {
 	return fmt.Sprintf("exit %d", code)
 }
 
-func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f dayFlags) error {
-	stdout := &quietWriter{w: rawStdout}
-	reg := f.reg
-	if reg == nil {
-		reg = defaultRegistry()
-	}
+// loadDay reads the flags a day needs whatever walks it, finds the day
+// arg names and resolves every experiment's scenario. Every experiment is
+// found and checked before anything runs: a typo in the third must not
+// show after the first injected its fault.
+func loadDay(arg string, f dayFlags, reg *registry) (engine.Lang, *scenarios.Day, []*scenarios.Plan, error) {
 	lang, err := engine.ParseLang(f.lang)
 	if err != nil {
-		return invalid(fmt.Errorf("--lang: %w", err))
+		return "", nil, nil, invalid(fmt.Errorf("--lang: %w", err))
 	}
 	if err := checkScenarioDirs(f.scenarios); err != nil {
-		return invalid(err)
+		return "", nil, nil, invalid(err)
 	}
 	for _, d := range []struct {
 		name string
 		d    time.Duration
 	}{{"--baseline", f.baseline}, {"--fault", f.fault}, {"--recovery", f.recovery}} {
 		if d.d < 0 {
-			return invalid(fmt.Errorf("%s must be positive, got %s", d.name, d.d))
+			return "", nil, nil, invalid(fmt.Errorf("%s must be positive, got %s", d.name, d.d))
 		}
 	}
 	day, err := findDay(arg, f.scenarios)
 	if err != nil {
-		return invalid(err)
+		return "", nil, nil, invalid(err)
 	}
-	// Every experiment is found and checked before anything runs: a typo
-	// in the third must not show after the first injected its fault.
 	plans, err := resolveDay(day, f.scenarios, reg.options(), scenarios.Phases{Baseline: f.baseline, Fault: f.fault, Recovery: f.recovery})
 	if err != nil {
-		return invalid(err)
+		return "", nil, nil, invalid(err)
+	}
+	return lang, day, plans, nil
+}
+
+// createDayIndex creates the index of a day titled title in dir (the
+// state directory when empty), exclusively, and locks it: held while the
+// day lives, like a run's journal, so that a report of the index says the
+// day goes on. It returns the index's absolute path.
+func createDayIndex(dir, title string) (string, *os.File, error) {
+	if dir == "" {
+		var err error
+		if dir, err = journalDir(); err != nil {
+			return "", nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, fmt.Errorf("create the journal directory: %w", err)
+	}
+	indexPath := filepath.Join(dir, strings.TrimSuffix(journalName(title, time.Now()), ".jsonl")+dayIndexSuffix)
+	if abs, err := filepath.Abs(indexPath); err == nil {
+		indexPath = abs
+	}
+	idx, err := os.OpenFile(indexPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return "", nil, fmt.Errorf("create the day's index: %w", err)
+	}
+	if ok, err := lockJournal(idx, true); err != nil || !ok {
+		idx.Close()
+		return "", nil, fmt.Errorf("lock the day's index %s: %v", indexPath, err)
+	}
+	return indexPath, idx, nil
+}
+
+func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f dayFlags) error {
+	stdout := &quietWriter{w: rawStdout}
+	reg := f.reg
+	if reg == nil {
+		reg = defaultRegistry()
+	}
+	lang, day, plans, err := loadDay(arg, f, reg)
+	if err != nil {
+		return err
 	}
 	loc := day.Localized(string(lang))
 	fmt.Fprintf(stdout, "day %q: %d experiment(s) — %s\n", engine.Redact(loc.Title), len(plans), engine.Redact(day.Path))
@@ -334,29 +386,12 @@ func runDay(ctx context.Context, rawStdout, rawStderr io.Writer, arg string, f d
 		return invalid(fmt.Errorf("the preparation checklist is not confirmed; nothing ran. Once each item is done, run again with --checklist-done:\n%s", strings.Join(items, "\n")))
 	}
 
-	dir := f.out
-	if dir == "" {
-		if dir, err = journalDir(); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create the journal directory: %w", err)
-	}
-	indexPath := filepath.Join(dir, strings.TrimSuffix(journalName(loc.Title, time.Now()), ".jsonl")+dayIndexSuffix)
-	if abs, err := filepath.Abs(indexPath); err == nil {
-		indexPath = abs
-	}
-	idx, err := os.OpenFile(indexPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	indexPath, idx, err := createDayIndex(f.out, loc.Title)
 	if err != nil {
-		return fmt.Errorf("create the day's index: %w", err)
+		return err
 	}
 	defer idx.Close()
-	// Held while the day lives, like a run's journal: a report of the
-	// index then says the day goes on.
-	if ok, err := lockJournal(idx, true); err != nil || !ok {
-		return fmt.Errorf("lock the day's index %s: %v", indexPath, err)
-	}
+	dir := filepath.Dir(indexPath)
 	dj, err := engine.NewDayJournal(idx, day, plans, buildVersion(), nil)
 	if err != nil {
 		return err

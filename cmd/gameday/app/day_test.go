@@ -413,9 +413,21 @@ func TestDayFilesAmongScenarios(t *testing.T) {
 	if code != ExitInvalid || !strings.Contains(errOut, "a-day.yaml:1:1: this is a game-day file") {
 		t.Errorf("run of a day file: exit %d %q", code, errOut)
 	}
+	// Without --headless the day opens the console, which needs a
+	// terminal; the flags that only the headless day reads say so.
 	_, errOut, code = execScenarioCmd(t, "", "day", dayPath)
-	if code != ExitInvalid || !strings.Contains(errOut, "day needs --headless or --dry-run") {
-		t.Errorf("day without --headless: exit %d %q", code, errOut)
+	if code != ExitInvalid || !strings.Contains(errOut, "the console needs a terminal; to run the day without one: gameday day DAY --headless --checklist-done") {
+		t.Errorf("day without --headless nor a terminal: exit %d %q", code, errOut)
+	}
+	for flag, want := range map[string]string{
+		"--checklist-done":    "--checklist-done is for --headless: the console ticks the checklist item by item",
+		"--stop-on-violation": "--stop-on-violation is for --headless",
+		"--verbose":           "--verbose is for --headless",
+	} {
+		_, errOut, code = execScenarioCmd(t, "", "day", dayPath, flag)
+		if code != ExitInvalid || !strings.Contains(errOut, want) {
+			t.Errorf("day %s without --headless: exit %d %q", flag, code, errOut)
+		}
 	}
 }
 
