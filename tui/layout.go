@@ -199,43 +199,58 @@ func wrapWide(s string, w int) []string {
 }
 
 // wrapUnits cuts s into the units wrapWide places: spaces (one each),
-// narrow words, and wide characters with their punctuation attached.
+// narrow words, runs of katakana (a loanword: オンコール stays whole), and
+// other wide characters one by one, with punctuation attached to what it
+// opens or closes.
 func wrapUnits(s string) []string {
-	const opening, closing = "（「『【〔［｛〈《", "、。，．）」』】〕］｝〉》・：；？！ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
+	const opening, closing = "（「『【〔［｛〈《([{", "、。，．）」』】〕］｝〉》・：；？！ぁぃぅぇぉっゃゅょゎ々)]},.:;!?"
 	var units []string
-	var word strings.Builder
+	var word strings.Builder // the narrow word being read
+	inKatakana := false      // the last unit is a run of katakana still open
+	pendingOpen := ""
 	endWord := func() {
 		if word.Len() > 0 {
 			units = append(units, word.String())
 			word.Reset()
 		}
 	}
-	pendingOpen := ""
+	attach := func() bool { // a closing mark goes with what it closes
+		if word.Len() > 0 {
+			return false
+		}
+		return len(units) > 0 && units[len(units)-1] != " "
+	}
 	for _, r := range s {
 		c := string(r)
+		wide := ansi.StringWidth(c) == 2
 		switch {
 		case r == ' ':
 			endWord()
 			units = append(units, " ")
+			inKatakana = false
 		case strings.ContainsRune(opening, r):
 			endWord()
 			pendingOpen += c
-		case strings.ContainsRune(closing, r) && pendingOpen == "" && (word.Len() > 0 || len(units) > 0 && units[len(units)-1] != " "):
+			inKatakana = false
+		case strings.ContainsRune(closing, r) && pendingOpen == "" && (word.Len() > 0 || attach()):
 			if word.Len() > 0 {
 				word.WriteString(c)
 			} else {
 				units[len(units)-1] += c
 			}
-		case ansi.StringWidth(c) == 2:
+			inKatakana = false
+		case wide && isKatakana(r) && inKatakana && pendingOpen == "":
+			units[len(units)-1] += c
+		case wide:
 			endWord()
 			units = append(units, pendingOpen+c)
 			pendingOpen = ""
+			inKatakana = isKatakana(r)
 		default:
-			if pendingOpen != "" {
-				word.WriteString(pendingOpen)
-				pendingOpen = ""
-			}
+			word.WriteString(pendingOpen)
+			pendingOpen = ""
 			word.WriteString(c)
+			inKatakana = false
 		}
 	}
 	endWord()
@@ -243,6 +258,11 @@ func wrapUnits(s string) []string {
 		units = append(units, pendingOpen)
 	}
 	return units
+}
+
+// isKatakana says whether r is katakana or its long vowel mark ー.
+func isKatakana(r rune) bool {
+	return r >= 0x30A0 && r <= 0x30FF || r >= 0x31F0 && r <= 0x31FF
 }
 
 // reflow undoes the hard line breaks of a YAML block scalar so the card can

@@ -16,7 +16,9 @@ func TestWrapTextJapanese(t *testing.T) {
 		w         int
 		firstLine string
 	}{
-		{"Aurora クラスターをフェイルオーバーしても、障害フェーズを通じてエラー率は 1% 未満、p95 は 1 秒未満を保つ", 66, "Aurora クラスターをフェイルオーバーしても、障害フェーズを通じてエ"},
+		{"Aurora クラスターをフェイルオーバーしても、障害フェーズを通じてエラー率は 1% 未満、p95 は 1 秒未満を保つ", 66, "Aurora クラスターをフェイルオーバーしても、障害フェーズを通じて"},
+		// A katakana loanword and what is in brackets around it stay whole.
+		{"Sato (ファシリテーター) · Kato (オンコール) · Kim (オブザーバー)", 32, "Sato (ファシリテーター) · Kato"},
 		{"Aurora クラスター myapp-db（すべてのタスクが依存）、フェイルオーバーが続く間", 30, "Aurora クラスター myapp-db（す"},
 		{"レプリカの 25% を停止しても、エラー率は 0.1% 未満を保つ。", 20, "レプリカの 25% を停"},
 	}
@@ -29,7 +31,7 @@ func TestWrapTextJapanese(t *testing.T) {
 			if ansi.StringWidth(l) > c.w {
 				t.Errorf("%q at %d: line %d %q is %d cells", c.text, c.w, i, l, ansi.StringWidth(l))
 			}
-			if strings.HasPrefix(l, "、") || strings.HasPrefix(l, "。") || strings.HasPrefix(l, "）") || strings.HasSuffix(l, "（") {
+			if strings.HasPrefix(l, "、") || strings.HasPrefix(l, "。") || strings.HasPrefix(l, "）") || strings.HasSuffix(l, "（") || strings.HasSuffix(l, "(") || strings.HasPrefix(l, ")") || strings.HasPrefix(l, "ー") {
 				t.Errorf("%q at %d: line %d %q breaks at punctuation", c.text, c.w, i, l)
 			}
 		}
