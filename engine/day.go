@@ -82,6 +82,10 @@ const (
 	// the plan's cap, its target could not be reached …); Reason says
 	// why. Nothing was injected and no journal was written.
 	ExperimentRefused ExperimentState = "refused"
+	// ExperimentSkipped: the facilitator chose not to run it (the
+	// console's skip); Reason names who. Nothing was injected and no
+	// journal was written. It gives the day no result of its own.
+	ExperimentSkipped ExperimentState = "skipped"
 )
 
 // DayExperiment is a change of one experiment: Index is its place in the
@@ -236,9 +240,9 @@ func (s *DayState) apply(rec DayRecord) {
 		switch x.State {
 		case ExperimentStarted:
 			e.Started, s.Running = rec.At, x.Index
-		case ExperimentEnded, ExperimentRefused:
-			if x.State == ExperimentRefused {
-				e.Journal = "" // a refused experiment wrote none
+		case ExperimentEnded, ExperimentRefused, ExperimentSkipped:
+			if x.State != ExperimentEnded {
+				e.Journal = "" // a refused or skipped experiment wrote none
 			}
 			e.Ended = rec.At
 			if e.Started.IsZero() {
@@ -376,6 +380,18 @@ func (j *DayJournal) Refuse(i int, reason string) error {
 		return fmt.Errorf("refuse experiment %d: it is not the one starting", i+1)
 	}
 	return j.record(DayRecord{Type: DayRecExperiment, Experiment: &DayExperiment{Index: i, State: ExperimentRefused, Reason: reason}})
+}
+
+// Skip records that the facilitator chose not to run experiment i, the
+// next, which has not started; by is who.
+func (j *DayJournal) Skip(i int, by string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	s := j.state
+	if s.End != nil || s.Running >= 0 || i != s.Next {
+		return fmt.Errorf("skip experiment %d: it is not the next to start", i+1)
+	}
+	return j.record(DayRecord{Type: DayRecExperiment, Experiment: &DayExperiment{Index: i, State: ExperimentSkipped, Reason: by}})
 }
 
 // Finish records that experiment i's run is over: its journal holds the

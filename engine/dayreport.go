@@ -46,6 +46,7 @@ const (
 	kindUnfinished
 	kindUnreadable
 	kindLive
+	kindSkipped
 	kindNotRun
 	kindPending
 )
@@ -64,7 +65,7 @@ func (k outcomeKind) severity() int {
 		return 3
 	case kindRollbackFailed, kindUnfinished, kindUnreadable:
 		return 4
-	case kindLive, kindNotRun, kindPending:
+	case kindLive, kindSkipped, kindNotRun, kindPending:
 	}
 	return -1
 }
@@ -130,6 +131,8 @@ func deriveDay(index []DayRecord, runs []DayRun, cfg reportConfig) (*dayFindings
 		switch {
 		case e.status.State == ExperimentRefused:
 			e.kind = kindRefused
+		case e.status.State == ExperimentSkipped:
+			e.kind = kindSkipped
 		case e.status.State == "" && d.live:
 			e.kind = kindPending
 		case e.status.State == "":
@@ -291,6 +294,8 @@ func (dw *dayWriter) label(e dayExperiment) string {
 		return dw.t("verdict.live")
 	case kindRefused:
 		return dw.t("day.verdict.refused")
+	case kindSkipped:
+		return dw.t("day.verdict.skipped")
 	case kindUnreadable:
 		return dw.t("day.verdict.unreadable")
 	case kindNotRun:
@@ -385,8 +390,11 @@ func (dw *dayWriter) summary() {
 			}
 		}
 		verdict := dw.label(e)
-		if e.kind == kindRefused {
+		switch e.kind {
+		case kindRefused:
 			verdict = dw.t("day.verdict.refused.why", verdict, userText(e.status.Reason))
+		case kindSkipped:
+			verdict = dw.t("day.verdict.skipped.by", verdict, userText(e.status.Reason))
 		}
 		dw.line("| ", strconv.Itoa(e.n), " | ", cell(escapeText(plan.Title)), " | ", cell(escapeText(plan.Hypothesis)), " | ",
 			cell(verdict), " | ", cell(strings.Join(figures, "<br>")), " |")
@@ -499,6 +507,8 @@ func (dw *dayWriter) experiment(e dayExperiment) {
 	switch e.kind {
 	case kindRefused:
 		dw.line(dw.t("day.exp.refused", userText(e.status.Reason)))
+	case kindSkipped:
+		dw.line(dw.t("day.exp.skipped", userText(e.status.Reason)))
 	case kindUnreadable:
 		dw.line(dw.t("day.exp.unreadable", code(e.run.Journal), userText(e.run.Err)))
 		dw.line()
@@ -583,6 +593,9 @@ func WriteDayJUnit(w io.Writer, index []DayRecord, runs []DayRun, opts ...Report
 			case kindRefused:
 				suite.Props = append(suite.Props, junitProp{Name: "verdict", Value: "refused"})
 				run.Error = &junitProblem{Message: unescape(wd.t("junit.day.refused", userText(e.status.Reason))), Type: "refused"}
+			case kindSkipped:
+				suite.Props = append(suite.Props, junitProp{Name: "verdict", Value: "skipped"})
+				run.Skipped = &junitSkipped{Message: unescape(wd.t("junit.day.skipped", userText(e.status.Reason)))}
 			case kindUnreadable:
 				suite.Props = append(suite.Props, junitProp{Name: "verdict", Value: "unreadable"})
 				run.Error = &junitProblem{Message: unescape(wd.t("junit.day.unreadable", userText(e.run.Err))), Type: "journal", Text: "journal: " + e.run.Journal}

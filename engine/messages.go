@@ -446,6 +446,8 @@ func messages() []msg {
 		{key: "day.verdict.none", en: "➖ NO RESULT", ja: "➖ 結果なし"},
 		{key: "day.verdict.refused", en: "🚫 REFUSED", ja: "🚫 開始拒否"},
 		{key: "day.verdict.refused.why", en: "%s: %s", ja: "%s: %s"},
+		{key: "day.verdict.skipped", en: "⏩ SKIPPED", ja: "⏩ スキップ"},
+		{key: "day.verdict.skipped.by", en: "%s by %s", ja: "%s（%s）"},
 		{key: "day.verdict.unreadable", en: "⚠️ JOURNAL UNREADABLE", ja: "⚠️ ジャーナル読み取り不可"},
 		{key: "day.verdict.notrun", en: "⏭️ NOT RUN", ja: "⏭️ 未実施"},
 		{key: "day.verdict.pending", en: "⏳ NOT YET RUN", ja: "⏳ 未実施（予定）"},
@@ -481,6 +483,8 @@ func messages() []msg {
 		{key: "day.h.experiment", en: "## Experiment %d: %s", ja: "## 実験 %d: %s"},
 		{key: "day.exp.refused", en: "🚫 Refused at start: %s. Nothing was injected and no journal was written.",
 			ja: "🚫 開始を拒否: %s。何も注入しておらず、ジャーナルも書いていない。"},
+		{key: "day.exp.skipped", en: "⏩ Skipped on the day by %s: it did not start, nothing was injected and no journal was written.",
+			ja: "⏩ 当日 %s がスキップした: 開始しておらず、何も注入しておらず、ジャーナルも書いていない。"},
 		{key: "day.exp.unreadable", en: "⚠️ Its journal %s could not be read: %s.", ja: "⚠️ ジャーナル %s を読めなかった: %s。"},
 		{key: "day.exp.recover", en: "If its run died, a fault may still be in place: %s rolls back and verifies whatever it left.",
 			ja: "実行が途中で止まった場合は障害が残っている可能性がある: %s で残ったものをロールバックして検証する。"},
@@ -493,6 +497,7 @@ func messages() []msg {
 		{key: "day.env.records", en: "- **Index:** %d records (seq %d–%d)", ja: "- **インデックス:** %d レコード（seq %d–%d）"},
 		{key: "junit.day.refused", en: "refused at start: %s", ja: "開始を拒否: %s"},
 		{key: "junit.day.unreadable", en: "its journal could not be read: %s", ja: "ジャーナルを読めなかった: %s"},
+		{key: "junit.day.skipped", en: "skipped on the day by %s", ja: "当日 %s がスキップした"},
 		{key: "junit.day.notrun", en: "not run: the day ended before it", ja: "未実施: この実験の前にゲームデイが終わった"},
 	}
 }

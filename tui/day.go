@@ -973,7 +973,7 @@ func (d dayScreen) progress() string {
 	s := d.status
 	done := 0
 	for _, e := range s.Experiments {
-		if e.State == engine.ExperimentEnded || e.State == engine.ExperimentRefused {
+		if e.State == engine.ExperimentEnded || e.State == engine.ExperimentRefused || e.State == engine.ExperimentSkipped {
 			done++
 		}
 	}
@@ -1077,7 +1077,7 @@ func (d dayScreen) experimentLines(w int) section {
 	tr, s := d.tr, d.status
 	done := 0
 	for _, e := range s.Experiments {
-		if e.State == engine.ExperimentEnded || e.State == engine.ExperimentRefused {
+		if e.State == engine.ExperimentEnded || e.State == engine.ExperimentRefused || e.State == engine.ExperimentSkipped {
 			done++
 		}
 	}
@@ -1123,6 +1123,8 @@ func (d dayScreen) stateParts(i int) (string, lipgloss.Style) {
 		return tr.S("ui.day.state.running"), st.Near
 	case engine.ExperimentRefused:
 		return tr.S("ui.day.state.refused", oneLine(e.Reason)), st.Breached
+	case engine.ExperimentSkipped:
+		return tr.S("ui.day.state.skipped", oneLine(e.Reason)), st.Neutral
 	case engine.ExperimentEnded:
 	}
 	r := s.result(i)

@@ -149,7 +149,7 @@ func (f *fakeDay) Note(text string) error {
 func (f *fakeDay) Skip(i int) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.change(f.dj.Refuse(i, "skipped by "+f.by))
+	return f.change(f.dj.Skip(i, f.by))
 }
 
 // dayRun is a fake run of the day: Done once the day recorded its end.

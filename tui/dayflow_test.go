@@ -139,8 +139,8 @@ func TestDayFlowRunBackNoteSkipEnd(t *testing.T) {
 	teatest.WaitFor(t, tm.Output(), contains("Skip experiment 2, CPU spike?"), teatest.WithDuration(waitLong))
 	tm.Type("y")
 	teatest.WaitFor(t, tm.Output(), contains("Experiment 3 of 3: データベース障害"), teatest.WithDuration(waitLong))
-	if e := fd.Status().Experiments[1]; e.State != engine.ExperimentRefused || e.Reason != "skipped by Sato" {
-		t.Errorf("experiment 2 in the day's index: %+v, want refused, skipped", e)
+	if e := fd.Status().Experiments[1]; e.State != engine.ExperimentSkipped || e.Reason != "Sato" {
+		t.Errorf("experiment 2 in the day's index: %+v, want skipped by Sato", e)
 	}
 
 	tm.Type("e")

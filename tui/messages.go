@@ -396,6 +396,7 @@ func messages() []msg {
 		{key: "ui.day.state.pending", en: "○ pending", ja: "○ 待機中"},
 		{key: "ui.day.state.running", en: "● running", ja: "● 実行中"},
 		{key: "ui.day.state.refused", en: "✘ REFUSED: %s", ja: "✘ 開始拒否: %s"},
+		{key: "ui.day.state.skipped", en: "⏩ skipped by %s", ja: "⏩ スキップ (%s)"},
 		{key: "ui.day.state.ended", en: "ENDED", ja: "終了"},
 		{key: "ui.day.notes", en: "Notes between experiments · %d", ja: "実験の合間のメモ · %d 件"},
 		{key: "ui.day.note.before", en: "before the first", ja: "最初の実験の前"},

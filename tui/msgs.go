@@ -454,12 +454,19 @@ func stackWideTables(md string, w int) string {
 			i = end - 1
 			continue
 		}
-		// The first column's header names what each item is.
-		out = append(out, "", "**"+strings.Trim(header[0], "*")+"**", "")
+		// The first column's header names what each item is, unless it
+		// only numbers them (the day's "#").
+		if h := strings.Trim(header[0], "* "); h != "" && h != "#" {
+			out = append(out, "", "**"+h+"**", "")
+		} else {
+			out = append(out, "")
+		}
 		for _, row := range rows {
 			var parts []string
 			for j := 1; j < len(row) && j < len(header); j++ {
-				parts = append(parts, header[j]+": "+row[j])
+				// A cell's line breaks (the day's key figures, one a
+				// line) would run together in a list item.
+				parts = append(parts, header[j]+": "+strings.ReplaceAll(row[j], "<br>", "; "))
 			}
 			item := "- **" + strings.Trim(row[0], "*") + "**"
 			if len(parts) > 0 {

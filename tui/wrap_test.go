@@ -44,3 +44,25 @@ func TestWrapTextJapanese(t *testing.T) {
 		t.Errorf("English wrapped as %q", got)
 	}
 }
+
+// A table too wide for the screen becomes a list: the day's summary, whose
+// first header only numbers the rows, gets no "#" heading of its own, and
+// a cell's line breaks (its key figures) stay apart.
+func TestStackWideTables(t *testing.T) {
+	md := "## Summary\n\n" +
+		"| # | Experiment | Verdict | Key figures vs goals |\n|---|---|---|---|\n" +
+		"| 1 | Latency injection | ✅ HELD | ✅ **p95** 545 ms (goal ≤ 1 s)<br>✅ **error rate** 0% (goal ≤ 1%) |\n\n" +
+		"| Metric | Threshold | Baseline |\n|---|---|---|\n| p95 | ≤ 200 ms | 120 ms |\n"
+	got := stackWideTables(md, 40)
+	for _, want := range []string{
+		"- **1** — Experiment: Latency injection · Verdict: ✅ HELD · Key figures vs goals: ✅ **p95** 545 ms (goal ≤ 1 s); ✅ **error rate** 0% (goal ≤ 1%)",
+		"| Metric | Threshold | Baseline |", // fits: stays a table
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stacked tables lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "**#**") || strings.Contains(got, "<br>") {
+		t.Errorf("stacked tables keep a '#' heading or a <br>:\n%s", got)
+	}
+}

@@ -82,7 +82,7 @@ card of the one under the cursor. No experiment starts (enter) before the
 whole checklist is ticked. Each runs on the console as a picked scenario
 does; esc after its end comes back to the day, where n notes what the team
 saw (+ a success, -@owner YYYY-MM-DD an action item), s skips the next
-experiment (recorded as refused: skipped by the facilitator), e ends the
+experiment (recorded as skipped, by the facilitator), e ends the
 day and r shows its report. Quitting before the end records the day as
 interrupted, rolling back a run that is still going first.
 
@@ -111,7 +111,7 @@ nothing; it needs no checklist and writes no index.
 
 Exit codes: the highest of the experiments' — 0 every experiment held;
 1 one was violated or not steady; 2 one was aborted (or the day was
-interrupted); 3 one was refused at start (or skipped on the console), or the day file, the flags, the
+interrupted); 3 one was refused at start, or the day file, the flags, the
 checklist or a production confirmation is missing or wrong and nothing
 ran; 4 a rollback could not be confirmed.`,
 		Example: `  gameday day sandbox-day

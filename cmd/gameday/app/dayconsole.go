@@ -182,19 +182,19 @@ func (d *consoleDay) Note(text string) error {
 	return d.changed(d.dj.Note(text))
 }
 
-// Skip records that experiment i did not start: the index has no other
-// word for it than refused, with the reason "skipped by" the facilitator,
-// and the day's report and exit code count it as refused (3).
+// Skip records that the facilitator chose not to run experiment i: the
+// day's report says who skipped it, and it gives the day no result of its
+// own (a day of held experiments and a skipped one exits 0).
 func (d *consoleDay) Skip(i int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if n := d.statusLocked().Stopped(); n >= 0 {
 		return fmt.Errorf("skip experiment %d: the day stops after experiment %d, whose rollback was not confirmed", i+1, n+1)
 	}
-	if err := d.changed(d.dj.Refuse(i, "skipped by "+d.by)); err != nil {
+	if err := d.changed(d.dj.Skip(i, d.by)); err != nil {
 		return err
 	}
-	d.codes[i] = ExitInvalid
+	d.codes[i] = ExitOK
 	return nil
 }
 
@@ -416,8 +416,8 @@ func (d *consoleDay) close(stdout, stderr io.Writer) int {
 		case c < 0:
 			notRun++
 			continue
-		case st.Experiments[i].State == engine.ExperimentRefused && strings.HasPrefix(st.Experiments[i].Reason, "skipped by "):
-			fmt.Fprintf(stdout, "  %d. %s: %s\n", i+1, title(i), engine.Redact(st.Experiments[i].Reason))
+		case st.Experiments[i].State == engine.ExperimentSkipped:
+			fmt.Fprintf(stdout, "  %d. %s: skipped by %s\n", i+1, title(i), engine.Redact(st.Experiments[i].Reason))
 		default:
 			fmt.Fprintf(stdout, "  %d. %s: %s\n", i+1, title(i), codeWord(c))
 		}

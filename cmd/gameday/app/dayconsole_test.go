@@ -223,10 +223,10 @@ func firstLineDiff(want, got string) string {
 	return "(no line differs)"
 }
 
-// A skipped experiment is journaled as refused, skipped by the
-// facilitator; a day quit with an experiment left is recorded as
-// interrupted, its report written; the exit code is the highest of the
-// experiments' (a skip counts as the refusal the report shows, 3).
+// A skipped experiment is journaled as skipped, by the facilitator; a day
+// quit with an experiment left is recorded as interrupted, its report
+// written; the exit code is the highest of the experiments' and at least
+// 2 for the interruption (the skip adds nothing).
 func TestConsoleDaySkipAndQuit(t *testing.T) {
 	sys := &fakeSystem{id: "sys-skip", applied: map[string]bool{}}
 	reg, _ := dayRegistry(sys)
@@ -236,8 +236,8 @@ func TestConsoleDaySkipAndQuit(t *testing.T) {
 	if err := d.Skip(1); err != nil {
 		t.Fatal(err)
 	}
-	if e := d.Status().Experiments[1]; e.State != engine.ExperimentRefused || e.Reason != "skipped by Sato" {
-		t.Errorf("experiment 2 in the index: %+v, want refused, skipped by Sato", e)
+	if e := d.Status().Experiments[1]; e.State != engine.ExperimentSkipped || e.Reason != "Sato" {
+		t.Errorf("experiment 2 in the index: %+v, want skipped by Sato", e)
 	}
 	if st := d.Status(); st.Next != 2 || !st.Ready() {
 		t.Errorf("after the skip: next %d, ready %t, want experiment 3 ready", st.Next+1, st.Ready())
@@ -245,8 +245,8 @@ func TestConsoleDaySkipAndQuit(t *testing.T) {
 
 	var out, errOut bytes.Buffer
 	code := d.close(&out, &errOut)
-	if code != ExitInvalid {
-		t.Errorf("exit %d, want 3 (a skip is journaled as a refusal)\n%s%s", code, out.String(), errOut.String())
+	if code != ExitAborted {
+		t.Errorf("exit %d, want 2 (interrupted; the skip adds nothing)\n%s%s", code, out.String(), errOut.String())
 	}
 	recs, err := readDayFile(d.indexPath)
 	if err != nil {
@@ -263,12 +263,12 @@ func TestConsoleDaySkipAndQuit(t *testing.T) {
 	if got := dayReportOf(t, d); got != string(want) {
 		t.Errorf("gameday report INDEX differs from the report written on quitting:\n%s", firstLineDiff(string(want), got))
 	}
-	for _, s := range []string{"skipped by Sato", "⏭️ NOT RUN"} {
+	for _, s := range []string{"⏩ SKIPPED by Sato", "⏩ Skipped on the day by Sato", "⏭️ NOT RUN"} {
 		if !strings.Contains(string(want), s) {
 			t.Errorf("the day report lacks %q", s)
 		}
 	}
-	for _, s := range []string{"  2. Holds: skipped by Sato", "  1 experiment(s) not run", "the day was ended early (interrupted)", "day: exit 3"} {
+	for _, s := range []string{"  2. Holds: skipped by Sato", "  1 experiment(s) not run", "the day was ended early (interrupted)", "day: exit 2"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, out.String())
 		}
@@ -370,4 +370,54 @@ func faultActive(snap engine.Snapshot) bool {
 		}
 	}
 	return false
+}
+
+// A day whose experiments held but one, which the facilitator skipped,
+// held: the report's verdict is the held runs', the skip is counted and
+// named, the JUnit file has it as a skipped case, and the day exits 0.
+func TestConsoleDaySkipHeldDay(t *testing.T) {
+	sys := &fakeSystem{id: "sys-skip-held", applied: map[string]bool{}}
+	reg, _ := dayRegistry(sys)
+	d := openFakeConsoleDay(t, reg, "held.yaml", "./held.yaml", "./held.yaml")
+	d.junit = filepath.Join(t.TempDir(), "day.xml") // as --junit gives it
+	tickAllItems(t, d)
+	if err := d.Skip(0); err != nil {
+		t.Fatal(err)
+	}
+	runExperiment(t, d, 1)
+	if err := d.Skip(1); err == nil {
+		t.Error("skipping an experiment that ran succeeded")
+	}
+	if err := d.Skip(2); err != nil {
+		t.Fatal(err)
+	}
+	path, err := d.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"**Day: ✅ HELD** — 3 experiments: ✅ HELD × 1, ⏩ SKIPPED × 2", "| ⏩ SKIPPED by Sato |"} {
+		if !bytes.Contains(report, []byte(s)) {
+			t.Errorf("the day report lacks %q:\n%s", s, report)
+		}
+	}
+	junit, err := os.ReadFile(d.junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(junit, []byte(`<skipped message="skipped on the day by Sato">`)) {
+		t.Errorf("the JUnit file has no skipped case for the skips:\n%s", junit)
+	}
+	var out, errOut bytes.Buffer
+	if code := d.close(&out, &errOut); code != ExitOK {
+		t.Errorf("exit %d, want 0\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, s := range []string{"  1. Holds: skipped by Sato", "  2. Holds: held", "day: exit 0"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("stdout lacks %q:\n%s", s, out.String())
+		}
+	}
 }
