@@ -522,8 +522,12 @@ func (d *dayScreen) apply(msg dayResultMsg) tea.Cmd {
 	d.now = d.clock()
 	if !d.hasStatus || msg.status.Version >= d.status.Version {
 		first := !d.hasStatus
+		// The cursor on the experiment that was next follows the day
+		// when it moves on (a skip, a run that ended): enter then starts
+		// what the screen says comes next.
+		follow := !d.cur.check && d.cur.i == d.status.Next && msg.status.Next != d.status.Next
 		d.status, d.hasStatus = msg.status, true
-		if first {
+		if first || follow {
 			d.cur = d.home()
 		}
 		d.settle()

@@ -138,7 +138,10 @@ func TestDayFlowRunBackNoteSkipEnd(t *testing.T) {
 	tm.Type("s")
 	teatest.WaitFor(t, tm.Output(), contains("Skip experiment 2, CPU spike?"), teatest.WithDuration(waitLong))
 	tm.Type("y")
-	teatest.WaitFor(t, tm.Output(), contains("Experiment 3 of 3: データベース障害"), teatest.WithDuration(waitLong))
+	// The cursor follows the day to experiment 3: its plan card is on show.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return contains("Experiment 3 of 3: データベース障害")(b) && contains("Experiment 3 of 3 · ○ next")(b)
+	}, teatest.WithDuration(waitLong))
 	if e := fd.Status().Experiments[1]; e.State != engine.ExperimentSkipped || e.Reason != "Sato" {
 		t.Errorf("experiment 2 in the day's index: %+v, want skipped by Sato", e)
 	}
