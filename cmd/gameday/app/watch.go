@@ -97,7 +97,12 @@ func runWatch(ctx context.Context, stderr io.Writer, join string, f watchFlags) 
 	}
 	plan := w.Plan()
 	cfg := tui.Config{Watch: &tui.Watch{Run: w, Plan: plan, Scribe: f.scribe != "", Gone: w.Why}}
-	prog := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(ctx))
+	// bubbletea's own signal handler is left out, as on the console: a
+	// SIGTERM reached both it and ctx, and the quit it sends, which the
+	// killed program never reads, held up the program's shutdown for
+	// ever (1 watcher in 3 stayed behind). ctx (SIGINT, SIGTERM, SIGHUP)
+	// ends the program; ctrl+c in the terminal is a key.
+	prog := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	_, runErr := prog.Run()
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		return fmt.Errorf("console: %w", runErr)
