@@ -426,16 +426,19 @@ func (d *consoleDay) close(stdout, stderr io.Writer) int {
 	if notRun > 0 {
 		fmt.Fprintf(stdout, "  %d experiment(s) not run\n", notRun)
 	}
+	why := "the highest of its experiments'"
 	if st.End != nil {
 		switch st.End.Stopped {
 		case engine.DayStopInterrupted:
-			code = max(code, ExitAborted)
+			if code < ExitAborted {
+				code, why = ExitAborted, "the day was interrupted"
+			}
 			fmt.Fprintln(stdout, "  the day was ended early (interrupted)")
 		case engine.DayStopRollback:
 			fmt.Fprintf(stdout, "  the day stopped after experiment %d: its rollback was not confirmed\n", st.End.After+1)
 		}
 	}
-	fmt.Fprintf(stdout, "day: exit %d (the highest of its experiments')\n", code)
+	fmt.Fprintf(stdout, "day: exit %d (%s)\n", code, why)
 	return code
 }
 

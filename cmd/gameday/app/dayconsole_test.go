@@ -268,7 +268,7 @@ func TestConsoleDaySkipAndQuit(t *testing.T) {
 			t.Errorf("the day report lacks %q", s)
 		}
 	}
-	for _, s := range []string{"  2. Holds: skipped by Sato", "  1 experiment(s) not run", "the day was ended early (interrupted)", "day: exit 2"} {
+	for _, s := range []string{"  2. Holds: skipped by Sato", "  1 experiment(s) not run", "the day was ended early (interrupted)", "day: exit 2 (the day was interrupted)"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, out.String())
 		}
