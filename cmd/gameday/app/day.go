@@ -54,6 +54,7 @@ type dayFlags struct {
 	scenarios       []string
 	fragile         bool
 	verbose         bool
+	share           string // the console's walk: serve each run to watchers
 	aws             awsFlags
 	kube            kubeFlags
 
@@ -122,6 +123,12 @@ ran; 4 a rollback could not be confirmed.`,
 		Args:              argsWith(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeDays,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.share != "" && (f.headless || f.dryRun) {
+				return invalid(errors.New("--share serves the day on the console; headless, each run shares with gameday run SCENARIO --headless --share"))
+			}
+			if err := checkShareArgs(f.share, args); err != nil {
+				return err
+			}
 			if !f.headless && !f.dryRun {
 				return runDayConsole(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f)
 			}
@@ -133,6 +140,7 @@ ran; 4 a rollback could not be confirmed.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "show each experiment's blast radius and calls, change nothing, and exit")
 	fl.BoolVar(&f.checklistDone, "checklist-done", false, "confirm that every item of the day's preparation checklist is done")
 	fl.BoolVar(&f.stopOnViolation, "stop-on-violation", false, "stop the day after the first experiment that does not hold")
+	addShareFlag(fl, &f.share)
 	fl.StringArrayVar(&f.confirm, "confirm", nil, "confirm a target marked environment: production by its `NAME` (repeatable)")
 	fl.DurationVar(&f.baseline, "baseline", 0, "set every experiment's baseline phase")
 	fl.DurationVar(&f.fault, "fault", 0, "set every experiment's fault phase (fault start times and durations scale with it)")

@@ -429,6 +429,11 @@ func TestDayFilesAmongScenarios(t *testing.T) {
 			t.Errorf("day %s without --headless: exit %d %q", flag, code, errOut)
 		}
 	}
+	// --share serves the console's walk, not a headless day.
+	_, errOut, code = execScenarioCmd(t, "", "day", dayPath, "--headless", "--checklist-done", "--share")
+	if code != ExitInvalid || !strings.Contains(errOut, "--share serves the day on the console") {
+		t.Errorf("day --headless --share: exit %d %q", code, errOut)
+	}
 }
 
 // The day's index is not a journal: the notice at start looks past it.

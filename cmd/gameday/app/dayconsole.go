@@ -20,6 +20,7 @@ import (
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 	"github.com/gameday-tui/gameday/tui"
 )
 
@@ -445,14 +446,14 @@ func (d *consoleDay) close(stdout, stderr io.Writer) int {
 // dayStarter starts an experiment's session as the console starts a
 // picked scenario's, over the day's shared connections, writing the
 // journal the day named.
-func dayStarter(shared *registry, co connectOptions, lang engine.Lang) func(context.Context, *scenarios.Plan, string) (*session, error) {
+func dayStarter(shared *registry, co connectOptions, lang engine.Lang, srv *share.Server) func(context.Context, *scenarios.Plan, string) (*session, error) {
 	return func(ctx context.Context, plan *scenarios.Plan, journal string) (*session, error) {
 		// The run must not end with the command that started it.
 		t, err := shared.open(context.WithoutCancel(ctx), plan, co)
 		if err != nil {
 			return nil, err
 		}
-		return startSession(context.WithoutCancel(ctx), t, plan, sessionOptions{JournalPath: journal, Lang: lang, Registry: shared, Connect: co})
+		return startSession(context.WithoutCancel(ctx), t, plan, sessionOptions{JournalPath: journal, Lang: lang, Registry: shared, Connect: co, Share: srv})
 	}
 }
 
@@ -501,9 +502,22 @@ func runDayConsole(ctx context.Context, stdout, stderr io.Writer, arg string, f 
 			}
 		}
 	}
+	// Team mode: watchers follow each experiment's run, as on the
+	// console; the server outlives the runs and closes after the last
+	// rollback (the deferred closes run in reverse).
+	var srv *share.Server
+	var team *tui.Team
+	if f.share != "" {
+		srv, err = listenShare(f.share, debugf)
+		if err != nil {
+			return err
+		}
+		defer srv.Close("the facilitator's console closed")
+		team = &tui.Team{Watch: srv.WatchLine(), Scribe: srv.ScribeLine()}
+	}
 	d, err := openConsoleDay(day, plans, dayConsoleOptions{
 		dir: f.out, report: f.report, junit: f.junit, lang: lang, confirm: f.confirm,
-		start: dayStarter(shared, co, lang),
+		start: dayStarter(shared, co, lang, srv),
 	})
 	if err != nil {
 		return err
@@ -511,6 +525,7 @@ func runDayConsole(ctx context.Context, stdout, stderr io.Writer, arg string, f 
 	cfg := tui.Config{
 		Day:  d,
 		Lang: lang,
+		Team: team,
 		Preview: func(ctx context.Context, p *scenarios.Plan) ([]tui.FaultPreview, error) {
 			t, err := shared.open(context.WithoutCancel(ctx), p, co)
 			if err != nil {

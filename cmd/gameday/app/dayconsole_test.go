@@ -13,6 +13,7 @@ import (
 
 	"github.com/gameday-tui/gameday/engine"
 	"github.com/gameday-tui/gameday/scenarios"
+	"github.com/gameday-tui/gameday/share"
 	"github.com/gameday-tui/gameday/tui"
 )
 
@@ -34,7 +35,7 @@ func openFakeConsoleDay(t *testing.T, reg *registry, refs ...string) *consoleDay
 	}
 	shared, closeShared := reg.sharing(context.Background())
 	t.Cleanup(func() { _ = closeShared() })
-	d, err := openConsoleDay(day, plans, dayConsoleOptions{dir: t.TempDir(), lang: engine.English, start: dayStarter(shared, connectOptions{logf: t.Logf}, engine.English)})
+	d, err := openConsoleDay(day, plans, dayConsoleOptions{dir: t.TempDir(), lang: engine.English, start: dayStarter(shared, connectOptions{logf: t.Logf}, engine.English, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,4 +421,78 @@ func TestConsoleDaySkipHeldDay(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", s, out.String())
 		}
 	}
+}
+
+// With --share, the day on the console serves each experiment's run as
+// the console does: a watcher that joined before follows the run, and a
+// scribe's note lands in that experiment's journal under the scribe's
+// name.
+func TestConsoleDayShared(t *testing.T) {
+	t.Setenv("GAMEDAY_STATE_DIR", t.TempDir())
+	sys := &fakeSystem{id: "sys-shared", applied: map[string]bool{}}
+	reg, _ := dayRegistry(sys)
+	day, err := scenarios.LoadDayFile(writeDay(t, "./long.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := resolveDay(day, nil, reg.options(), scenarios.Phases{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := listenShare(share.DefaultAddr, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close("done")
+	shared, closeShared := reg.sharing(context.Background())
+	t.Cleanup(func() { _ = closeShared() })
+	d, err := openConsoleDay(day, plans, dayConsoleOptions{dir: t.TempDir(), lang: engine.English, start: dayStarter(shared, connectOptions{logf: t.Logf}, engine.English, srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickAllItems(t, d)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	join := func(line string) string { f := strings.Fields(line); return f[len(f)-1] }
+	scribe, err := share.Dial(ctx, join(srv.ScribeLine()), share.DialOptions{Scribe: "Tanaka"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer scribe.Close()
+	r, err := d.Start(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-scribe.Ready():
+	case <-ctx.Done():
+		t.Fatal("the scribe who joined before the day's run never saw it start")
+	}
+	if got := scribe.Plan().Title; got != "Holds for long" {
+		t.Errorf("the scribe follows %q, want the experiment's run", got)
+	}
+	if err := scribe.Note("-@sato 2026-12-20 page the on-call sooner"); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(filepath.Dir(d.indexPath), d.Status().Experiments[0].Journal)
+	waitUntil(t, "the scribe's note in the run's journal", func() bool {
+		b, _ := os.ReadFile(journal)
+		return bytes.Contains(b, []byte(`"author":"Tanaka"`))
+	})
+	r.Abort("enough")
+	select {
+	case <-r.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("the experiment did not end after its abort")
+	}
+	b, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"author":"Tanaka"`)) || !bytes.Contains(b, []byte("page the on-call sooner")) {
+		t.Errorf("experiment 1's journal lacks the scribe's note:\n%s", b)
+	}
+	var out, errOut bytes.Buffer
+	d.close(&out, &errOut)
 }
