@@ -829,3 +829,42 @@ func TestFullDiskAfterInjectStillRollsBack(t *testing.T) {
 		t.Errorf("JournalErr = %v, want the write error", err)
 	}
 }
+
+// An abort during the recovery phase (a signal after the rollback was
+// verified) has nothing to roll back: the observation goes on to the
+// phase's end and the run ends aborted. It used to stay recovering for
+// ever: the abort cancelled the phase's timer.
+func TestAbortDuringRecoveryEnds(t *testing.T) {
+	t.Parallel()
+	prov := newFakeProvider(t)
+	plan := testPlan(fault("f1", providers.Latency))
+	plan.Phases = scenarios.Phases{Baseline: 200 * time.Millisecond, Fault: 300 * time.Millisecond, Recovery: 1500 * time.Millisecond}
+	h := start(t, plan, prov, prov, metricsFor(nil))
+	waitFor(t, "the recovery phase", func() bool { return h.run.Snapshot().Phase == Recovering })
+	h.run.Abort("signal: terminated")
+	out := h.wait(t)
+	if out.Verdict != VerdictAborted {
+		t.Errorf("verdict %s (%s), want aborted", out.Verdict, out.Reason)
+	}
+	if got := phasesOf(h.records(t)); got[len(got)-1] != "aborted" {
+		t.Errorf("phases %q, want the run to end aborted", got)
+	}
+}
+
+// AbortNow during the recovery phase (the console quitting, a second
+// signal) ends the run at once, whichever of its two wake-ups the run
+// reads first.
+func TestAbortNowDuringRecoveryEndsAtOnce(t *testing.T) {
+	t.Parallel()
+	for i := range 5 {
+		prov := newFakeProvider(t)
+		plan := testPlan(fault("f1", providers.Latency))
+		plan.Phases = scenarios.Phases{Baseline: 100 * time.Millisecond, Fault: 200 * time.Millisecond, Recovery: time.Minute}
+		h := start(t, plan, prov, prov, metricsFor(nil))
+		waitFor(t, "the recovery phase", func() bool { return h.run.Snapshot().Phase == Recovering })
+		h.run.AbortNow("the console closed")
+		if out := h.wait(t); out.Verdict != VerdictAborted { // well before the minute of recovery
+			t.Errorf("round %d: verdict %s (%s), want aborted", i, out.Verdict, out.Reason)
+		}
+	}
+}

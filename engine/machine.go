@@ -778,7 +778,13 @@ func (m *machine) onAbort(reason string) {
 	}
 	m.aborting, m.abortReason, m.abortedAt = true, reason, m.phase
 	m.record(Record{Type: RecAbort, Reason: reason})
-	m.timedGen++ // phase timers no longer matter
+	// Phase timers no longer matter — but the recovery phase's: an abort
+	// there has nothing to roll back, and the observation already under
+	// way goes on to its end, then the run ends aborted (finishClose).
+	// Cancelling its timer left the run recovering for ever.
+	if m.phase != Recovering {
+		m.timedGen++
+	}
 	m.skipPending()
 	m.cancelInjects()
 	busy, injected := false, false
@@ -792,13 +798,17 @@ func (m *machine) onAbort(reason string) {
 	// abort came before the recovery phase (which is an observation
 	// already); never when the system itself is gone.
 	m.observe = m.observe || injected && !m.gone && m.r.plan.Phases.Recovery > 0 && m.phase != Recovering && !m.r.opts.DryRun
+	now := false
 	select {
 	case <-m.r.abortNowCh:
-		m.observe = false
+		m.observe, now = false, true
 	default:
 	}
 	if !busy {
 		m.afterAbortRollback()
+		if now {
+			m.onAbortNow() // a recovery under way ends now too
+		}
 		return
 	}
 	m.setPhase(RollingBack)
