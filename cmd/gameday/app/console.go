@@ -168,6 +168,26 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 	// Whatever happened to the screen, no fault outlives the console.
 	mu.Lock()
 	defer mu.Unlock()
+	unconfirmed := closeSessions(stdout, stderr, sessions)
+	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+		code := ExitInvalid
+		if unconfirmed {
+			code = ExitRollbackFailed
+		}
+		return withCode(code, fmt.Errorf("console: %w", runErr))
+	}
+	if unconfirmed {
+		return withCode(ExitRollbackFailed, errors.New("a rollback was not confirmed: the lines above name the command that finishes it"))
+	}
+	return nil
+}
+
+// closeSessions rolls back every run the console started that is still
+// going, closes their journals, writes their reports and prints how each
+// ended, with the command that finishes a rollback that failed. It
+// reports whether any rollback was not confirmed (the console then exits
+// 4, as every command does).
+func closeSessions(stdout, stderr io.Writer, sessions []*session) (unconfirmed bool) {
 	for _, s := range sessions {
 		select {
 		case <-s.Done():
@@ -175,6 +195,7 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			fmt.Fprintln(stderr, "gameday: rolling back the run before exit…")
 			s.AbortNow("console closed")
 			if !waitForRollback(stderr, s) {
+				unconfirmed = true
 				continue
 			}
 		}
@@ -185,15 +206,19 @@ func runConsole(ctx context.Context, stdout, stderr io.Writer, f consoleFlags) e
 			fmt.Fprintf(stderr, "gameday: close the journal: %v\n", err)
 		}
 		out := s.Outcome()
+		unconfirmed = unconfirmed || out.Verdict == engine.VerdictRollbackFailed
 		if _, err := s.SaveReport(); err != nil {
 			fmt.Fprintf(stderr, "gameday: write the report: %v\n", err)
 		}
-		fmt.Fprintf(stdout, "%s: %s — %s\n  journal: %s\n  report:  %s\n", s.Snapshot().Plan.Title, out.Verdict, out.Reason, s.JournalPath(), s.ReportPath())
+		snap := s.Snapshot()
+		fmt.Fprintf(stdout, "%s: %s — %s\n  journal: %s\n  report:  %s\n", snap.Plan.Title, out.Verdict, out.Reason, s.JournalPath(), s.ReportPath())
+		for _, f := range snap.Faults {
+			if f.Manual != "" {
+				fmt.Fprintf(stdout, "  %s %s: MANUAL ACTION NEEDED: %s\n", f.Fault.ID, f.Fault.Kind, f.Manual)
+			}
+		}
 	}
-	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
-		return fmt.Errorf("console: %w", runErr)
-	}
-	return nil
+	return unconfirmed
 }
 
 // waitForRollback waits, after the console has closed, for s's rollback
