@@ -60,6 +60,25 @@ func TestConsoleSIGTERM(t *testing.T) {
 	// (the hang this guards against showed there, not at the first frame).
 	x.waitText(t, time.Minute, "BASELINE", "T+00:06")
 
+	sigtermAndWait(t, x, pidFile, exitFile)
+	journals, _ := filepath.Glob(filepath.Join(w.state, "journals", "*.jsonl"))
+	if len(journals) != 1 {
+		t.Fatalf("journals %v, want the run's", journals)
+	}
+	if o := outcome(t, readJournal(t, journals[0])); o.Verdict != engine.VerdictAborted {
+		t.Errorf("verdict %s (%s), want aborted", o.Verdict, o.Reason)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(journals[0], ".jsonl") + ".md"); err != nil {
+		t.Errorf("no report after SIGTERM: %v", err)
+	}
+	waitNoChildren(t, w.state, 30*time.Second)
+}
+
+// sigtermAndWait sends SIGTERM to the gameday whose pid the shell wrote
+// to pidFile and waits (2 minutes at most) for the exit code the shell
+// writes to exitFile, which it returns.
+func sigtermAndWait(t *testing.T, x *tmux, pidFile, exitFile string) string {
+	t.Helper()
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		t.Fatal(err)
@@ -78,22 +97,11 @@ func TestConsoleSIGTERM(t *testing.T) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if b, err := os.ReadFile(exitFile); err == nil && len(b) > 0 {
-			break
+			return strings.TrimSpace(string(b))
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("gameday did not exit within 2m of SIGTERM; the screen is:\n%s", x.screen(t))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	journals, _ := filepath.Glob(filepath.Join(w.state, "journals", "*.jsonl"))
-	if len(journals) != 1 {
-		t.Fatalf("journals %v, want the run's", journals)
-	}
-	if o := outcome(t, readJournal(t, journals[0])); o.Verdict != engine.VerdictAborted {
-		t.Errorf("verdict %s (%s), want aborted", o.Verdict, o.Reason)
-	}
-	if _, err := os.Stat(strings.TrimSuffix(journals[0], ".jsonl") + ".md"); err != nil {
-		t.Errorf("no report after SIGTERM: %v", err)
-	}
-	waitNoChildren(t, w.state, 30*time.Second)
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -260,33 +259,8 @@ func TestDayConsoleSIGTERM(t *testing.T) {
 	x.keys(t, "Enter")
 	x.waitText(t, time.Minute, "FAULT ACTIVE f1 latency")
 
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pid int
-	if _, err := fmt.Sscan(string(b), &pid); err != nil {
-		t.Fatalf("pid file %q: %v", b, err)
-	}
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if b, err := os.ReadFile(exitFile); err == nil && len(b) > 0 {
-			if got := strings.TrimSpace(string(b)); got != "2" {
-				t.Errorf("exit %s after SIGTERM mid-experiment, want 2 (the day interrupted)", got)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gameday did not exit within 2m of SIGTERM; the screen is:\n%s", x.screen(t))
-		}
-		time.Sleep(200 * time.Millisecond)
+	if got := sigtermAndWait(t, x, pidFile, exitFile); got != "2" {
+		t.Errorf("exit %s after SIGTERM mid-experiment, want 2 (the day interrupted)", got)
 	}
 
 	indexes, _ := filepath.Glob(filepath.Join(out, "*.day.jsonl"))
