@@ -264,7 +264,7 @@ func TestConsoleDaySkipAndQuit(t *testing.T) {
 	if got := dayReportOf(t, d); got != string(want) {
 		t.Errorf("gameday report INDEX differs from the report written on quitting:\n%s", firstLineDiff(string(want), got))
 	}
-	for _, s := range []string{"⏩ SKIPPED by Sato", "⏩ Skipped on the day by Sato", "⏭️ NOT RUN"} {
+	for _, s := range []string{"⏩ SKIPPED by Sato", "⏩ Skipped on the day by Sato", "⏭️ NOT RUN", "interrupted; experiment 2 was the last to have its turn"} {
 		if !strings.Contains(string(want), s) {
 			t.Errorf("the day report lacks %q", s)
 		}
